@@ -1,0 +1,27 @@
+use serde::{Deserialize, Serialize};
+
+/// What a participant may do in one session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything, including managing the session.
+    Owner,
+    /// Edit the document.
+    Editor,
+    /// Read and comment, no edits.
+    Viewer,
+    /// Read only.
+    Guest,
+}
+
+impl Role {
+    /// May change the document.
+    pub fn can_edit(self) -> bool {
+        matches!(self, Role::Owner | Role::Editor)
+    }
+
+    /// May add comments.
+    pub fn can_comment(self) -> bool {
+        !matches!(self, Role::Guest)
+    }
+}

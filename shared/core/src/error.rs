@@ -1,0 +1,120 @@
+//! The one error shape of every surface: `{"error": {"code", "message", "retry_after_ms"?}}` over HTTP,
+//! the same body inside a WebSocket `error` message, `extensions.code` in GraphQL.
+
+use serde::{Deserialize, Serialize};
+
+/// Machine-readable error codes, stable across surfaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// The message is not valid JSON.
+    MalformedMessage,
+    /// The message's `type` (or its operation's `type`) is not one the server knows.
+    UnknownType,
+    /// The message is JSON of a known type but a field is missing or has the wrong shape.
+    InvalidMessage,
+    /// The message or body is larger than the configured limit.
+    MessageTooLarge,
+    /// A position or range lies outside the document, or splits a surrogate pair.
+    OutOfRange,
+    /// The edit's base revision is older than the history the server keeps: resynchronise.
+    RevisionTooOld,
+    /// The edit's base revision is newer than the document.
+    InvalidRevision,
+    /// No credentials, or credentials that do not verify.
+    Unauthorized,
+    /// The token has expired (or is not yet valid).
+    TokenExpired,
+    /// Authenticated, but the role does not allow this.
+    Forbidden,
+    /// No such resource or route.
+    NotFound,
+    /// The route exists but not for this method.
+    MethodNotAllowed,
+    /// The caller is sending too fast; retry after `retry_after_ms`.
+    RateLimited,
+    /// A fixed limit (participants, connections, size) is reached.
+    LimitExceeded,
+    /// A message type that this server does not serve yet.
+    Unsupported,
+    /// Something went wrong on the server; nothing acked was lost.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status for this code, used by every HTTP shell.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::MalformedMessage
+            | ErrorCode::UnknownType
+            | ErrorCode::InvalidMessage
+            | ErrorCode::OutOfRange
+            | ErrorCode::InvalidRevision => 400,
+            ErrorCode::Unauthorized | ErrorCode::TokenExpired => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::RevisionTooOld => 409,
+            ErrorCode::MessageTooLarge => 413,
+            ErrorCode::RateLimited | ErrorCode::LimitExceeded => 429,
+            ErrorCode::Unsupported => 501,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+/// The error body shared by every surface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Machine-readable code.
+    pub code: ErrorCode,
+    /// What happened, in words a user can act on.
+    pub message: String,
+    /// When to retry, for `RATE_LIMITED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+}
+
+impl ApiError {
+    /// An error with a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            retry_after_ms: None,
+        }
+    }
+
+    /// The HTTP body: `{"error": {...}}`.
+    pub fn to_http_body(&self) -> String {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            error: &'a ApiError,
+        }
+        serde_json::to_string(&Body { error: self }).unwrap_or_else(|_| {
+            r#"{"error":{"code":"INTERNAL","message":"error serialization failed"}}"#.to_owned()
+        })
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_body_has_the_one_shape() {
+        let body = ApiError::new(ErrorCode::RateLimited, "slow down").to_http_body();
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"]["code"], "RATE_LIMITED");
+        assert_eq!(v["error"]["message"], "slow down");
+        assert!(v["error"].get("retry_after_ms").is_none());
+    }
+}

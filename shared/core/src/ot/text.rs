@@ -1,0 +1,105 @@
+use ropey::Rope;
+use thiserror::Error;
+
+use super::step::Step;
+
+
+/// Why an edit could not be applied. The text is left unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum OtError {
+    /// The position or range ends past the end of the text.
+    #[error("position {position} is past the end of the text ({len} UTF-16 units)")]
+    OutOfRange {
+        /// The offending offset.
+        position: u64,
+        /// The text's length in UTF-16 units.
+        len: u64,
+    },
+    /// The offset falls between the two halves of a surrogate pair.
+    #[error("position {position} splits a surrogate pair")]
+    SplitsSurrogatePair {
+        /// The offending offset.
+        position: u64,
+    },
+}
+
+/// The document text, indexed by UTF-16 offsets. A rope, so edits and offset conversions are O(log n).
+#[derive(Debug, Clone, Default)]
+pub struct TextBuffer {
+    rope: Rope,
+}
+
+impl TextBuffer {
+    /// A buffer holding `text`.
+    pub fn new(text: &str) -> Self {
+        TextBuffer {
+            rope: Rope::from_str(text),
+        }
+    }
+
+    /// Length in UTF-16 code units.
+    pub fn len_utf16(&self) -> usize {
+        self.rope.len_utf16_cu()
+    }
+
+    /// Converts a UTF-16 offset to a char index, refusing offsets past the end or inside a surrogate pair.
+    fn char_index(&self, position: u64) -> Result<usize, OtError> {
+        let len = self.rope.len_utf16_cu();
+        let pos = usize::try_from(position)
+            .ok()
+            .filter(|p| *p <= len)
+            .ok_or(OtError::OutOfRange {
+                position,
+                len: len as u64,
+            })?;
+        let char_idx = self.rope.utf16_cu_to_char(pos);
+        if self.rope.char_to_utf16_cu(char_idx) != pos {
+            return Err(OtError::SplitsSurrogatePair { position });
+        }
+        Ok(char_idx)
+    }
+
+    fn apply_step(&mut self, step: &Step) -> Result<(), OtError> {
+        match step {
+            Step::Insert { position, content } => {
+                let at = self.char_index(u64::from(*position))?;
+                self.rope.insert(at, content);
+            }
+            Step::Delete { position, length } => {
+                let start = self.char_index(u64::from(*position))?;
+                let end = self.char_index(u64::from(*position) + u64::from(*length))?;
+                self.rope.remove(start..end);
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies every step, or none: on error the text is as it was.
+    pub fn apply(&mut self, steps: &[Step]) -> Result<(), OtError> {
+        match steps {
+            [] => Ok(()),
+            [single] => self.apply_step(single),
+            _ => {
+                // Rope clones share their nodes, so keeping the old text costs O(1).
+                let before = self.rope.clone();
+                for step in steps {
+                    if let Err(e) = self.apply_step(step) {
+                        self.rope = before;
+                        return Err(e);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for TextBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for chunk in self.rope.chunks() {
+            f.write_str(chunk)?;
+        }
+        Ok(())
+    }
+}
+

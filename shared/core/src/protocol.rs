@@ -1,0 +1,386 @@
+//! The `synq` WebSocket protocol: one serde definition of the envelope every message travels in,
+//! `{type, session_id, user_id, timestamp, data: {operation, metadata}, version}`.
+//!
+//! Client → server: `edit` (`insert`, `delete`, `transform` against the revision in `version`),
+//! `presence` (`cursor`, `selection`, `user_info`), `sync` (`full_sync_request`, `catch_up` from `version`).
+//! Server → client: `sync` (`full_sync`, `ack`, `caught_up`), `edit` (a transformed op with its new
+//! revision), `presence`, and `error`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::ot::{EditOp, Step};
+use crate::units::{EpochMillis, Revision, Utf16Pos};
+
+/// The envelope's `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageType {
+    /// A text edit.
+    Edit,
+    /// Cursor, selection or user info.
+    Presence,
+    /// Threaded comments.
+    Comment,
+    /// Undo my last edit.
+    Undo,
+    /// Redo my last undone edit.
+    Redo,
+    /// Synchronisation: full sync, acks, catch-up.
+    Sync,
+    /// Something the server refused (server → client only).
+    Error,
+}
+
+impl MessageType {
+    const ALL: [(&'static str, MessageType); 7] = [
+        ("edit", MessageType::Edit),
+        ("presence", MessageType::Presence),
+        ("comment", MessageType::Comment),
+        ("undo", MessageType::Undo),
+        ("redo", MessageType::Redo),
+        ("sync", MessageType::Sync),
+        ("error", MessageType::Error),
+    ];
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+    }
+}
+
+/// A line/column position (both 0-based; the column counts UTF-16 units).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineCol {
+    /// 0-based line.
+    pub line: u32,
+    /// 0-based column in UTF-16 units.
+    pub column: u32,
+}
+
+/// What a message carries; the `type` tag says which.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Operation {
+    /// Insert `content` at `position` (UTF-16 units).
+    Insert {
+        /// Where.
+        position: Utf16Pos,
+        /// What.
+        content: String,
+    },
+    /// Delete `length` UTF-16 units at `position`.
+    Delete {
+        /// Where.
+        position: Utf16Pos,
+        /// How much.
+        length: Utf16Pos,
+    },
+    /// Several steps applied in order: what a transformed op became, or a client's composed edit.
+    Transform {
+        /// The steps.
+        operation: Vec<Step>,
+    },
+    /// The whole document at a revision.
+    FullSync {
+        /// The text.
+        content: String,
+        /// Its revision.
+        version: Revision,
+    },
+    /// Client asks for a `full_sync`.
+    FullSyncRequest {},
+    /// Client asks for every edit after the envelope's `version`, then a `caught_up`.
+    CatchUp {},
+    /// All edits since the requested revision have been sent.
+    CaughtUp {
+        /// The revision the client is now at.
+        version: Revision,
+    },
+    /// The server applied (or had already applied) the sender's edit.
+    Ack {
+        /// The client's id for the edit.
+        operation_id: String,
+        /// The revision the edit became.
+        version: Revision,
+        /// True when this edit had been applied before (a resend).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        duplicate: bool,
+    },
+    /// A cursor position.
+    Cursor {
+        /// 0-based line.
+        line: u32,
+        /// 0-based column.
+        column: u32,
+    },
+    /// A selection.
+    Selection {
+        /// Anchor.
+        start: LineCol,
+        /// Head.
+        end: LineCol,
+    },
+    /// Who the user is, for display.
+    UserInfo {
+        /// Display name.
+        name: String,
+        /// Display colour (CSS).
+        color: String,
+    },
+    /// What went wrong.
+    Error {
+        /// Machine-readable code.
+        code: ErrorCode,
+        /// Human-readable message.
+        message: String,
+        /// When to retry, for `RATE_LIMITED`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+        /// The edit this error is about, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        operation_id: Option<String>,
+    },
+}
+
+impl Operation {
+    const NAMES: [&'static str; 12] = [
+        "insert",
+        "delete",
+        "transform",
+        "full_sync",
+        "full_sync_request",
+        "catch_up",
+        "caught_up",
+        "ack",
+        "cursor",
+        "selection",
+        "user_info",
+        "error",
+    ];
+
+    /// The edit steps of an `insert`, `delete` or `transform`.
+    pub fn as_edit(&self) -> Option<EditOp> {
+        match self {
+            Operation::Insert { position, content } => Some(vec![Step::Insert {
+                position: *position,
+                content: content.clone(),
+            }]),
+            Operation::Delete { position, length } => Some(vec![Step::Delete {
+                position: *position,
+                length: *length,
+            }]),
+            Operation::Transform { operation } => Some(operation.clone()),
+            _ => None,
+        }
+    }
+
+    /// The wire form of an edit: a single step as itself, anything else as `transform`.
+    pub fn from_edit(op: &[Step]) -> Self {
+        match op {
+            [Step::Insert { position, content }] => Operation::Insert {
+                position: *position,
+                content: content.clone(),
+            },
+            [Step::Delete { position, length }] => Operation::Delete {
+                position: *position,
+                length: *length,
+            },
+            _ => Operation::Transform {
+                operation: op.to_vec(),
+            },
+        }
+    }
+
+    /// The `error` operation for an API error.
+    pub fn from_error(error: ApiError, operation_id: Option<String>) -> Self {
+        Operation::Error {
+            code: error.code,
+            message: error.message,
+            retry_after_ms: error.retry_after_ms,
+            operation_id,
+        }
+    }
+}
+
+/// Extra facts about a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// The client's id for an edit (unique per user): resends with the same id apply once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
+}
+
+/// The `data` field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Data {
+    /// What the message carries.
+    pub operation: Operation,
+    /// Extra facts.
+    #[serde(default)]
+    pub metadata: Metadata,
+}
+
+/// Every message in both directions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The message type.
+    #[serde(rename = "type")]
+    pub kind: MessageType,
+    /// The session (clients may omit it: the socket knows).
+    #[serde(default)]
+    pub session_id: String,
+    /// The author (clients may omit it: the server uses the authenticated user).
+    #[serde(default)]
+    pub user_id: String,
+    /// Milliseconds since the epoch at the sender.
+    #[serde(default)]
+    pub timestamp: EpochMillis,
+    /// The payload.
+    pub data: Data,
+    /// Client → server: the revision an edit was made against (or to catch up from).
+    /// Server → client: the document revision after this message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<Revision>,
+}
+
+impl Envelope {
+    /// A message with empty metadata.
+    pub fn new(
+        kind: MessageType,
+        session_id: &str,
+        user_id: &str,
+        timestamp: EpochMillis,
+        operation: Operation,
+        version: Option<Revision>,
+    ) -> Self {
+        Envelope {
+            kind,
+            session_id: session_id.to_owned(),
+            user_id: user_id.to_owned(),
+            timestamp,
+            data: Data {
+                operation,
+                metadata: Metadata::default(),
+            },
+            version,
+        }
+    }
+
+    /// Sets `data.metadata.operation_id`.
+    pub fn with_operation_id(mut self, operation_id: Option<String>) -> Self {
+        self.data.metadata.operation_id = operation_id;
+        self
+    }
+
+    /// Serializes to the wire's JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            format!(r#"{{"type":"error","data":{{"operation":{{"type":"error","code":"INTERNAL","message":"serialization failed: {e}"}}}}}}"#)
+        })
+    }
+
+    /// Parses a message, telling malformed JSON, unknown types and wrong shapes apart.
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        let value: Value = serde_json::from_str(raw).map_err(|e| {
+            ApiError::new(ErrorCode::MalformedMessage, format!("not valid JSON: {e}"))
+        })?;
+        let kind = value.get("type").and_then(Value::as_str).ok_or_else(|| {
+            ApiError::new(ErrorCode::InvalidMessage, "missing string field `type`")
+        })?;
+        if MessageType::from_name(kind).is_none() {
+            return Err(ApiError::new(
+                ErrorCode::UnknownType,
+                format!("unknown message type `{kind}`"),
+            ));
+        }
+        let op_kind = value
+            .pointer("/data/operation/type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::InvalidMessage,
+                    "missing string field `data.operation.type`",
+                )
+            })?;
+        if !Operation::NAMES.contains(&op_kind) {
+            return Err(ApiError::new(
+                ErrorCode::UnknownType,
+                format!("unknown operation type `{op_kind}`"),
+            ));
+        }
+        serde_json::from_value(value)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidMessage, format!("invalid message: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_seed_edit_message() {
+        let raw = r#"{"type":"edit","session_id":"s1","user_id":"u1","timestamp":1700000000000,
+            "data":{"operation":{"type":"insert","position":3,"content":"h q[0];"},
+                    "metadata":{"operation_id":"op-1"}},"version":7}"#;
+        let env = Envelope::parse(raw).unwrap();
+        assert_eq!(env.kind, MessageType::Edit);
+        assert_eq!(env.version, Some(Revision(7)));
+        assert_eq!(env.data.metadata.operation_id.as_deref(), Some("op-1"));
+        assert_eq!(
+            env.data.operation.as_edit().unwrap(),
+            vec![Step::Insert {
+                position: 3,
+                content: "h q[0];".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn tells_malformed_unknown_and_invalid_apart() {
+        let code = |raw: &str| Envelope::parse(raw).unwrap_err().code;
+        assert_eq!(code("{not json"), ErrorCode::MalformedMessage);
+        assert_eq!(
+            code(r#"{"type":"teleport","data":{"operation":{"type":"insert"}}}"#),
+            ErrorCode::UnknownType
+        );
+        assert_eq!(
+            code(r#"{"type":"edit","data":{"operation":{"type":"explode"}}}"#),
+            ErrorCode::UnknownType
+        );
+        assert_eq!(
+            code(r#"{"type":"edit","data":{"operation":{"type":"insert","position":-1,"content":"x"}}}"#),
+            ErrorCode::InvalidMessage
+        );
+    }
+
+    #[test]
+    fn round_trips_every_server_message() {
+        let msgs = [
+            Operation::FullSync {
+                content: "OPENQASM 2.0;".into(),
+                version: Revision(3),
+            },
+            Operation::Ack {
+                operation_id: "a".into(),
+                version: Revision(4),
+                duplicate: true,
+            },
+            Operation::from_edit(&[
+                Step::Delete {
+                    position: 1,
+                    length: 2,
+                },
+                Step::Insert {
+                    position: 0,
+                    content: "😀".into(),
+                },
+            ]),
+            Operation::from_error(ApiError::new(ErrorCode::Forbidden, "viewers cannot edit"), None),
+        ];
+        for op in msgs {
+            let env = Envelope::new(MessageType::Sync, "s", "u", EpochMillis(1), op, Some(Revision(4)));
+            assert_eq!(Envelope::parse(&env.to_json()).unwrap(), env);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// Limits and tuning of one session; every field has the documented default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// Largest accepted client message, in bytes of JSON text.
+    pub max_message_bytes: usize,
+    /// Largest document, in UTF-16 units; an edit that would grow it further is refused.
+    pub max_document_utf16: usize,
+    /// Most steps in one edit.
+    pub max_steps_per_edit: usize,
+    /// How many past edits are kept to transform late edits and serve catch-up; older base revisions
+    /// get `REVISION_TOO_OLD`.
+    pub history_limit: usize,
+    /// A snapshot of the text is persisted every this many revisions, and the op log pruned behind it.
+    pub snapshot_every: u64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            max_message_bytes: 64 * 1024,
+            max_document_utf16: 512 * 1024,
+            max_steps_per_edit: 1_000,
+            history_limit: 1_000,
+            snapshot_every: 100,
+        }
+    }
+}

@@ -1,0 +1,415 @@
+use std::collections::{HashMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use super::config::SessionConfig;
+use super::store::{LoggedOp, Snapshot, StorageWrite, StoreError, StoredSession};
+use crate::auth::Role;
+use crate::error::{ApiError, ErrorCode};
+use crate::ot::{EditOp, OtError, Priority, Step, TextBuffer, transform};
+use crate::protocol::{Envelope, MessageType, Operation};
+use crate::units::{EpochMillis, Revision, utf16_len};
+
+/// Longest accepted `operation_id`.
+const MAX_OPERATION_ID_LEN: usize = 128;
+
+/// Who is on a connection; shells keep it with the socket (the DO's socket attachment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    /// Authenticated user id.
+    pub user_id: String,
+    /// Role in this session.
+    pub role: Role,
+    /// Display name, if the token had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// What the shell must do, in this order: every `Persist` first (and stop if one fails), then send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Write durably before sending anything that follows.
+    Persist(StorageWrite),
+    /// Send to the connection the message came from.
+    Reply(String),
+    /// Send to every other connection of the session.
+    Broadcast(String),
+}
+
+/// The document of one session and the rules for changing it.
+#[derive(Debug)]
+pub struct SessionEngine {
+    session_id: String,
+    config: SessionConfig,
+    text: TextBuffer,
+    revision: Revision,
+    /// The last `history_limit` applied edits, oldest first, ending at `revision`.
+    history: VecDeque<LoggedOp>,
+    /// (user, operation id) → revision, for every edit in `history`.
+    applied: HashMap<(String, String), Revision>,
+}
+
+impl SessionEngine {
+    /// A session with an empty document at revision 0.
+    pub fn new(session_id: &str, config: SessionConfig) -> Self {
+        SessionEngine {
+            session_id: session_id.to_owned(),
+            config,
+            text: TextBuffer::default(),
+            revision: Revision(0),
+            history: VecDeque::new(),
+            applied: HashMap::new(),
+        }
+    }
+
+    /// Rebuilds a session from its snapshot and op log.
+    pub fn restore(session_id: &str, config: SessionConfig, stored: StoredSession) -> Result<Self, StoreError> {
+        let mut engine = SessionEngine::new(session_id, config);
+        if let Some(snapshot) = stored.snapshot {
+            engine.text = TextBuffer::new(&snapshot.content);
+            engine.revision = snapshot.revision;
+        }
+        let mut ops = stored.ops;
+        ops.sort_by_key(|op| op.revision);
+        let snapshot_revision = engine.revision;
+        for op in ops.iter().filter(|op| op.revision > snapshot_revision) {
+            if op.revision != engine.revision.next() {
+                return Err(StoreError::Corrupt(format!(
+                    "op log jumps from revision {} to {}",
+                    engine.revision, op.revision
+                )));
+            }
+            engine
+                .text
+                .apply(&op.op)
+                .map_err(|e| StoreError::Corrupt(format!("logged revision {} does not apply: {e}", op.revision)))?;
+            engine.revision = op.revision;
+        }
+        // The history is the contiguous run of logged edits that ends at the current revision.
+        let mut expected = engine.revision;
+        for op in ops.into_iter().rev() {
+            if op.revision != expected || engine.history.len() >= engine.config.history_limit {
+                break;
+            }
+            expected = Revision(expected.0.saturating_sub(1));
+            engine
+                .applied
+                .insert((op.user_id.clone(), op.operation_id.clone()), op.revision);
+            engine.history.push_front(op);
+        }
+        Ok(engine)
+    }
+
+    /// The current text.
+    pub fn text(&self) -> String {
+        self.text.to_string()
+    }
+
+    /// The current revision.
+    pub fn revision(&self) -> Revision {
+        self.revision
+    }
+
+    /// The session id.
+    pub fn session_id(&self) -> &str {
+        &self.session_id
+    }
+
+    /// Greets a new connection with the whole document.
+    pub fn join(&self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
+        vec![Effect::Reply(self.full_sync(participant, now))]
+    }
+
+    /// Handles one text message from `participant`. Never panics; bad input yields an `error` reply.
+    pub fn handle_message(&mut self, participant: &Participant, raw: &str, now: EpochMillis) -> Vec<Effect> {
+        if raw.len() > self.config.max_message_bytes {
+            let error = ApiError::new(
+                ErrorCode::MessageTooLarge,
+                format!(
+                    "message is {} bytes; the limit is {}",
+                    raw.len(),
+                    self.config.max_message_bytes
+                ),
+            );
+            return vec![self.error_reply(participant, now, error, None)];
+        }
+        let envelope = match Envelope::parse(raw) {
+            Ok(envelope) => envelope,
+            Err(error) => return vec![self.error_reply(participant, now, error, None)],
+        };
+        let operation_id = envelope.data.metadata.operation_id.clone();
+        let result = match envelope.kind {
+            MessageType::Edit => self.handle_edit(participant, &envelope, now),
+            MessageType::Presence => self.handle_presence(participant, envelope, now),
+            MessageType::Sync => self.handle_sync(participant, &envelope, now),
+            MessageType::Comment | MessageType::Undo | MessageType::Redo => Err(ApiError::new(
+                ErrorCode::Unsupported,
+                "comments, undo and redo are not served by this version yet",
+            )),
+            MessageType::Error => Err(ApiError::new(
+                ErrorCode::InvalidMessage,
+                "`error` messages only travel from server to client",
+            )),
+        };
+        result.unwrap_or_else(|error| vec![self.error_reply(participant, now, error, operation_id)])
+    }
+
+    fn handle_edit(
+        &mut self,
+        participant: &Participant,
+        envelope: &Envelope,
+        now: EpochMillis,
+    ) -> Result<Vec<Effect>, ApiError> {
+        if !participant.role.can_edit() {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                format!("a {:?} cannot edit this session", participant.role).to_lowercase(),
+            ));
+        }
+        let op = envelope.data.operation.as_edit().ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidMessage,
+                "an edit carries an `insert`, `delete` or `transform` operation",
+            )
+        })?;
+        let operation_id = envelope
+            .data
+            .metadata
+            .operation_id
+            .clone()
+            .filter(|id| !id.is_empty() && id.len() <= MAX_OPERATION_ID_LEN)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::InvalidMessage,
+                    "an edit needs `data.metadata.operation_id` (1 to 128 characters)",
+                )
+            })?;
+        let key = (participant.user_id.clone(), operation_id);
+        if let Some(revision) = self.applied.get(&key) {
+            let ack = self.ack(participant, now, key.1, *revision, true);
+            return Ok(vec![Effect::Reply(ack)]);
+        }
+        let base = envelope.version.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidMessage,
+                "an edit needs `version`: the revision it was made against",
+            )
+        })?;
+        let transformed = self.transform_onto_head(op, base)?;
+        self.check_growth(&transformed)?;
+        self.text.apply(&transformed).map_err(out_of_range)?;
+
+        self.revision = self.revision.next();
+        let logged = LoggedOp {
+            revision: self.revision,
+            user_id: key.0.clone(),
+            operation_id: key.1.clone(),
+            op: transformed,
+            timestamp: now,
+        };
+        let mut effects = vec![Effect::Persist(StorageWrite::AppendOp(logged.clone()))];
+        if self.revision.0 % self.config.snapshot_every.max(1) == 0 {
+            effects.extend(self.snapshot_writes());
+        }
+        effects.push(Effect::Reply(self.ack(participant, now, key.1.clone(), self.revision, false)));
+        effects.push(Effect::Broadcast(self.edit_message(&logged)));
+
+        self.applied.insert(key, self.revision);
+        self.history.push_back(logged);
+        while self.history.len() > self.config.history_limit {
+            if let Some(old) = self.history.pop_front() {
+                self.applied.remove(&(old.user_id, old.operation_id));
+            }
+        }
+        Ok(effects)
+    }
+
+    /// The oldest revision an edit may be based on.
+    fn oldest_base(&self) -> Revision {
+        Revision(self.revision.0 - self.history.len() as u64)
+    }
+
+    fn check_base(&self, base: Revision) -> Result<usize, ApiError> {
+        if base > self.revision {
+            return Err(ApiError::new(
+                ErrorCode::InvalidRevision,
+                format!("revision {base} is ahead of the document (at {})", self.revision),
+            ));
+        }
+        let oldest = self.oldest_base();
+        if base < oldest {
+            return Err(ApiError::new(
+                ErrorCode::RevisionTooOld,
+                format!(
+                    "revision {base} is older than the kept history (from {oldest}); request a full_sync"
+                ),
+            ));
+        }
+        Ok(usize::try_from(base.0 - oldest.0).unwrap_or(usize::MAX))
+    }
+
+    fn transform_onto_head(&self, op: EditOp, base: Revision) -> Result<EditOp, ApiError> {
+        let skip = self.check_base(base)?;
+        if op.len() > self.config.max_steps_per_edit {
+            return Err(ApiError::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "an edit may have at most {} steps",
+                    self.config.max_steps_per_edit
+                ),
+            ));
+        }
+        // Edits already in the history were ordered first, so they win ties.
+        Ok(self
+            .history
+            .iter()
+            .skip(skip)
+            .fold(op, |op, done| transform(&op, &done.op, Priority::Right).0))
+    }
+
+    fn check_growth(&self, op: &[Step]) -> Result<(), ApiError> {
+        let inserted: usize = op
+            .iter()
+            .map(|s| match s {
+                Step::Insert { content, .. } => utf16_len(content),
+                Step::Delete { .. } => 0,
+            })
+            .sum();
+        if self.text.len_utf16().saturating_add(inserted) > self.config.max_document_utf16 {
+            return Err(ApiError::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "the document may hold at most {} UTF-16 units",
+                    self.config.max_document_utf16
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn snapshot_writes(&self) -> [Effect; 2] {
+        let keep_from = (self.revision.0 + 1).saturating_sub(self.config.history_limit as u64);
+        [
+            Effect::Persist(StorageWrite::PutSnapshot(Snapshot {
+                revision: self.revision,
+                content: self.text.to_string(),
+            })),
+            Effect::Persist(StorageWrite::PruneOpsBefore(Revision(keep_from))),
+        ]
+    }
+
+    fn handle_presence(
+        &self,
+        participant: &Participant,
+        envelope: Envelope,
+        now: EpochMillis,
+    ) -> Result<Vec<Effect>, ApiError> {
+        match envelope.data.operation {
+            Operation::Cursor { .. } | Operation::Selection { .. } | Operation::UserInfo { .. } => {
+                let message = self.message(MessageType::Presence, &participant.user_id, now, envelope.data.operation);
+                Ok(vec![Effect::Broadcast(message.to_json())])
+            }
+            _ => Err(ApiError::new(
+                ErrorCode::InvalidMessage,
+                "presence carries a `cursor`, `selection` or `user_info` operation",
+            )),
+        }
+    }
+
+    fn handle_sync(
+        &self,
+        participant: &Participant,
+        envelope: &Envelope,
+        now: EpochMillis,
+    ) -> Result<Vec<Effect>, ApiError> {
+        match envelope.data.operation {
+            Operation::FullSyncRequest {} => Ok(vec![Effect::Reply(self.full_sync(participant, now))]),
+            Operation::CatchUp {} => {
+                let since = envelope.version.ok_or_else(|| {
+                    ApiError::new(ErrorCode::InvalidMessage, "catch_up needs `version`: the last revision seen")
+                })?;
+                let skip = self.check_base(since)?;
+                let mut effects: Vec<Effect> = self
+                    .history
+                    .iter()
+                    .skip(skip)
+                    .map(|op| Effect::Reply(self.edit_message(op)))
+                    .collect();
+                let done = self.message(
+                    MessageType::Sync,
+                    &participant.user_id,
+                    now,
+                    Operation::CaughtUp { version: self.revision },
+                );
+                effects.push(Effect::Reply(done.to_json()));
+                Ok(effects)
+            }
+            _ => Err(ApiError::new(
+                ErrorCode::InvalidMessage,
+                "a client's sync carries `full_sync_request` or `catch_up`",
+            )),
+        }
+    }
+
+    fn message(&self, kind: MessageType, user_id: &str, now: EpochMillis, operation: Operation) -> Envelope {
+        Envelope::new(kind, &self.session_id, user_id, now, operation, Some(self.revision))
+    }
+
+    fn full_sync(&self, participant: &Participant, now: EpochMillis) -> String {
+        let operation = Operation::FullSync {
+            content: self.text.to_string(),
+            version: self.revision,
+        };
+        self.message(MessageType::Sync, &participant.user_id, now, operation)
+            .to_json()
+    }
+
+    fn ack(
+        &self,
+        participant: &Participant,
+        now: EpochMillis,
+        operation_id: String,
+        version: Revision,
+        duplicate: bool,
+    ) -> String {
+        let operation = Operation::Ack {
+            operation_id: operation_id.clone(),
+            version,
+            duplicate,
+        };
+        self.message(MessageType::Sync, &participant.user_id, now, operation)
+            .with_operation_id(Some(operation_id))
+            .to_json()
+    }
+
+    fn edit_message(&self, op: &LoggedOp) -> String {
+        Envelope::new(
+            MessageType::Edit,
+            &self.session_id,
+            &op.user_id,
+            op.timestamp,
+            Operation::from_edit(&op.op),
+            Some(op.revision),
+        )
+        .with_operation_id(Some(op.operation_id.clone()))
+        .to_json()
+    }
+
+    fn error_reply(
+        &self,
+        participant: &Participant,
+        now: EpochMillis,
+        error: ApiError,
+        operation_id: Option<String>,
+    ) -> Effect {
+        let operation = Operation::from_error(error, operation_id.clone());
+        let message = self
+            .message(MessageType::Error, &participant.user_id, now, operation)
+            .with_operation_id(operation_id);
+        Effect::Reply(message.to_json())
+    }
+}
+
+fn out_of_range(error: OtError) -> ApiError {
+    ApiError::new(ErrorCode::OutOfRange, error.to_string())
+}

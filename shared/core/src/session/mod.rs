@@ -1,0 +1,11 @@
+//! A collaboration session as a pure state machine: a message in, effects out (persist, reply,
+//! broadcast). The Durable Object (or any other shell) only pumps messages and carries effects out,
+//! persisting before it sends anything.
+
+mod config;
+mod engine;
+mod store;
+
+pub use config::SessionConfig;
+pub use engine::{Effect, Participant, SessionEngine};
+pub use store::{LoggedOp, MemoryStore, SessionStore, Snapshot, StorageWrite, StoreError, StoredSession};

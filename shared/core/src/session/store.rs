@@ -1,0 +1,92 @@
+use std::cell::RefCell;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::ot::EditOp;
+use crate::units::{EpochMillis, Revision};
+
+/// One applied edit, as persisted and as kept in the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedOp {
+    /// The revision this edit produced.
+    pub revision: Revision,
+    /// Its author.
+    pub user_id: String,
+    /// The author's id for it (for idempotent resends).
+    pub operation_id: String,
+    /// The edit as applied (transformed onto the revision before it).
+    pub op: EditOp,
+    /// When the server applied it.
+    pub timestamp: EpochMillis,
+}
+
+/// The whole text at a revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The revision.
+    pub revision: Revision,
+    /// The text.
+    pub content: String,
+}
+
+/// What a session needs written, in order, before it may acknowledge anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageWrite {
+    /// Append an applied edit to the op log.
+    AppendOp(LoggedOp),
+    /// Replace the snapshot.
+    PutSnapshot(Snapshot),
+    /// Drop logged edits with a revision below this one.
+    PruneOpsBefore(Revision),
+}
+
+/// What a session reloads from: the latest snapshot and the op log kept beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredSession {
+    /// The latest snapshot, if one was written.
+    pub snapshot: Option<Snapshot>,
+    /// Logged edits in revision order.
+    pub ops: Vec<LoggedOp>,
+}
+
+/// A storage failure: the session must not acknowledge what it could not write.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The backend refused or failed.
+    #[error("storage backend: {0}")]
+    Backend(String),
+    /// Stored data did not decode.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Durable storage of one session (DO SQLite on Cloudflare, SQLite on Spin, memory in tests).
+pub trait SessionStore {
+    /// Loads the snapshot and the op log.
+    fn load(&self) -> Result<StoredSession, StoreError>;
+    /// Performs one write durably.
+    fn write(&self, write: &StorageWrite) -> Result<(), StoreError>;
+}
+
+/// An in-memory store for native tests and benches.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: RefCell<StoredSession>,
+}
+
+impl SessionStore for MemoryStore {
+    fn load(&self) -> Result<StoredSession, StoreError> {
+        Ok(self.state.borrow().clone())
+    }
+
+    fn write(&self, write: &StorageWrite) -> Result<(), StoreError> {
+        let mut state = self.state.borrow_mut();
+        match write {
+            StorageWrite::AppendOp(op) => state.ops.push(op.clone()),
+            StorageWrite::PutSnapshot(s) => state.snapshot = Some(s.clone()),
+            StorageWrite::PruneOpsBefore(rev) => state.ops.retain(|op| op.revision >= *rev),
+        }
+        Ok(())
+    }
+}

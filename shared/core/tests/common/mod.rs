@@ -1,0 +1,59 @@
+//! Test helpers: run a session engine against a store the way a shell does.
+#![allow(dead_code, unreachable_pub)]
+
+use synq_core::auth::Role;
+use synq_core::session::{Effect, MemoryStore, Participant, SessionEngine, SessionStore};
+
+/// Replies and broadcasts of one handled message, after its writes went to the store.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub replies: Vec<String>,
+    pub broadcasts: Vec<String>,
+}
+
+/// Carries effects out as a shell must: all writes first, then the messages.
+pub fn pump(store: &dyn SessionStore, effects: Vec<Effect>) -> Outcome {
+    let mut out = Outcome::default();
+    for effect in effects {
+        match effect {
+            Effect::Persist(write) => store.write(&write).expect("memory store never fails"),
+            Effect::Reply(m) => out.replies.push(m),
+            Effect::Broadcast(m) => out.broadcasts.push(m),
+        }
+    }
+    out
+}
+
+pub fn participant(user: &str, role: Role) -> Participant {
+    Participant {
+        user_id: user.to_owned(),
+        role,
+        name: None,
+    }
+}
+
+/// An engine with its store.
+pub struct Hosted {
+    pub engine: SessionEngine,
+    pub store: MemoryStore,
+}
+
+impl Hosted {
+    pub fn new(config: synq_core::session::SessionConfig) -> Self {
+        Hosted {
+            engine: SessionEngine::new("s", config),
+            store: MemoryStore::default(),
+        }
+    }
+
+    pub fn handle(&mut self, who: &Participant, raw: &str) -> Outcome {
+        let effects = self.engine.handle_message(who, raw, synq_core::EpochMillis(0));
+        pump(&self.store, effects)
+    }
+}
+
+/// The `data.operation` of a server message, as JSON.
+pub fn operation(raw: &str) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_str(raw).expect("server sends JSON");
+    v["data"]["operation"].clone()
+}

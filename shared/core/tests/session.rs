@@ -1,0 +1,170 @@
+//! The session engine's rules, handler-level (no network).
+
+mod common;
+
+use common::{Hosted, operation, participant};
+use serde_json::json;
+use synq_core::auth::Role;
+use synq_core::session::{SessionConfig, SessionEngine, SessionStore};
+
+fn edit(op: serde_json::Value, id: &str, version: u64) -> String {
+    json!({"type": "edit", "data": {"operation": op, "metadata": {"operation_id": id}}, "version": version})
+        .to_string()
+}
+
+fn insert(pos: u32, s: &str, id: &str, version: u64) -> String {
+    edit(json!({"type": "insert", "position": pos, "content": s}), id, version)
+}
+
+fn error_code(raw: &str) -> String {
+    let op = operation(raw);
+    assert_eq!(op["type"], "error", "{raw}");
+    op["code"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn an_edit_is_persisted_acked_and_broadcast_transformed() {
+    let mut s = Hosted::new(SessionConfig::default());
+    let (alice, bob) = (participant("alice", Role::Editor), participant("bob", Role::Owner));
+    s.handle(&alice, &insert(0, "OPENQASM 2.0;", "a1", 0));
+    // Bob edits against revision 0, concurrently with Alice's insert.
+    let out = s.handle(&bob, &insert(0, "// bell\n", "b1", 0));
+    assert_eq!(operation(&out.replies[0])["type"], "ack");
+    assert_eq!(operation(&out.replies[0])["version"], 2);
+    let broadcast = operation(&out.broadcasts[0]);
+    assert_eq!(broadcast, json!({"type": "insert", "position": 13, "content": "// bell\n"}));
+    assert_eq!(s.engine.text(), "OPENQASM 2.0;// bell\n");
+    assert_eq!(s.store.load().unwrap().ops.len(), 2);
+}
+
+#[test]
+fn a_resent_edit_applies_once() {
+    let mut s = Hosted::new(SessionConfig::default());
+    let alice = participant("alice", Role::Editor);
+    s.handle(&alice, &insert(0, "x", "a1", 0));
+    let again = s.handle(&alice, &insert(0, "x", "a1", 0));
+    let ack = operation(&again.replies[0]);
+    assert_eq!((ack["type"].as_str(), ack["version"].as_u64(), ack["duplicate"].as_bool()), (Some("ack"), Some(1), Some(true)));
+    assert!(again.broadcasts.is_empty());
+    assert_eq!(s.engine.text(), "x");
+    // The same id from another user is another edit.
+    s.handle(&participant("bob", Role::Editor), &insert(0, "y", "a1", 1));
+    assert_eq!(s.engine.text(), "yx");
+}
+
+#[test]
+fn viewers_and_guests_cannot_edit_but_the_session_goes_on() {
+    let mut s = Hosted::new(SessionConfig::default());
+    for role in [Role::Viewer, Role::Guest] {
+        let out = s.handle(&participant("v", role), &insert(0, "x", "v1", 0));
+        assert_eq!(error_code(&out.replies[0]), "FORBIDDEN");
+        assert_eq!(operation(&out.replies[0])["operation_id"], "v1");
+    }
+    s.handle(&participant("e", Role::Editor), &insert(0, "ok", "e1", 0));
+    assert_eq!(s.engine.text(), "ok");
+}
+
+#[test]
+fn bad_input_gets_a_code_and_changes_nothing() {
+    let config = SessionConfig {
+        max_message_bytes: 280,
+        ..SessionConfig::default()
+    };
+    let mut s = Hosted::new(config);
+    let alice = participant("alice", Role::Editor);
+    s.handle(&alice, &insert(0, "😀", "a1", 0));
+    let cases = [
+        ("{oops".to_owned(), "MALFORMED_MESSAGE"),
+        (json!({"type": "dance", "data": {"operation": {"type": "insert"}}}).to_string(), "UNKNOWN_TYPE"),
+        (edit(json!({"type": "insert", "position": 0}), "a2", 1), "INVALID_MESSAGE"),
+        (insert(0, "x", "", 1), "INVALID_MESSAGE"),
+        (insert(3, "x", "a3", 1), "OUT_OF_RANGE"),
+        (insert(1, "x", "a4", 1), "OUT_OF_RANGE"), // inside the surrogate pair
+        (edit(json!({"type": "delete", "position": 1, "length": 5}), "a5", 1), "OUT_OF_RANGE"),
+        (insert(0, "x", "a6", 7), "INVALID_REVISION"),
+        (insert(0, &"x".repeat(300), "a7", 1), "MESSAGE_TOO_LARGE"),
+        (json!({"type": "comment", "data": {"operation": {"type": "cursor", "line": 0, "column": 0}}}).to_string(), "UNSUPPORTED"),
+    ];
+    for (raw, code) in cases {
+        let out = s.handle(&alice, &raw);
+        assert_eq!(error_code(&out.replies[0]), code, "{raw}");
+        assert!(out.broadcasts.is_empty());
+    }
+    assert_eq!((s.engine.text().as_str(), s.engine.revision().0), ("😀", 1));
+    // A multi-step edit whose second step fails leaves no trace of its first.
+    let partial = edit(
+        json!({"type": "transform", "operation": [
+            {"type": "insert", "position": 0, "content": "a"},
+            {"type": "delete", "position": 9, "length": 1}]}),
+        "a8",
+        1,
+    );
+    assert_eq!(error_code(&s.handle(&alice, &partial).replies[0]), "OUT_OF_RANGE");
+    assert_eq!(s.engine.text(), "😀");
+}
+
+#[test]
+fn an_edit_older_than_the_history_is_refused() {
+    let mut s = Hosted::new(SessionConfig {
+        history_limit: 3,
+        ..SessionConfig::default()
+    });
+    let alice = participant("alice", Role::Editor);
+    for i in 0..5u64 {
+        s.handle(&alice, &insert(0, "x", &format!("a{i}"), i));
+    }
+    let out = s.handle(&alice, &insert(0, "y", "late", 1));
+    assert_eq!(error_code(&out.replies[0]), "REVISION_TOO_OLD");
+    let ok = s.handle(&alice, &insert(0, "y", "recent", 2));
+    assert_eq!(operation(&ok.replies[0])["version"], 6);
+}
+
+#[test]
+fn a_restored_session_has_every_acked_edit_and_still_dedupes() {
+    let config = SessionConfig {
+        snapshot_every: 4,
+        history_limit: 3,
+        ..SessionConfig::default()
+    };
+    let mut s = Hosted::new(config.clone());
+    let alice = participant("alice", Role::Editor);
+    for i in 0..10u64 {
+        s.handle(&alice, &insert(i as u32, &format!("{}", i % 10), &format!("a{i}"), i));
+    }
+    let stored = s.store.load().unwrap();
+    assert!(stored.snapshot.is_some());
+    assert!(stored.ops.len() < 10, "the log is pruned behind snapshots");
+    let mut restored = Hosted {
+        engine: SessionEngine::restore("s", config, stored).unwrap(),
+        store: s.store,
+    };
+    assert_eq!(restored.engine.text(), "0123456789");
+    assert_eq!(restored.engine.revision().0, 10);
+    let resend = restored.handle(&alice, &insert(9, "9", "a9", 9));
+    assert_eq!(operation(&resend.replies[0])["duplicate"], true);
+    assert_eq!(restored.engine.text(), "0123456789");
+}
+
+#[test]
+fn catch_up_replays_what_a_client_missed() {
+    let mut s = Hosted::new(SessionConfig::default());
+    let alice = participant("alice", Role::Editor);
+    for i in 0..3u64 {
+        s.handle(&alice, &insert(0, "x", &format!("a{i}"), i));
+    }
+    let req = json!({"type": "sync", "data": {"operation": {"type": "catch_up"}}, "version": 1}).to_string();
+    let out = s.handle(&participant("bob", Role::Viewer), &req);
+    let kinds: Vec<_> = out.replies.iter().map(|r| operation(r)["type"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(kinds, ["insert", "insert", "caught_up"]);
+}
+
+#[test]
+fn presence_is_relayed_to_the_others_as_the_sender() {
+    let mut s = Hosted::new(SessionConfig::default());
+    let raw = json!({"type": "presence", "user_id": "mallory",
+        "data": {"operation": {"type": "cursor", "line": 2, "column": 4}}}).to_string();
+    let out = s.handle(&participant("guest", Role::Guest), &raw);
+    let v: serde_json::Value = serde_json::from_str(&out.broadcasts[0]).unwrap();
+    assert_eq!(v["user_id"], "guest");
+    assert_eq!(v["data"]["operation"], json!({"type": "cursor", "line": 2, "column": 4}));
+}
