@@ -50,6 +50,8 @@ pub struct ClientSession {
     text: TextBuffer,
     revision: Revision,
     synced: bool,
+    /// A `catch_up` is under way: live edits beyond the next revision will come again in its reply.
+    catching_up: bool,
     inflight: Option<Inflight>,
     buffer: EditOp,
 }
@@ -66,6 +68,7 @@ impl ClientSession {
             text: TextBuffer::default(),
             revision: Revision(0),
             synced: false,
+            catching_up: false,
             inflight: None,
             buffer: EditOp::new(),
         }
@@ -123,6 +126,7 @@ impl ClientSession {
             (_, Operation::FullSync { content, version }) => {
                 if self.synced && self.has_unconfirmed() {
                     // Keep local edits: fetch what we missed, then resend.
+                    self.catching_up = true;
                     return Ok(vec![self.request(Operation::CatchUp {}, Some(self.revision), now)]);
                 }
                 self.text = TextBuffer::new(&content);
@@ -133,7 +137,10 @@ impl ClientSession {
             (_, Operation::Ack {
                 operation_id, version, ..
             }) => self.confirm(&operation_id, version, now),
-            (_, Operation::CaughtUp { .. }) => Ok(self.resend(now).into_iter().collect()),
+            (_, Operation::CaughtUp { .. }) => {
+                self.catching_up = false;
+                Ok(self.resend(now).into_iter().collect())
+            }
             (MessageType::Edit, operation) => {
                 let version = envelope.version.unwrap_or_default();
                 let mine = envelope.user_id == self.user_id
@@ -178,6 +185,11 @@ impl ClientSession {
     }
 
     fn apply_remote(&mut self, op: EditOp, version: Revision) -> Result<(), ClientError> {
+        let already_seen = version <= self.revision;
+        let comes_again = self.catching_up && version > self.revision.next();
+        if already_seen || comes_again {
+            return Ok(());
+        }
         if version != self.revision.next() {
             let why = format!("expected revision {}, got {version}", self.revision.next());
             return Err(self.lose_sync(&why));
@@ -204,6 +216,9 @@ impl ClientSession {
     fn confirm(&mut self, operation_id: &str, version: Revision, now: EpochMillis) -> Result<Vec<String>, ClientError> {
         if self.inflight.as_ref().map(|i| i.operation_id.as_str()) != Some(operation_id) {
             return Ok(Vec::new()); // a late duplicate ack
+        }
+        if self.catching_up && version > self.revision.next() {
+            return Ok(Vec::new()); // the catch-up reply carries this edit again, in order
         }
         if version != self.revision.next() {
             let why = format!("ack for revision {version}, expected {}", self.revision.next());
@@ -255,6 +270,7 @@ impl ClientSession {
     }
 
     fn drop_local_edits(&mut self) {
+        self.catching_up = false;
         self.inflight = None;
         self.buffer.clear();
         self.synced = false;
