@@ -1,0 +1,32 @@
+// End-to-end tests against one shared `wrangler dev --local`: every test uses its own session id,
+// which is all the isolation the Session Durable Objects need. Run: `node --test tests/e2e/`.
+import { randomBytes } from "node:crypto";
+import { after, before } from "node:test";
+
+import { startWrangler } from "./harness.mjs";
+import { authSuite } from "./suites/auth.mjs";
+import { convergenceSuite } from "./suites/convergence.mjs";
+import { httpSuite } from "./suites/http.mjs";
+import { protocolSuite } from "./suites/protocol.mjs";
+import { reconnectSuite } from "./suites/reconnect.mjs";
+import { rolesSuite } from "./suites/roles.mjs";
+
+/** Shared by the suites: the JWT secret and the running server (set in `before`). */
+const ctx = { secret: randomBytes(24).toString("hex"), server: null };
+
+before(async () => {
+  ctx.server = await startWrangler({ secret: ctx.secret, label: "wrangler (shared)" });
+});
+
+after(async () => {
+  if (!ctx.server) return;
+  if (process.env.E2E_WRANGLER_LOG) console.log(ctx.server.log);
+  await ctx.server.dispose();
+});
+
+httpSuite(ctx);
+authSuite(ctx);
+rolesSuite(ctx);
+protocolSuite(ctx);
+reconnectSuite(ctx);
+convergenceSuite(ctx);

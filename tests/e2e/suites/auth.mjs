@@ -1,0 +1,105 @@
+// Authentication at the WebSocket upgrade: HS256 JWTs checked before the Durable Object sees the socket.
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { describe, test } from "node:test";
+
+import { RawSocket, mintToken, tokenFor, tryUpgrade, uniqueId } from "../harness.mjs";
+
+/** Asserts a refused upgrade: the status and `{"error":{"code", "message"}}`. */
+function assertRefused(result, status, code) {
+  assert.notEqual(result.status, 101, "the upgrade must be refused");
+  assert.equal(result.status, status, `HTTP status (body: ${result.body})`);
+  assert.equal(result.json?.error?.code, code, `error code (body: ${result.body})`);
+  assert.equal(typeof result.json.error.message, "string", `error message (body: ${result.body})`);
+}
+
+async function assertAccepted(ctx, session, token, via) {
+  const raw = await RawSocket.connect(ctx.server.wsBase, session, token, { via });
+  try {
+    const sync = await raw.nextOf("sync", "full_sync");
+    assert.equal(sync.data.operation.content, "");
+    assert.equal(sync.data.operation.version, 0);
+  } finally {
+    await raw.close();
+  }
+}
+
+export function authSuite(ctx) {
+  describe("authentication at upgrade", () => {
+    test("a valid token is accepted in the Authorization header and in ?token=", async () => {
+      const session = uniqueId("auth-ok");
+      const token = tokenFor(ctx.secret, "alice", session, "editor");
+      await assertAccepted(ctx, session, token, "header");
+      await assertAccepted(ctx, session, token, "query");
+    });
+
+    test("a role for `*` grants every session", async () => {
+      const session = uniqueId("auth-star");
+      await assertAccepted(ctx, session, tokenFor(ctx.secret, "alice", "*", "viewer"), "header");
+    });
+
+    test("no token → 401 UNAUTHORIZED", async () => {
+      const result = await tryUpgrade(ctx.server.wsBase, uniqueId("auth"), undefined);
+      assertRefused(result, 401, "UNAUTHORIZED");
+    });
+
+    test("a token signed with another secret → 401 UNAUTHORIZED", async () => {
+      const session = uniqueId("auth");
+      const forged = tokenFor(`${ctx.secret}-not`, "mallory", session, "owner");
+      assertRefused(await tryUpgrade(ctx.server.wsBase, session, forged), 401, "UNAUTHORIZED");
+      assertRefused(await tryUpgrade(ctx.server.wsBase, session, forged, { via: "query" }), 401, "UNAUTHORIZED");
+    });
+
+    test("a payload changed after signing (viewer → owner) → 401 UNAUTHORIZED", async () => {
+      const session = uniqueId("auth");
+      const [head, , sig] = tokenFor(ctx.secret, "mallory", session, "viewer").split(".");
+      const now = Math.floor(Date.now() / 1000);
+      const payload = Buffer.from(
+        JSON.stringify({ sub: "mallory", iat: now, exp: now + 3600, roles: { [session]: "owner" } }),
+      ).toString("base64url");
+      const tampered = `${head}.${payload}.${sig}`;
+      assertRefused(await tryUpgrade(ctx.server.wsBase, session, tampered), 401, "UNAUTHORIZED");
+    });
+
+    test('alg "none" → 401 UNAUTHORIZED', async () => {
+      const session = uniqueId("auth");
+      const unsigned = mintToken(ctx.secret, { sub: "mallory", roles: { [session]: "owner" } }, { alg: "none" });
+      assertRefused(await tryUpgrade(ctx.server.wsBase, session, unsigned), 401, "UNAUTHORIZED");
+      // The same with the valid HS256 signature kept: the header still says "none".
+      const signed = tokenFor(ctx.secret, "mallory", session, "owner");
+      const noneHead = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url");
+      const [, payload, sig] = signed.split(".");
+      const resigned = `${noneHead}.${payload}.${sig}`;
+      assertRefused(await tryUpgrade(ctx.server.wsBase, session, resigned), 401, "UNAUTHORIZED");
+    });
+
+    test("an expired token → 401 TOKEN_EXPIRED", async () => {
+      const session = uniqueId("auth");
+      const now = Math.floor(Date.now() / 1000);
+      // An hour past expiry: far beyond any clock-skew leeway.
+      const expired = tokenFor(ctx.secret, "alice", session, "editor", { iat: now - 7200, exp: now - 3600 });
+      assertRefused(await tryUpgrade(ctx.server.wsBase, session, expired), 401, "TOKEN_EXPIRED");
+    });
+
+    test("a token without exp → 401 UNAUTHORIZED", async () => {
+      const session = uniqueId("auth");
+      const noExp = tokenFor(ctx.secret, "alice", session, "editor", { exp: undefined });
+      assertRefused(await tryUpgrade(ctx.server.wsBase, session, noExp), 401, "UNAUTHORIZED");
+    });
+
+    test("garbage instead of a JWT → 401 UNAUTHORIZED", async () => {
+      const session = uniqueId("auth");
+      assertRefused(await tryUpgrade(ctx.server.wsBase, session, "not.a.jwt"), 401, "UNAUTHORIZED");
+      const mac = createHmac("sha256", ctx.secret).update("x").digest("base64url");
+      assertRefused(await tryUpgrade(ctx.server.wsBase, session, `x.y.${mac}`), 401, "UNAUTHORIZED");
+    });
+
+    test("a valid token with no role for this session → 403 FORBIDDEN", async () => {
+      const session = uniqueId("auth");
+      const elsewhere = tokenFor(ctx.secret, "alice", `${session}-other`, "owner");
+      assertRefused(await tryUpgrade(ctx.server.wsBase, session, elsewhere), 403, "FORBIDDEN");
+      const noRoles = mintToken(ctx.secret, { sub: "alice" });
+      assertRefused(await tryUpgrade(ctx.server.wsBase, session, noRoles), 403, "FORBIDDEN");
+    });
+  });
+}

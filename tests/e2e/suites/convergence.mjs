@@ -1,0 +1,106 @@
+// Three editors type concurrently (random inserts and deletes, emoji included) without waiting for
+// acks; all must converge to one text, which a fourth client's full_sync must show too.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import { Peer, sleep, tokenFor, uniqueId } from "../harness.mjs";
+
+/** mulberry32: a small seeded PRNG, so a failing run can be replayed with E2E_SEED. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PIECES = ["a", "b", "xyz", " ", "\n", "é", "漢字", "😀", "👍🏽", "🧪q", "OPENQASM 2.0;", "h q[0];", "🏳️‍🌈"];
+
+const isHigh = (c) => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c) => c >= 0xdc00 && c <= 0xdfff;
+/** Whether a cut at `i` keeps every surrogate pair whole. */
+const isBoundary = (s, i) => i <= 0 || i >= s.length || !(isHigh(s.charCodeAt(i - 1)) && isLow(s.charCodeAt(i)));
+const boundaryAtOrBefore = (s, i) => (isBoundary(s, i) ? i : i - 1);
+const boundaryAtOrAfter = (s, i) => (isBoundary(s, i) ? i : i + 1);
+
+/** One random local edit on `peer`, through the SDK (which sends it now or buffers it). */
+function randomEdit(peer, rand) {
+  const text = peer.text;
+  const len = text.length;
+  if (len > 0 && rand() < 0.35) {
+    const start = boundaryAtOrBefore(text, Math.floor(rand() * len));
+    const end = Math.min(len, boundaryAtOrAfter(text, start + 1 + Math.floor(rand() * 6)));
+    if (end > start) {
+      peer.delete(start, end - start);
+      return;
+    }
+  }
+  const pos = boundaryAtOrBefore(text, Math.floor(rand() * (len + 1)));
+  peer.insert(pos, PIECES[Math.floor(rand() * PIECES.length)]);
+}
+
+export function convergenceSuite(ctx) {
+  describe("convergence", () => {
+    test("three concurrent editors converge, and a fresh client's full_sync matches", async (t) => {
+      const seed = Number(process.env.E2E_SEED ?? Math.floor(Math.random() * 2 ** 31));
+      t.diagnostic(`seed ${seed} (replay with E2E_SEED=${seed})`);
+      const rand = prng(seed);
+      const opsPerPeer = Number(process.env.E2E_OPS ?? 250);
+      const session = uniqueId("converge");
+      const users = ["ann", "ben", "cat"];
+      const peers = await Promise.all(
+        users.map((user) =>
+          Peer.connect(ctx.server.wsBase, session, tokenFor(ctx.secret, user, session, "editor"), { user }),
+        ),
+      );
+      let fresh;
+      try {
+        // Each peer edits in bursts with short random pauses, never waiting for its acks, so edits
+        // cross on the wire and the server transforms late ones against history.
+        await Promise.all(
+          peers.map(async (peer) => {
+            for (let i = 0; i < opsPerPeer; i++) {
+              randomEdit(peer, rand);
+              if (rand() < 0.3) await sleep(Math.floor(rand() * 4));
+            }
+          }),
+        );
+        const describeAll = () => peers.map((p) => p.describe()).join("\n");
+        await peers[0].waitFor(
+          () =>
+            peers.every((p) => p.idle) &&
+            peers.every((p) => p.revision === peers[0].revision) &&
+            peers.every((p) => p.text === peers[0].text),
+          { timeout: 30_000, label: "all peers idle, at one revision, with one text", describe: describeAll },
+        );
+        for (const peer of peers) assert.deepEqual(peer.errors, [], `${peer.user}: SDK errors`);
+
+        // Every edit message sent was acknowledged once, and each became one revision.
+        const sentEdits = peers.flatMap((p) => p.sent.filter((s) => s.msg.type === "edit").map((s) => s.msg));
+        const acked = peers.flatMap((p) => p.frames((m) => m.data?.operation?.type === "ack"));
+        assert.equal(acked.length, sentEdits.length, "one ack per edit sent");
+        assert.ok(acked.every((a) => !a.data.operation.duplicate), "no edit was a duplicate");
+        assert.equal(peers[0].revision, sentEdits.length, "the revision counts the edits applied");
+        t.diagnostic(
+          `${opsPerPeer * peers.length} local edits in ${sentEdits.length} messages; final revision ${peers[0].revision}, ` +
+            `${peers[0].text.length} UTF-16 units`,
+        );
+
+        fresh = await Peer.connect(ctx.server.wsBase, session, tokenFor(ctx.secret, "dan", session, "viewer"), {
+          user: "dan",
+        });
+        const sync = fresh.frames((m) => m.data?.operation?.type === "full_sync")[0];
+        assert.equal(sync.data.operation.content, peers[0].text, "full_sync content equals the converged text");
+        assert.equal(sync.data.operation.version, peers[0].revision, "full_sync version equals the final revision");
+        assert.ok(peers.every((p) => p.idle), "no unconfirmed edits left");
+        assert.ok(peers[0].text.length > 0, "the random edits left some text");
+      } finally {
+        await Promise.all([...peers, fresh].filter(Boolean).map((p) => p.close()));
+        for (const p of [...peers, fresh].filter(Boolean)) p.free();
+      }
+    });
+  });
+}

@@ -1,0 +1,131 @@
+// Bad input on a live socket: each mistake gets an `error` frame with its code, the document does not
+// change, nothing is broadcast, and the same socket then completes a valid edit.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import { Peer, RawSocket, envelope, sleep, tokenFor, uniqueId } from "../harness.mjs";
+
+/** 70 KiB of content: over the 64 KiB message limit. */
+const OVERSIZED = "x".repeat(70 * 1024);
+
+export function protocolSuite(ctx) {
+  describe("protocol errors keep the socket usable", () => {
+    test("malformed JSON, unknown types, oversized, out of range, missing fields", async (t) => {
+      const session = uniqueId("proto");
+      const raw = await RawSocket.connect(ctx.server.wsBase, session, tokenFor(ctx.secret, "raw", session, "editor"));
+      const observer = await Peer.connect(ctx.server.wsBase, session, tokenFor(ctx.secret, "obs", session, "viewer"), {
+        user: "obs",
+      });
+      let text = "";
+      let version = 0;
+      let okEdits = 0;
+
+      /** A valid insert at the end, acknowledged on the same socket and seen by the observer. */
+      async function validExchange(label) {
+        const opId = `ok-${++okEdits}`;
+        const content = okEdits % 2 ? `<${okEdits}😀>` : `[${okEdits}]`;
+        raw.send(envelope("edit", { type: "insert", position: text.length, content }, { version, operationId: opId }));
+        const ack = await raw.next();
+        assert.equal(ack.type, "sync", `after ${label}: expected an ack, got ${JSON.stringify(ack)}`);
+        assert.equal(ack.data.operation.type, "ack", `after ${label}: ${JSON.stringify(ack)}`);
+        assert.equal(ack.data.operation.operation_id, opId);
+        assert.equal(ack.data.operation.version, version + 1);
+        text += content;
+        version += 1;
+        await observer.waitFor(() => observer.text === text, { label: `observer sees the edit after ${label}` });
+      }
+
+      async function expectError(label, message, code, operationId) {
+        raw.send(message);
+        const err = await raw.next();
+        assert.equal(err.type, "error", `${label}: expected an error frame, got ${JSON.stringify(err).slice(0, 500)}`);
+        assert.equal(err.data?.operation?.type, "error", `${label}: ${JSON.stringify(err).slice(0, 500)}`);
+        assert.equal(err.data.operation.code, code, `${label}: ${JSON.stringify(err).slice(0, 500)}`);
+        assert.equal(typeof err.data.operation.message, "string");
+        if (operationId !== undefined) assert.equal(err.data.operation.operation_id, operationId, `${label}: operation_id`);
+        assert.ok(raw.isOpen, `${label}: the socket must stay open`);
+        await validExchange(label);
+      }
+
+      try {
+        const sync = await raw.nextOf("sync", "full_sync");
+        assert.deepEqual(sync.data.operation, { type: "full_sync", content: "", version: 0 });
+        await validExchange("connect");
+
+        const cases = [
+          ["malformed JSON", () => "{not json", "MALFORMED_MESSAGE"],
+          ["a binary-looking text frame", () => "\u0000\u0001\u0002", "MALFORMED_MESSAGE"],
+          ["an unknown message type", () => JSON.stringify(envelope("teleport", { type: "insert", position: 0, content: "x" })), "UNKNOWN_TYPE"],
+          [
+            "an unknown operation type",
+            () => JSON.stringify(envelope("edit", { type: "explode" }, { version, operationId: "bad-op-type" })),
+            "UNKNOWN_TYPE",
+          ],
+          ["a message without type", () => JSON.stringify({ data: { operation: { type: "insert" } } }), "INVALID_MESSAGE"],
+          [
+            "an edit without operation_id",
+            () => JSON.stringify(envelope("edit", { type: "insert", position: 0, content: "nope" }, { version })),
+            "INVALID_MESSAGE",
+          ],
+          [
+            "a negative position",
+            () => JSON.stringify(envelope("edit", { type: "insert", position: -1, content: "nope" }, { version, operationId: "neg" })),
+            "INVALID_MESSAGE",
+          ],
+          [
+            "a message over 64 KiB",
+            () => JSON.stringify(envelope("edit", { type: "insert", position: 0, content: OVERSIZED }, { version, operationId: "big" })),
+            "MESSAGE_TOO_LARGE",
+          ],
+          [
+            "an insert past the end",
+            () => JSON.stringify(envelope("edit", { type: "insert", position: text.length + 5, content: "nope" }, { version, operationId: "oor-insert" })),
+            "OUT_OF_RANGE",
+            "oor-insert",
+          ],
+          [
+            "a delete past the end",
+            () => JSON.stringify(envelope("edit", { type: "delete", position: 1, length: text.length }, { version, operationId: "oor-delete" })),
+            "OUT_OF_RANGE",
+            "oor-delete",
+          ],
+          [
+            "an insert inside a surrogate pair",
+            // text ends with "😀>": the emoji's two UTF-16 units sit at length-3 and length-2.
+            () => JSON.stringify(envelope("edit", { type: "insert", position: text.lastIndexOf("😀") + 1, content: "nope" }, { version, operationId: "split" })),
+            "OUT_OF_RANGE",
+            "split",
+          ],
+          [
+            "an edit based on a future revision",
+            () => JSON.stringify(envelope("edit", { type: "insert", position: 0, content: "nope" }, { version: version + 10, operationId: "future" })),
+            "INVALID_REVISION",
+            "future",
+          ],
+        ];
+        for (const [label, build, code, operationId] of cases) {
+          await t.test(label, async () => {
+            const message = build();
+            if (label.includes("64 KiB")) assert.ok(Buffer.byteLength(message) > 64 * 1024);
+            if (label.includes("surrogate")) assert.equal(text.charCodeAt(text.lastIndexOf("😀")), 0xd83d);
+            await expectError(label, message, code, operationId);
+          });
+        }
+
+        // The document holds exactly the valid edits; nothing refused was applied or broadcast.
+        raw.send(envelope("sync", { type: "full_sync_request" }));
+        const final = await raw.nextOf("sync", "full_sync");
+        assert.deepEqual(final.data.operation, { type: "full_sync", content: text, version });
+        await sleep(100);
+        const edits = observer.frames((m) => m.type === "edit");
+        assert.equal(edits.length, okEdits, `observer saw ${JSON.stringify(edits.map((e) => e.data.metadata))}`);
+        assert.deepEqual(observer.errors, []);
+        assert.equal(observer.text, text);
+        assert.deepEqual(raw.unread(), []);
+      } finally {
+        await Promise.all([raw.close(), observer.close()]);
+        observer.free();
+      }
+    });
+  });
+}
