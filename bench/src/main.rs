@@ -1,0 +1,199 @@
+//! `synq-bench`: SynQ's benchmarks. `fanout` measures WebSocket fan-out latency of the SynQ Worker under
+//! `wrangler dev` beside a bare-DO platform floor; `replay` times a real editing trace through the
+//! session engine natively. Each prints one JSON document on stdout; progress goes to stderr.
+//!
+//! It is a native tool only: nothing here is linked into a Worker.
+
+mod args;
+mod fanout;
+mod messages;
+mod replay;
+mod stats;
+mod wrangler;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use serde::Serialize;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::args::Args;
+
+const USAGE: &str = "\
+usage: synq-bench <command> [options]
+
+commands:
+  fanout  [--readers 10,50] [--rate 100] [--seconds 10] [--warmup 1] [--drain 5] [--targets synq,floor]
+          Starts `wrangler dev` per target (synq: root wrangler.toml, built Worker required;
+          floor: bench/floor/wrangler.toml), 1 writer + N readers on a fresh session, edits at a
+          fixed rate; reports edit->ack and edit->delivery latency.
+  replay  [--trace PATH] [--runs 5]
+          Replays a trace (default $SYNQ_TRACES_DIR or ../shared/data/traces, automerge-paper.json.gz)
+          through the session engine natively.
+
+environment:
+  SYNQ_ROOT        repository root (default: the one this binary was built from)
+  SYNQ_TRACES_DIR  folder with the editing traces
+";
+
+/// The environment a report was made in.
+#[derive(Debug, Serialize)]
+struct Machine {
+    nproc: usize,
+    rustc: Option<String>,
+    wrangler: Option<String>,
+    os: Option<String>,
+    loadavg_1m: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Output<T: Serialize> {
+    bench: &'static str,
+    machine: Machine,
+    #[serde(flatten)]
+    report: T,
+}
+
+fn main() -> ExitCode {
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("synq-bench: {e:#}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("synq-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let root = repo_root();
+    match args.command.as_str() {
+        "help" => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        "replay" => {
+            let mut args = args;
+            let trace = match args.take("trace") {
+                Some(path) => PathBuf::from(path),
+                None => replay::traces_dir(&root).join(replay::DEFAULT_TRACE),
+            };
+            let runs = args.take_parsed("runs", 5usize)?;
+            args.finish()?;
+            let report = replay::run(&trace, runs.max(1))?;
+            let ok = report.text_matches;
+            print_json(&Output {
+                bench: "replay",
+                machine: machine(&root),
+                report,
+            })?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        "fanout" => {
+            let mut args = args;
+            let readers = args
+                .take_list("readers", "10,50")
+                .iter()
+                .map(|n| {
+                    n.parse::<usize>()
+                        .with_context(|| format!("--readers: `{n}` is not a count"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let targets = args
+                .take_list("targets", "synq,floor")
+                .iter()
+                .map(|t| fanout::Target::parse(t))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let config = fanout::Config {
+                readers,
+                rate: args.take_parsed("rate", 100u32)?.max(1),
+                seconds: args.take_parsed("seconds", 10.0f64)?.max(0.1),
+                warmup_s: args.take_parsed("warmup", 1.0f64)?.max(0.0),
+                drain_s: args.take_parsed("drain", 5.0f64)?.max(0.0),
+                targets,
+            };
+            args.finish()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(fanout_until_signal(config, &root))
+        }
+        other => anyhow::bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}
+
+/// Runs `fanout`, stopping early (and so stopping wrangler through its guard) on SIGINT or SIGTERM.
+async fn fanout_until_signal(config: fanout::Config, root: &Path) -> anyhow::Result<ExitCode> {
+    // Installed before anything starts, so a Ctrl-C never kills us with wrangler still running.
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let report = tokio::select! {
+        report = fanout::run(&config, root) => report?,
+        _ = interrupt.recv() => anyhow::bail!("interrupted"),
+        _ = terminate.recv() => anyhow::bail!("terminated"),
+    };
+    let failed = report.has_failures();
+    print_json(&Output {
+        bench: "fanout",
+        machine: machine(root),
+        report,
+    })?;
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// `$SYNQ_ROOT`, else the workspace this crate was built in.
+fn repo_root() -> PathBuf {
+    std::env::var_os("SYNQ_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+            manifest.parent().unwrap_or(manifest).to_owned()
+        })
+}
+
+fn machine(root: &Path) -> Machine {
+    let rustc = std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let wrangler = std::fs::read_to_string(root.join("node_modules/wrangler/package.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|v| v["version"].as_str().map(str::to_owned));
+    let os = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                .map(|v| v.trim_matches('"').to_owned())
+        });
+    Machine {
+        nproc: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        rustc,
+        wrangler,
+        os,
+        loadavg_1m: fanout::loadavg(),
+    }
+}
