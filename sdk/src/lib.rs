@@ -17,7 +17,11 @@ pub struct SynqClient {
 
 fn millis(now: f64) -> EpochMillis {
     // JS time is a float of milliseconds; negative or NaN clocks count as 0.
-    EpochMillis(if now.is_finite() && now > 0.0 { now as u64 } else { 0 })
+    EpochMillis(if now.is_finite() && now > 0.0 {
+        now as u64
+    } else {
+        0
+    })
 }
 
 fn js_error(error: ClientError) -> JsError {
@@ -66,7 +70,12 @@ impl SynqClient {
     }
 
     /// Inserts locally; returns the message to send now, if any.
-    pub fn insert(&mut self, position: u32, content: &str, now: f64) -> Result<Option<String>, JsError> {
+    pub fn insert(
+        &mut self,
+        position: u32,
+        content: &str,
+        now: f64,
+    ) -> Result<Option<String>, JsError> {
         let step = Step::Insert {
             position,
             content: content.to_owned(),
@@ -75,7 +84,12 @@ impl SynqClient {
     }
 
     /// Deletes locally; returns the message to send now, if any.
-    pub fn delete(&mut self, position: u32, length: u32, now: f64) -> Result<Option<String>, JsError> {
+    pub fn delete(
+        &mut self,
+        position: u32,
+        length: u32,
+        now: f64,
+    ) -> Result<Option<String>, JsError> {
         let step = Step::Delete { position, length };
         self.inner.edit(vec![step], millis(now)).map_err(js_error)
     }

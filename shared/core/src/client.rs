@@ -127,16 +127,25 @@ impl ClientSession {
                 if self.synced && self.has_unconfirmed() {
                     // Keep local edits: fetch what we missed, then resend.
                     self.catching_up = true;
-                    return Ok(vec![self.request(Operation::CatchUp {}, Some(self.revision), now)]);
+                    return Ok(vec![self.request(
+                        Operation::CatchUp {},
+                        Some(self.revision),
+                        now,
+                    )]);
                 }
                 self.text = TextBuffer::new(&content);
                 self.revision = version;
                 self.synced = true;
                 Ok(Vec::new())
             }
-            (_, Operation::Ack {
-                operation_id, version, ..
-            }) => self.confirm(&operation_id, version, now),
+            (
+                _,
+                Operation::Ack {
+                    operation_id,
+                    version,
+                    ..
+                },
+            ) => self.confirm(&operation_id, version, now),
             (_, Operation::CaughtUp { .. }) => {
                 self.catching_up = false;
                 Ok(self.resend(now).into_iter().collect())
@@ -157,19 +166,23 @@ impl ClientSession {
                 self.apply_remote(op, version)?;
                 Ok(Vec::new())
             }
-            (_, Operation::Error {
-                code,
-                message,
-                retry_after_ms,
-                operation_id,
-            }) => {
+            (
+                _,
+                Operation::Error {
+                    code,
+                    message,
+                    retry_after_ms,
+                    operation_id,
+                },
+            ) => {
                 let error = ApiError {
                     code,
                     message,
                     retry_after_ms,
                 };
                 let ours = operation_id.is_some()
-                    && operation_id.as_deref() == self.inflight.as_ref().map(|i| i.operation_id.as_str());
+                    && operation_id.as_deref()
+                        == self.inflight.as_ref().map(|i| i.operation_id.as_str());
                 if ours || code == ErrorCode::RevisionTooOld {
                     self.drop_local_edits();
                 }
@@ -213,7 +226,12 @@ impl ClientSession {
         Ok(())
     }
 
-    fn confirm(&mut self, operation_id: &str, version: Revision, now: EpochMillis) -> Result<Vec<String>, ClientError> {
+    fn confirm(
+        &mut self,
+        operation_id: &str,
+        version: Revision,
+        now: EpochMillis,
+    ) -> Result<Vec<String>, ClientError> {
         if self.inflight.as_ref().map(|i| i.operation_id.as_str()) != Some(operation_id) {
             return Ok(Vec::new()); // a late duplicate ack
         }
@@ -221,7 +239,10 @@ impl ClientSession {
             return Ok(Vec::new()); // the catch-up reply carries this edit again, in order
         }
         if version != self.revision.next() {
-            let why = format!("ack for revision {version}, expected {}", self.revision.next());
+            let why = format!(
+                "ack for revision {version}, expected {}",
+                self.revision.next()
+            );
             return Err(self.lose_sync(&why));
         }
         self.revision = version;
@@ -266,7 +287,15 @@ impl ClientSession {
     }
 
     fn request(&self, operation: Operation, version: Option<Revision>, now: EpochMillis) -> String {
-        Envelope::new(MessageType::Sync, &self.session_id, &self.user_id, now, operation, version).to_json()
+        Envelope::new(
+            MessageType::Sync,
+            &self.session_id,
+            &self.user_id,
+            now,
+            operation,
+            version,
+        )
+        .to_json()
     }
 
     fn drop_local_edits(&mut self) {

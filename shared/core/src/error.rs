@@ -31,6 +31,8 @@ pub enum ErrorCode {
     NotFound,
     /// The route exists but not for this method.
     MethodNotAllowed,
+    /// The route needs a WebSocket upgrade.
+    UpgradeRequired,
     /// The caller is sending too fast; retry after `retry_after_ms`.
     RateLimited,
     /// A fixed limit (participants, connections, size) is reached.
@@ -54,6 +56,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::UpgradeRequired => 426,
             ErrorCode::RevisionTooOld => 409,
             ErrorCode::MessageTooLarge => 413,
             ErrorCode::RateLimited | ErrorCode::LimitExceeded => 429,

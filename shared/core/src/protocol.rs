@@ -267,6 +267,27 @@ impl Envelope {
         }
     }
 
+    /// An `error` message about `operation_id` (if the error concerns an edit).
+    pub fn error(
+        session_id: &str,
+        user_id: &str,
+        timestamp: EpochMillis,
+        error: ApiError,
+        operation_id: Option<String>,
+        version: Option<Revision>,
+    ) -> Self {
+        let operation = Operation::from_error(error, operation_id.clone());
+        Envelope::new(
+            MessageType::Error,
+            session_id,
+            user_id,
+            timestamp,
+            operation,
+            version,
+        )
+        .with_operation_id(operation_id)
+    }
+
     /// Sets `data.metadata.operation_id`.
     pub fn with_operation_id(mut self, operation_id: Option<String>) -> Self {
         self.data.metadata.operation_id = operation_id;
@@ -349,7 +370,9 @@ mod tests {
             ErrorCode::UnknownType
         );
         assert_eq!(
-            code(r#"{"type":"edit","data":{"operation":{"type":"insert","position":-1,"content":"x"}}}"#),
+            code(
+                r#"{"type":"edit","data":{"operation":{"type":"insert","position":-1,"content":"x"}}}"#
+            ),
             ErrorCode::InvalidMessage
         );
     }
@@ -376,10 +399,20 @@ mod tests {
                     content: "😀".into(),
                 },
             ]),
-            Operation::from_error(ApiError::new(ErrorCode::Forbidden, "viewers cannot edit"), None),
+            Operation::from_error(
+                ApiError::new(ErrorCode::Forbidden, "viewers cannot edit"),
+                None,
+            ),
         ];
         for op in msgs {
-            let env = Envelope::new(MessageType::Sync, "s", "u", EpochMillis(1), op, Some(Revision(4)));
+            let env = Envelope::new(
+                MessageType::Sync,
+                "s",
+                "u",
+                EpochMillis(1),
+                op,
+                Some(Revision(4)),
+            );
             assert_eq!(Envelope::parse(&env.to_json()).unwrap(), env);
         }
     }

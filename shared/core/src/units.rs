@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 /// A document revision: 0 is the empty document, each applied edit adds one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Revision(pub u64);
 
@@ -21,7 +23,9 @@ impl std::fmt::Display for Revision {
 }
 
 /// Milliseconds since the Unix epoch, always handed in by the caller (the core never reads a clock).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct EpochMillis(pub u64);
 

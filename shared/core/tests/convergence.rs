@@ -2,6 +2,8 @@
 //! interleaving and connections dropped at random, all converge to the server's text, which equals a
 //! reference model; and no input makes the engine panic.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
+
 mod common;
 
 use std::collections::VecDeque;
@@ -18,11 +20,25 @@ const WORDS: [&str; 7] = ["a", "bc", "😀", "é", "\n", "h q[0];", "👩‍🔬
 
 #[derive(Debug, Clone)]
 enum Action {
-    Insert { client: usize, at: usize, word: usize },
-    Delete { client: usize, at: usize, chars: usize },
-    Send { client: usize },
-    Receive { client: usize },
-    Reconnect { client: usize },
+    Insert {
+        client: usize,
+        at: usize,
+        word: usize,
+    },
+    Delete {
+        client: usize,
+        at: usize,
+        chars: usize,
+    },
+    Send {
+        client: usize,
+    },
+    Receive {
+        client: usize,
+    },
+    Reconnect {
+        client: usize,
+    },
 }
 
 fn action(clients: usize) -> impl Strategy<Value = Action> {
@@ -59,7 +75,10 @@ impl Sim {
             snapshot_every: u64::MAX,
             ..SessionConfig::default()
         });
-        let mut sim = Sim { server, peers: Vec::new() };
+        let mut sim = Sim {
+            server,
+            peers: Vec::new(),
+        };
         for i in 0..clients {
             let who = participant(&format!("user{i}"), Role::Editor);
             let mut peer = Peer {
@@ -79,7 +98,10 @@ impl Sim {
         if !peer.session.is_synced() {
             return;
         }
-        let sent = peer.session.edit(op, EpochMillis(0)).expect("generated edits fit the local text");
+        let sent = peer
+            .session
+            .edit(op, EpochMillis(0))
+            .expect("generated edits fit the local text");
         peer.to_server.extend(sent);
     }
 
@@ -88,7 +110,13 @@ impl Sim {
             Action::Insert { client, at, word } => {
                 let text = self.peers[client].session.text();
                 let pos = utf16_at(&text, at % (text.chars().count() + 1));
-                self.local_edit(client, vec![Step::Insert { position: pos, content: WORDS[word].to_owned() }]);
+                self.local_edit(
+                    client,
+                    vec![Step::Insert {
+                        position: pos,
+                        content: WORDS[word].to_owned(),
+                    }],
+                );
             }
             Action::Delete { client, at, chars } => {
                 let text = self.peers[client].session.text();
@@ -99,7 +127,13 @@ impl Sim {
                 let start = at % n;
                 let end = (start + chars).min(n);
                 let (p, q) = (utf16_at(&text, start), utf16_at(&text, end));
-                self.local_edit(client, vec![Step::Delete { position: p, length: q - p }]);
+                self.local_edit(
+                    client,
+                    vec![Step::Delete {
+                        position: p,
+                        length: q - p,
+                    }],
+                );
             }
             Action::Send { client } => self.send(client),
             Action::Receive { client } => self.receive(client),
@@ -114,11 +148,16 @@ impl Sim {
     }
 
     fn send(&mut self, client: usize) {
-        let Some(raw) = self.peers[client].to_server.pop_front() else { return };
+        let Some(raw) = self.peers[client].to_server.pop_front() else {
+            return;
+        };
         let who = self.peers[client].who.clone();
         let out = self.server.handle(&who, &raw);
         for r in &out.replies {
-            assert!(!r.contains(r#""type":"error""#), "server refused {raw}: {r}");
+            assert!(
+                !r.contains(r#""type":"error""#),
+                "server refused {raw}: {r}"
+            );
         }
         self.peers[client].from_server.extend(out.replies);
         for (i, peer) in self.peers.iter_mut().enumerate() {
@@ -130,13 +169,22 @@ impl Sim {
 
     fn receive(&mut self, client: usize) {
         let peer = &mut self.peers[client];
-        let Some(raw) = peer.from_server.pop_front() else { return };
-        let replies = peer.session.receive(&raw, EpochMillis(0)).expect("client follows the server");
+        let Some(raw) = peer.from_server.pop_front() else {
+            return;
+        };
+        let replies = peer
+            .session
+            .receive(&raw, EpochMillis(0))
+            .expect("client follows the server");
         peer.to_server.extend(replies);
     }
 
     fn drain(&mut self) {
-        while self.peers.iter().any(|p| !p.to_server.is_empty() || !p.from_server.is_empty()) {
+        while self
+            .peers
+            .iter()
+            .any(|p| !p.to_server.is_empty() || !p.from_server.is_empty())
+        {
             for i in 0..self.peers.len() {
                 while !self.peers[i].to_server.is_empty() {
                     self.send(i);
@@ -235,12 +283,18 @@ fn steps_for(text: &str, spec: &[(bool, usize, usize, usize)]) -> Vec<Step> {
     for &(is_insert, at, chars, word) in spec {
         let n = current.chars().count();
         let step = if is_insert || n == 0 {
-            Step::Insert { position: utf16_at(&current, at % (n + 1)), content: WORDS[word].to_owned() }
+            Step::Insert {
+                position: utf16_at(&current, at % (n + 1)),
+                content: WORDS[word].to_owned(),
+            }
         } else {
             let start = at % n;
             let end = (start + chars).min(n);
             let p = utf16_at(&current, start);
-            Step::Delete { position: p, length: utf16_at(&current, end) - p }
+            Step::Delete {
+                position: p,
+                length: utf16_at(&current, end) - p,
+            }
         };
         let mut buf = TextBuffer::new(&current);
         buf.apply(std::slice::from_ref(&step)).unwrap();

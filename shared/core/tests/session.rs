@@ -1,5 +1,7 @@
 //! The session engine's rules, handler-level (no network).
 
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
+
 mod common;
 
 use common::{Hosted, operation, participant};
@@ -13,7 +15,11 @@ fn edit(op: serde_json::Value, id: &str, version: u64) -> String {
 }
 
 fn insert(pos: u32, s: &str, id: &str, version: u64) -> String {
-    edit(json!({"type": "insert", "position": pos, "content": s}), id, version)
+    edit(
+        json!({"type": "insert", "position": pos, "content": s}),
+        id,
+        version,
+    )
 }
 
 fn error_code(raw: &str) -> String {
@@ -25,14 +31,20 @@ fn error_code(raw: &str) -> String {
 #[test]
 fn an_edit_is_persisted_acked_and_broadcast_transformed() {
     let mut s = Hosted::new(SessionConfig::default());
-    let (alice, bob) = (participant("alice", Role::Editor), participant("bob", Role::Owner));
+    let (alice, bob) = (
+        participant("alice", Role::Editor),
+        participant("bob", Role::Owner),
+    );
     s.handle(&alice, &insert(0, "OPENQASM 2.0;", "a1", 0));
     // Bob edits against revision 0, concurrently with Alice's insert.
     let out = s.handle(&bob, &insert(0, "// bell\n", "b1", 0));
     assert_eq!(operation(&out.replies[0])["type"], "ack");
     assert_eq!(operation(&out.replies[0])["version"], 2);
     let broadcast = operation(&out.broadcasts[0]);
-    assert_eq!(broadcast, json!({"type": "insert", "position": 13, "content": "// bell\n"}));
+    assert_eq!(
+        broadcast,
+        json!({"type": "insert", "position": 13, "content": "// bell\n"})
+    );
     assert_eq!(s.engine.text(), "OPENQASM 2.0;// bell\n");
     assert_eq!(s.store.load().unwrap().ops.len(), 2);
 }
@@ -44,7 +56,14 @@ fn a_resent_edit_applies_once() {
     s.handle(&alice, &insert(0, "x", "a1", 0));
     let again = s.handle(&alice, &insert(0, "x", "a1", 0));
     let ack = operation(&again.replies[0]);
-    assert_eq!((ack["type"].as_str(), ack["version"].as_u64(), ack["duplicate"].as_bool()), (Some("ack"), Some(1), Some(true)));
+    assert_eq!(
+        (
+            ack["type"].as_str(),
+            ack["version"].as_u64(),
+            ack["duplicate"].as_bool()
+        ),
+        (Some("ack"), Some(1), Some(true))
+    );
     assert!(again.broadcasts.is_empty());
     assert_eq!(s.engine.text(), "x");
     // The same id from another user is another edit.
@@ -99,7 +118,10 @@ fn bad_input_gets_a_code_and_changes_nothing() {
         "a8",
         1,
     );
-    assert_eq!(error_code(&s.handle(&alice, &partial).replies[0]), "OUT_OF_RANGE");
+    assert_eq!(
+        error_code(&s.handle(&alice, &partial).replies[0]),
+        "OUT_OF_RANGE"
+    );
     assert_eq!(s.engine.text(), "😀");
 }
 
@@ -129,7 +151,10 @@ fn a_restored_session_has_every_acked_edit_and_still_dedupes() {
     let mut s = Hosted::new(config.clone());
     let alice = participant("alice", Role::Editor);
     for i in 0..10u64 {
-        s.handle(&alice, &insert(i as u32, &format!("{}", i % 10), &format!("a{i}"), i));
+        s.handle(
+            &alice,
+            &insert(i as u32, &format!("{}", i % 10), &format!("a{i}"), i),
+        );
     }
     let stored = s.store.load().unwrap();
     assert!(stored.snapshot.is_some());
@@ -152,9 +177,14 @@ fn catch_up_replays_what_a_client_missed() {
     for i in 0..3u64 {
         s.handle(&alice, &insert(0, "x", &format!("a{i}"), i));
     }
-    let req = json!({"type": "sync", "data": {"operation": {"type": "catch_up"}}, "version": 1}).to_string();
+    let req = json!({"type": "sync", "data": {"operation": {"type": "catch_up"}}, "version": 1})
+        .to_string();
     let out = s.handle(&participant("bob", Role::Viewer), &req);
-    let kinds: Vec<_> = out.replies.iter().map(|r| operation(r)["type"].as_str().unwrap().to_owned()).collect();
+    let kinds: Vec<_> = out
+        .replies
+        .iter()
+        .map(|r| operation(r)["type"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(kinds, ["insert", "insert", "caught_up"]);
 }
 
@@ -162,9 +192,13 @@ fn catch_up_replays_what_a_client_missed() {
 fn presence_is_relayed_to_the_others_as_the_sender() {
     let mut s = Hosted::new(SessionConfig::default());
     let raw = json!({"type": "presence", "user_id": "mallory",
-        "data": {"operation": {"type": "cursor", "line": 2, "column": 4}}}).to_string();
+        "data": {"operation": {"type": "cursor", "line": 2, "column": 4}}})
+    .to_string();
     let out = s.handle(&participant("guest", Role::Guest), &raw);
     let v: serde_json::Value = serde_json::from_str(&out.broadcasts[0]).unwrap();
     assert_eq!(v["user_id"], "guest");
-    assert_eq!(v["data"]["operation"], json!({"type": "cursor", "line": 2, "column": 4}));
+    assert_eq!(
+        v["data"]["operation"],
+        json!({"type": "cursor", "line": 2, "column": 4})
+    );
 }

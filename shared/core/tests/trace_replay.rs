@@ -1,6 +1,8 @@
 //! Replays a real editing trace (`../shared/data/traces/automerge-paper.json.gz`, 259,778 edits) through
 //! the session engine as `synq` JSON messages and checks the final text exactly.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
+
 mod common;
 
 use std::path::PathBuf;
@@ -12,9 +14,11 @@ use synq_core::session::{Effect, SessionConfig, SessionEngine};
 
 /// The traces folder: `$SYNQ_TRACES_DIR`, else `shared/data/traces` beside the repository.
 fn traces_dir() -> PathBuf {
-    std::env::var_os("SYNQ_TRACES_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/traces")
-    })
+    std::env::var_os("SYNQ_TRACES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/traces")
+        })
 }
 
 #[derive(serde::Deserialize)]
@@ -32,8 +36,10 @@ struct Txn {
 #[test]
 fn automerge_paper_replays_to_its_end_content() {
     let path = traces_dir().join("automerge-paper.json.gz");
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("trace {} missing: {e}", path.display()));
-    let trace: Trace = serde_json::from_reader(flate2::read::GzDecoder::new(file)).expect("trace parses");
+    let file = std::fs::File::open(&path)
+        .unwrap_or_else(|e| panic!("trace {} missing: {e}", path.display()));
+    let trace: Trace =
+        serde_json::from_reader(flate2::read::GzDecoder::new(file)).expect("trace parses");
 
     let config = SessionConfig {
         max_document_utf16: usize::MAX,
@@ -69,5 +75,8 @@ fn automerge_paper_replays_to_its_end_content() {
         }
     }
     assert_eq!(engine.revision().0, n);
-    assert!(engine.text() == trace.end_content, "final text differs from endContent");
+    assert!(
+        engine.text() == trace.end_content,
+        "final text differs from endContent"
+    );
 }

@@ -131,8 +131,12 @@ impl TokenVerifier {
         }
         let untrusted = UntrustedToken::new(token)?;
         let verified = match (untrusted.algorithm(), &self.hs256, &self.ed25519) {
-            ("HS256", Some(secret), _) => Hs256.validator::<SessionClaims>(&secret.0).validate(&untrusted)?,
-            ("EdDSA", _, Some(key)) => Ed25519.validator::<SessionClaims>(key).validate(&untrusted)?,
+            ("HS256", Some(secret), _) => Hs256
+                .validator::<SessionClaims>(&secret.0)
+                .validate(&untrusted)?,
+            ("EdDSA", _, Some(key)) => Ed25519
+                .validator::<SessionClaims>(key)
+                .validate(&untrusted)?,
             (alg, _, _) => return Err(AuthError::Algorithm(alg.to_owned())),
         };
         let claims = verified.claims();
@@ -179,7 +183,10 @@ mod tests {
         SessionClaims {
             sub: "alice".into(),
             name: Some("Alice".into()),
-            roles: HashMap::from([("demo".to_owned(), Role::Editor), ("*".to_owned(), Role::Guest)]),
+            roles: HashMap::from([
+                ("demo".to_owned(), Role::Editor),
+                ("*".to_owned(), Role::Guest),
+            ]),
         }
     }
 
@@ -200,28 +207,49 @@ mod tests {
     fn refuses_expired_forged_and_unsigned_tokens() {
         let token = issue_hs256(&Hs256Secret::new(b"test-secret"), claims(), NOW, 60_000).unwrap();
         let later = EpochMillis(NOW.0 + 60_000 + LEEWAY_MS + 1);
-        assert!(matches!(verifier().verify(&token, later), Err(AuthError::Expired)));
+        assert!(matches!(
+            verifier().verify(&token, later),
+            Err(AuthError::Expired)
+        ));
 
-        let forged = issue_hs256(&Hs256Secret::new(b"other-secret"), claims(), NOW, 60_000).unwrap();
-        assert!(matches!(verifier().verify(&forged, NOW), Err(AuthError::Invalid(_))));
+        let forged =
+            issue_hs256(&Hs256Secret::new(b"other-secret"), claims(), NOW, 60_000).unwrap();
+        assert!(matches!(
+            verifier().verify(&forged, NOW),
+            Err(AuthError::Invalid(_))
+        ));
 
         // alg "none": header {"alg":"none"}, the same claims, no signature.
         let parts: Vec<&str> = token.split('.').collect();
         let none_header = Base64UrlUnpadded::encode_string(br#"{"alg":"none","typ":"JWT"}"#);
         let unsigned = format!("{none_header}.{}.", parts[1]);
         let err = verifier().verify(&unsigned, NOW).unwrap_err();
-        assert!(matches!(err, AuthError::Algorithm(ref a) if a == "none"), "{err:?}");
+        assert!(
+            matches!(err, AuthError::Algorithm(ref a) if a == "none"),
+            "{err:?}"
+        );
         assert_eq!(ApiError::from(err).code, ErrorCode::Unauthorized);
 
-        assert!(matches!(verifier().verify("not.a.jwt", NOW), Err(AuthError::Malformed(_))));
-        assert!(matches!(verifier().verify("", NOW), Err(AuthError::Missing)));
+        assert!(matches!(
+            verifier().verify("not.a.jwt", NOW),
+            Err(AuthError::Malformed(_))
+        ));
+        assert!(matches!(
+            verifier().verify("", NOW),
+            Err(AuthError::Missing)
+        ));
     }
 
     #[test]
     fn refuses_tokens_without_expiry() {
         let mut full = Claims::new(claims());
         full.issued_at = Some(to_datetime(NOW));
-        let token = Hs256.token(&Header::empty(), &full, &Hs256Key::new(b"test-secret")).unwrap();
-        assert!(matches!(verifier().verify(&token, NOW), Err(AuthError::NoExpiry)));
+        let token = Hs256
+            .token(&Header::empty(), &full, &Hs256Key::new(b"test-secret"))
+            .unwrap();
+        assert!(matches!(
+            verifier().verify(&token, NOW),
+            Err(AuthError::NoExpiry)
+        ));
     }
 }

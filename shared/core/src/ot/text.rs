@@ -3,7 +3,6 @@ use thiserror::Error;
 
 use super::step::Step;
 
-
 /// Why an edit could not be applied. The text is left unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum OtError {
@@ -45,13 +44,14 @@ impl TextBuffer {
     /// Converts a UTF-16 offset to a char index, refusing offsets past the end or inside a surrogate pair.
     fn char_index(&self, position: u64) -> Result<usize, OtError> {
         let len = self.rope.len_utf16_cu();
-        let pos = usize::try_from(position)
-            .ok()
-            .filter(|p| *p <= len)
-            .ok_or(OtError::OutOfRange {
-                position,
-                len: len as u64,
-            })?;
+        let pos =
+            usize::try_from(position)
+                .ok()
+                .filter(|p| *p <= len)
+                .ok_or(OtError::OutOfRange {
+                    position,
+                    len: len as u64,
+                })?;
         let char_idx = self.rope.utf16_cu_to_char(pos);
         if self.rope.char_to_utf16_cu(char_idx) != pos {
             return Err(OtError::SplitsSurrogatePair { position });
@@ -102,4 +102,3 @@ impl std::fmt::Display for TextBuffer {
         Ok(())
     }
 }
-

@@ -72,9 +72,15 @@ fn transform_step(a: &Step, b: &Step, priority: Priority) -> (EditOp, EditOp) {
         ) => {
             let a_first = pa < pb || (pa == pb && priority == Priority::Left);
             if a_first {
-                (vec![a.clone()], vec![insert(pb.saturating_add(a.insert_len()), cb)])
+                (
+                    vec![a.clone()],
+                    vec![insert(pb.saturating_add(a.insert_len()), cb)],
+                )
             } else {
-                (vec![insert(pa.saturating_add(b.insert_len()), ca)], vec![b.clone()])
+                (
+                    vec![insert(pa.saturating_add(b.insert_len()), ca)],
+                    vec![b.clone()],
+                )
             }
         }
         (Step::Insert { .. }, Step::Delete { position, length }) => {
@@ -130,7 +136,11 @@ fn delete_after_delete(p: u32, l: u32, q: u32, m: u32) -> EditOp {
     let (p64, l64, q64, m64) = (u64::from(p), u64::from(l), u64::from(q), u64::from(m));
     let overlap = (p64 + l64).min(q64 + m64).saturating_sub(p64.max(q64));
     let length = u32::try_from(l64 - overlap).unwrap_or(0);
-    let position = if p <= q { p } else { p.saturating_sub(m).max(q) };
+    let position = if p <= q {
+        p
+    } else {
+        p.saturating_sub(m).max(q)
+    };
     delete(position, length)
 }
 

@@ -63,7 +63,11 @@ impl SessionEngine {
     }
 
     /// Rebuilds a session from its snapshot and op log.
-    pub fn restore(session_id: &str, config: SessionConfig, stored: StoredSession) -> Result<Self, StoreError> {
+    pub fn restore(
+        session_id: &str,
+        config: SessionConfig,
+        stored: StoredSession,
+    ) -> Result<Self, StoreError> {
         let mut engine = SessionEngine::new(session_id, config);
         if let Some(snapshot) = stored.snapshot {
             engine.text = TextBuffer::new(&snapshot.content);
@@ -79,10 +83,12 @@ impl SessionEngine {
                     engine.revision, op.revision
                 )));
             }
-            engine
-                .text
-                .apply(&op.op)
-                .map_err(|e| StoreError::Corrupt(format!("logged revision {} does not apply: {e}", op.revision)))?;
+            engine.text.apply(&op.op).map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "logged revision {} does not apply: {e}",
+                    op.revision
+                ))
+            })?;
             engine.revision = op.revision;
         }
         // The history is the contiguous run of logged edits that ends at the current revision.
@@ -121,7 +127,12 @@ impl SessionEngine {
     }
 
     /// Handles one text message from `participant`. Never panics; bad input yields an `error` reply.
-    pub fn handle_message(&mut self, participant: &Participant, raw: &str, now: EpochMillis) -> Vec<Effect> {
+    pub fn handle_message(
+        &mut self,
+        participant: &Participant,
+        raw: &str,
+        now: EpochMillis,
+    ) -> Vec<Effect> {
         if raw.len() > self.config.max_message_bytes {
             let error = ApiError::new(
                 ErrorCode::MessageTooLarge,
@@ -208,10 +219,20 @@ impl SessionEngine {
             timestamp: now,
         };
         let mut effects = vec![Effect::Persist(StorageWrite::AppendOp(logged.clone()))];
-        if self.revision.0 % self.config.snapshot_every.max(1) == 0 {
+        if self
+            .revision
+            .0
+            .is_multiple_of(self.config.snapshot_every.max(1))
+        {
             effects.extend(self.snapshot_writes());
         }
-        effects.push(Effect::Reply(self.ack(participant, now, key.1.clone(), self.revision, false)));
+        effects.push(Effect::Reply(self.ack(
+            participant,
+            now,
+            key.1.clone(),
+            self.revision,
+            false,
+        )));
         effects.push(Effect::Broadcast(self.edit_message(&logged)));
 
         self.applied.insert(key, self.revision);
@@ -233,7 +254,10 @@ impl SessionEngine {
         if base > self.revision {
             return Err(ApiError::new(
                 ErrorCode::InvalidRevision,
-                format!("revision {base} is ahead of the document (at {})", self.revision),
+                format!(
+                    "revision {base} is ahead of the document (at {})",
+                    self.revision
+                ),
             ));
         }
         let oldest = self.oldest_base();
@@ -306,7 +330,12 @@ impl SessionEngine {
     ) -> Result<Vec<Effect>, ApiError> {
         match envelope.data.operation {
             Operation::Cursor { .. } | Operation::Selection { .. } | Operation::UserInfo { .. } => {
-                let message = self.message(MessageType::Presence, &participant.user_id, now, envelope.data.operation);
+                let message = self.message(
+                    MessageType::Presence,
+                    &participant.user_id,
+                    now,
+                    envelope.data.operation,
+                );
                 Ok(vec![Effect::Broadcast(message.to_json())])
             }
             _ => Err(ApiError::new(
@@ -323,10 +352,15 @@ impl SessionEngine {
         now: EpochMillis,
     ) -> Result<Vec<Effect>, ApiError> {
         match envelope.data.operation {
-            Operation::FullSyncRequest {} => Ok(vec![Effect::Reply(self.full_sync(participant, now))]),
+            Operation::FullSyncRequest {} => {
+                Ok(vec![Effect::Reply(self.full_sync(participant, now))])
+            }
             Operation::CatchUp {} => {
                 let since = envelope.version.ok_or_else(|| {
-                    ApiError::new(ErrorCode::InvalidMessage, "catch_up needs `version`: the last revision seen")
+                    ApiError::new(
+                        ErrorCode::InvalidMessage,
+                        "catch_up needs `version`: the last revision seen",
+                    )
                 })?;
                 let skip = self.check_base(since)?;
                 let mut effects: Vec<Effect> = self
@@ -339,7 +373,9 @@ impl SessionEngine {
                     MessageType::Sync,
                     &participant.user_id,
                     now,
-                    Operation::CaughtUp { version: self.revision },
+                    Operation::CaughtUp {
+                        version: self.revision,
+                    },
                 );
                 effects.push(Effect::Reply(done.to_json()));
                 Ok(effects)
@@ -351,8 +387,21 @@ impl SessionEngine {
         }
     }
 
-    fn message(&self, kind: MessageType, user_id: &str, now: EpochMillis, operation: Operation) -> Envelope {
-        Envelope::new(kind, &self.session_id, user_id, now, operation, Some(self.revision))
+    fn message(
+        &self,
+        kind: MessageType,
+        user_id: &str,
+        now: EpochMillis,
+        operation: Operation,
+    ) -> Envelope {
+        Envelope::new(
+            kind,
+            &self.session_id,
+            user_id,
+            now,
+            operation,
+            Some(self.revision),
+        )
     }
 
     fn full_sync(&self, participant: &Participant, now: EpochMillis) -> String {
@@ -402,10 +451,14 @@ impl SessionEngine {
         error: ApiError,
         operation_id: Option<String>,
     ) -> Effect {
-        let operation = Operation::from_error(error, operation_id.clone());
-        let message = self
-            .message(MessageType::Error, &participant.user_id, now, operation)
-            .with_operation_id(operation_id);
+        let message = Envelope::error(
+            &self.session_id,
+            &participant.user_id,
+            now,
+            error,
+            operation_id,
+            Some(self.revision),
+        );
         Effect::Reply(message.to_json())
     }
 }

@@ -8,4 +8,6 @@ mod store;
 
 pub use config::SessionConfig;
 pub use engine::{Effect, Participant, SessionEngine};
-pub use store::{LoggedOp, MemoryStore, SessionStore, Snapshot, StorageWrite, StoreError, StoredSession};
+pub use store::{
+    LoggedOp, MemoryStore, SessionStore, Snapshot, StorageWrite, StoreError, StoredSession,
+};

@@ -47,7 +47,9 @@ impl Hosted {
     }
 
     pub fn handle(&mut self, who: &Participant, raw: &str) -> Outcome {
-        let effects = self.engine.handle_message(who, raw, synq_core::EpochMillis(0));
+        let effects = self
+            .engine
+            .handle_message(who, raw, synq_core::EpochMillis(0));
         pump(&self.store, effects)
     }
 }

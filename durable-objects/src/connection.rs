@@ -1,0 +1,37 @@
+//! Who is on a socket: set by the API Worker as request headers after it verified the token, kept in
+//! the socket attachment so it survives hibernation.
+
+use serde::{Deserialize, Serialize};
+use synq_core::session::Participant;
+use worker::Headers;
+
+/// The session id (the DO's name).
+pub const SESSION_HEADER: &str = "x-synq-session";
+/// The authenticated user id.
+pub const USER_HEADER: &str = "x-synq-user";
+/// The user's role in the session.
+pub const ROLE_HEADER: &str = "x-synq-role";
+/// The user's display name, if the token had one.
+pub const NAME_HEADER: &str = "x-synq-name";
+
+/// Per-socket state, stored as the WebSocket attachment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Connection {
+    pub(crate) session_id: String,
+    pub(crate) participant: Participant,
+}
+
+impl Connection {
+    /// Reads the headers the API Worker set; `None` if any is missing or invalid.
+    pub(crate) fn from_headers(headers: &Headers) -> Option<Self> {
+        let get = |name: &str| headers.get(name).ok().flatten().filter(|v| !v.is_empty());
+        Some(Connection {
+            session_id: get(SESSION_HEADER)?,
+            participant: Participant {
+                user_id: get(USER_HEADER)?,
+                role: get(ROLE_HEADER)?.parse().ok()?,
+                name: get(NAME_HEADER),
+            },
+        })
+    }
+}

@@ -1,0 +1,227 @@
+//! The Session Durable Object: accepts WebSockets with the hibernation API, and for every message runs
+//! the core's session engine, writes what it asks to persist, and only then sends replies and broadcasts.
+
+use std::cell::RefCell;
+
+use synq_core::protocol::Envelope;
+use synq_core::session::{Effect, SessionConfig, SessionEngine, SessionStore};
+use synq_core::{ApiError, EpochMillis, ErrorCode};
+use worker::{
+    Date, DurableObject, Env, Request, Response, Result, State, WebSocket,
+    WebSocketIncomingMessage, WebSocketPair, console_error, console_warn, durable_object,
+    wasm_bindgen,
+};
+
+use crate::connection::Connection;
+use crate::sql_store::SqlSessionStore;
+
+/// One collaboration session.
+#[durable_object]
+pub struct Session {
+    state: State,
+    /// `None` if the schema could not be created; every connection then gets `INTERNAL`.
+    store: Option<SqlSessionStore>,
+    /// Loaded from storage on first use (again after a wake from hibernation, or after a failed write).
+    engine: RefCell<Option<SessionEngine>>,
+}
+
+fn now() -> EpochMillis {
+    EpochMillis(Date::now().as_millis())
+}
+
+fn http_error(error: &ApiError) -> Result<Response> {
+    Ok(Response::ok(error.to_http_body())?.with_status(error.code.http_status()))
+}
+
+fn send(ws: &WebSocket, message: &str) {
+    if let Err(e) = ws.send_with_str(message) {
+        // The peer is going away; the rest of the session carries on.
+        console_warn!("session: send failed: {e}");
+    }
+}
+
+fn send_error(ws: &WebSocket, connection: Option<&Connection>, error: ApiError) {
+    let (session, user) = connection
+        .map(|c| (c.session_id.as_str(), c.participant.user_id.as_str()))
+        .unwrap_or_default();
+    send(
+        ws,
+        &Envelope::error(session, user, now(), error, None, None).to_json(),
+    );
+}
+
+impl DurableObject for Session {
+    fn new(state: State, _env: Env) -> Self {
+        let store = SqlSessionStore::open(state.storage().sql())
+            .inspect_err(|e| console_error!("session: opening storage failed: {e}"))
+            .ok();
+        Session {
+            state,
+            store,
+            engine: RefCell::new(None),
+        }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
+        if !upgrade.eq_ignore_ascii_case("websocket") {
+            return http_error(&ApiError::new(
+                ErrorCode::UpgradeRequired,
+                "expected a WebSocket upgrade",
+            ));
+        }
+        let Some(connection) = Connection::from_headers(req.headers()) else {
+            return http_error(&ApiError::new(
+                ErrorCode::Unauthorized,
+                "the session is reached through the API Worker, which authenticates the caller",
+            ));
+        };
+        // Load before accepting, so a storage failure never leaves a half-open socket.
+        let greeting = match self.with_engine(&connection.session_id, |engine| {
+            engine.join(&connection.participant, now())
+        }) {
+            Ok(effects) => effects,
+            Err(error) => return http_error(&error),
+        };
+        let pair = WebSocketPair::new()?;
+        pair.server.serialize_attachment(&connection)?;
+        self.state.accept_web_socket(&pair.server);
+        self.carry_out(&pair.server, greeting);
+        Response::from_websocket(pair.client)
+    }
+
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> Result<()> {
+        let connection = match ws.deserialize_attachment::<Connection>() {
+            Ok(Some(connection)) => connection,
+            other => {
+                console_error!(
+                    "session: socket without a readable attachment: {:?}",
+                    other.err()
+                );
+                let error = ApiError::new(
+                    ErrorCode::Internal,
+                    "this connection lost its identity; reconnect",
+                );
+                send_error(&ws, None, error);
+                return Ok(());
+            }
+        };
+        let WebSocketIncomingMessage::String(text) = message else {
+            let error = ApiError::new(
+                ErrorCode::Unsupported,
+                "binary frames are not accepted on the synq protocol",
+            );
+            send_error(&ws, Some(&connection), error);
+            return Ok(());
+        };
+        match self.with_engine(&connection.session_id, |engine| {
+            engine.handle_message(&connection.participant, &text, now())
+        }) {
+            Ok(effects) => self.carry_out(&ws, effects),
+            Err(error) => send_error(&ws, Some(&connection), error),
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        code: usize,
+        _reason: String,
+        _was_clean: bool,
+    ) -> Result<()> {
+        // Complete the closing handshake; 1005/1006 are reserved and may not be sent back.
+        let code = u16::try_from(code)
+            .ok()
+            .filter(|c| *c != 1005 && *c != 1006)
+            .unwrap_or(1000);
+        if let Err(e) = ws.close(Some(code), Some("closing")) {
+            console_warn!("session: close failed: {e}");
+        }
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, error: worker::Error) -> Result<()> {
+        console_warn!("session: websocket error: {error}");
+        Ok(())
+    }
+}
+
+impl Session {
+    /// Runs `f` on the session engine, loading it from storage first if needed.
+    fn with_engine<T>(
+        &self,
+        session_id: &str,
+        f: impl FnOnce(&mut SessionEngine) -> T,
+    ) -> std::result::Result<T, ApiError> {
+        let store = self.store()?;
+        let mut slot = self.engine.borrow_mut();
+        if slot.is_none() {
+            let stored = store.load().map_err(storage_error)?;
+            let engine = SessionEngine::restore(session_id, SessionConfig::default(), stored)
+                .map_err(storage_error)?;
+            *slot = Some(engine);
+        }
+        match slot.as_mut() {
+            Some(engine) => Ok(f(engine)),
+            None => Err(ApiError::new(
+                ErrorCode::Internal,
+                "session engine unavailable",
+            )),
+        }
+    }
+
+    fn store(&self) -> std::result::Result<&SqlSessionStore, ApiError> {
+        self.store
+            .as_ref()
+            .ok_or_else(|| ApiError::new(ErrorCode::Internal, "session storage is unavailable"))
+    }
+
+    /// Writes first; a failed write drops the in-memory engine (it is ahead of storage), tells the
+    /// sender, and sends nothing else: what was not persisted is never acknowledged.
+    fn carry_out(&self, ws: &WebSocket, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Persist(write) => {
+                    let written = self
+                        .store()
+                        .and_then(|s| s.write(&write).map_err(storage_error));
+                    if let Err(error) = written {
+                        self.engine.replace(None);
+                        send_error(
+                            ws,
+                            ws.deserialize_attachment::<Connection>()
+                                .ok()
+                                .flatten()
+                                .as_ref(),
+                            error,
+                        );
+                        return;
+                    }
+                }
+                Effect::Reply(message) => send(ws, &message),
+                Effect::Broadcast(message) => {
+                    let sender: &wasm_bindgen::JsValue = ws.as_ref();
+                    for peer in self.state.get_websockets() {
+                        let peer_js: &wasm_bindgen::JsValue = peer.as_ref();
+                        if peer_js != sender {
+                            send(&peer, &message);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn storage_error(e: synq_core::session::StoreError) -> ApiError {
+    console_error!("session: storage: {e}");
+    ApiError::new(
+        ErrorCode::Internal,
+        "session storage failed; nothing was acknowledged, retry",
+    )
+}

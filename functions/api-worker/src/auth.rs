@@ -1,0 +1,58 @@
+//! Reads the token from the request and the keys from the environment; verification is the core's.
+
+use synq_core::auth::{Hs256Secret, SessionClaims, TokenVerifier};
+use synq_core::{ApiError, EpochMillis, ErrorCode};
+use worker::{Date, Env, Request};
+
+/// HS256 shared secret (a secret, or a var under `wrangler dev --var`).
+const SECRET_VAR: &str = "JWT_SECRET";
+/// Optional Ed25519 public key (32 bytes, base64url) to also accept EdDSA tokens.
+const ED25519_VAR: &str = "JWT_ED25519_PUBLIC_KEY";
+
+fn env_string(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+fn verifier(env: &Env) -> Result<TokenVerifier, ApiError> {
+    let mut verifier = TokenVerifier::default();
+    let secret = env_string(env, SECRET_VAR);
+    if let Some(secret) = &secret {
+        verifier = verifier.with_hs256(Hs256Secret::new(secret.as_bytes()));
+    }
+    let public_key = env_string(env, ED25519_VAR);
+    if let Some(key) = &public_key {
+        verifier = verifier
+            .with_ed25519_base64url(key)
+            .map_err(|e| ApiError::new(ErrorCode::Internal, format!("{ED25519_VAR}: {e}")))?;
+    }
+    if secret.is_none() && public_key.is_none() {
+        return Err(ApiError::new(
+            ErrorCode::Internal,
+            format!("no {SECRET_VAR} or {ED25519_VAR} is configured"),
+        ));
+    }
+    Ok(verifier)
+}
+
+/// The token from `Authorization: Bearer …`, else from `?token=` (browsers cannot set WebSocket headers).
+fn token(req: &Request) -> Option<String> {
+    let header = req.headers().get("authorization").ok().flatten();
+    if let Some(bearer) = header.as_deref().and_then(|h| h.strip_prefix("Bearer ")) {
+        return Some(bearer.trim().to_owned());
+    }
+    let url = req.url().ok()?;
+    url.query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Verifies the caller's token now.
+pub(crate) fn authenticate(req: &Request, env: &Env) -> Result<SessionClaims, ApiError> {
+    let token = token(req).unwrap_or_default();
+    let verified = verifier(env)?.verify(&token, EpochMillis(Date::now().as_millis()))?;
+    Ok(verified.claims)
+}
