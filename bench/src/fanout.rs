@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::messages::{EDIT_CONTENT, Incoming, classify, floor_edit};
-use crate::stats::{Latencies, Summary, ratio, round3};
+use crate::stats::{Latencies, Summary, median, ratio, round3};
 use crate::wrangler::{Spec, WranglerDev};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -84,6 +84,8 @@ pub(crate) struct Config {
     pub(crate) drain_s: f64,
     /// Servers, in order.
     pub(crate) targets: Vec<Target>,
+    /// How many times to run every (target, N).
+    pub(crate) repeat: usize,
 }
 
 /// One (target, N) run, as printed.
@@ -91,6 +93,8 @@ pub(crate) struct Config {
 pub(crate) struct RunReport {
     target: Target,
     readers: usize,
+    /// Which repetition (0-based).
+    repeat: usize,
     /// Local edits made while measuring (SynQ may compose several into one message while one is in flight).
     edits: u64,
     /// Edit messages put on the wire while measuring.
@@ -121,6 +125,10 @@ pub(crate) struct RunReport {
     /// 1-minute load average just before the run (the machine may be shared).
     loadavg_before: Option<f64>,
     wall_s: f64,
+    #[serde(skip)]
+    ack_hist: Latencies,
+    #[serde(skip)]
+    delivery_hist: Latencies,
 }
 
 /// A run that could not be carried out.
@@ -128,6 +136,7 @@ pub(crate) struct RunReport {
 pub(crate) struct FailedRun {
     target: Target,
     readers: Option<usize>,
+    repeat: Option<usize>,
     error: String,
 }
 
@@ -145,9 +154,12 @@ pub(crate) struct Ratio {
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Report {
     config: Config,
-    runs: Vec<RunReport>,
-    failed: Vec<FailedRun>,
+    /// Per (target, N), over all repeats; the ratios are computed from these.
+    aggregates: Vec<Aggregate>,
     ratios_synq_over_floor: Vec<Ratio>,
+    failed: Vec<FailedRun>,
+    /// Every single run, in the order they ran.
+    runs: Vec<RunReport>,
 }
 
 impl Report {
@@ -157,103 +169,207 @@ impl Report {
     }
 }
 
-/// Runs every target with every reader count.
+/// A started target.
+struct Server {
+    target: Target,
+    dev: WranglerDev,
+    secret: Hs256Secret,
+}
+
+/// Starts one `wrangler dev` for a target, with a fresh JWT secret.
+async fn start(target: Target, root: &Path) -> anyhow::Result<Server> {
+    if target == Target::Synq
+        && !root
+            .join("functions/api-worker/build/index_bg.wasm")
+            .exists()
+    {
+        bail!("the Worker is not built: run `bash scripts/build-worker.sh` first");
+    }
+    let secret = format!("synq-bench-{}-{}", std::process::id(), now_ms().0);
+    let spec = Spec {
+        name: target.name().to_owned(),
+        root: root.to_owned(),
+        config: target.config(root),
+        vars: vec![("JWT_SECRET".to_owned(), secret.clone())],
+        log: root.join(format!("target/bench/wrangler-{}.log", target.name())),
+    };
+    eprintln!(
+        "bench: starting wrangler dev for {} (log: {})",
+        target.name(),
+        spec.log.display()
+    );
+    let dev = tokio::task::spawn_blocking(move || WranglerDev::start(&spec)).await??;
+    eprintln!("bench: {} ready on port {}", target.name(), dev.port());
+    Ok(Server {
+        target,
+        dev,
+        secret: Hs256Secret::new(secret.as_bytes()),
+    })
+}
+
+/// Starts every target, then runs (repeat × readers × target) interleaved, so that a change in
+/// the machine's load hits both targets alike; the target order alternates from one step to the next.
 pub(crate) async fn run(config: &Config, root: &Path) -> anyhow::Result<Report> {
-    let mut runs = Vec::new();
     let mut failed = Vec::new();
+    let mut servers = Vec::new();
     for &target in &config.targets {
-        let secret = format!("synq-bench-{}-{}", std::process::id(), now_ms().0);
-        let spec = Spec {
-            name: target.name().to_owned(),
-            root: root.to_owned(),
-            config: target.config(root),
-            vars: vec![("JWT_SECRET".to_owned(), secret.clone())],
-            log: root.join(format!("target/bench/wrangler-{}.log", target.name())),
-        };
-        if target == Target::Synq
-            && !root
-                .join("functions/api-worker/build/index_bg.wasm")
-                .exists()
-        {
-            let error =
-                "the Worker is not built: run `bash scripts/build-worker.sh` first".to_owned();
-            failed.push(FailedRun {
-                target,
-                readers: None,
-                error,
-            });
-            continue;
-        }
-        eprintln!(
-            "bench: starting wrangler dev for {} (log: {})",
-            target.name(),
-            spec.log.display()
-        );
-        let started = tokio::task::spawn_blocking(move || WranglerDev::start(&spec)).await?;
-        let dev = match started {
-            Ok(dev) => dev,
+        match start(target, root).await {
+            Ok(server) => servers.push(server),
             Err(e) => {
                 eprintln!("bench: {}: {e:#}", target.name());
                 failed.push(FailedRun {
                     target,
                     readers: None,
+                    repeat: None,
                     error: format!("{e:#}"),
                 });
-                continue;
             }
+        }
+    }
+    let mut runs = Vec::new();
+    let steps = (0..config.repeat).flat_map(|r| config.readers.iter().map(move |&n| (r, n)));
+    for (step, (repeat, readers)) in steps.enumerate() {
+        let order: Vec<&Server> = if step % 2 == 0 {
+            servers.iter().collect()
+        } else {
+            servers.iter().rev().collect()
         };
-        eprintln!("bench: {} ready on port {}", target.name(), dev.port());
-        let secret = Hs256Secret::new(secret.as_bytes());
-        for &readers in &config.readers {
+        for server in order {
+            let name = server.target.name();
             eprintln!(
-                "bench: {} with {readers} readers, {} edits/s for {}s (+{}s warm-up)",
-                target.name(),
+                "bench: [{}/{}] {name} with {readers} readers, {} edits/s for {}s (+{}s warm-up)",
+                repeat + 1,
+                config.repeat,
                 config.rate,
                 config.seconds,
                 config.warmup_s
             );
-            match run_once(target, dev.port(), &secret, readers, config).await {
-                Ok(report) => {
+            let port = server.dev.port();
+            match run_once(server.target, port, &server.secret, readers, config).await {
+                Ok(mut report) => {
+                    report.repeat = repeat;
                     eprintln!(
-                        "bench: {} N={readers}: delivery p50 {:?} ms p99 {:?} ms, ack p50 {:?} ms, missing {}",
-                        target.name(),
-                        report.delivery.p50_ms,
-                        report.delivery.p99_ms,
-                        report.ack.p50_ms,
+                        "bench: {name} N={readers}: delivery p50 {} p99 {}, ack p50 {} p99 {}, missing {}",
+                        ms(report.delivery.p50_ms),
+                        ms(report.delivery.p99_ms),
+                        ms(report.ack.p50_ms),
+                        ms(report.ack.p99_ms),
                         report.missing
                     );
                     runs.push(report);
                 }
                 Err(e) => {
-                    eprintln!("bench: {} N={readers} failed: {e:#}", target.name());
-                    let error = format!("{e:#}\nwrangler log tail:\n{}", dev.log_tail());
+                    eprintln!("bench: {name} N={readers} failed: {e:#}");
+                    let error = format!("{e:#}\nwrangler log tail:\n{}", server.dev.log_tail());
                     failed.push(FailedRun {
-                        target,
+                        target: server.target,
                         readers: Some(readers),
+                        repeat: Some(repeat),
                         error,
                     });
                 }
             }
         }
-        eprintln!("bench: stopping wrangler dev for {}", target.name());
-        tokio::task::spawn_blocking(move || drop(dev)).await?;
     }
-    let ratios = ratios(&runs);
+    for server in servers {
+        eprintln!("bench: stopping wrangler dev for {}", server.target.name());
+        tokio::task::spawn_blocking(move || drop(server)).await?;
+    }
+    let aggregates = aggregate(&runs)?;
+    let ratios = ratios(&aggregates);
     Ok(Report {
         config: config.clone(),
-        runs,
-        failed,
+        aggregates,
         ratios_synq_over_floor: ratios,
+        failed,
+        runs,
     })
 }
 
-fn ratios(runs: &[RunReport]) -> Vec<Ratio> {
+fn ms(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| format!("{v} ms"))
+}
+
+/// Every run of one (target, N) together: counts summed, histograms merged.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Aggregate {
+    target: Target,
+    readers: usize,
+    runs: usize,
+    sent: u64,
+    acked: u64,
+    delivered: u64,
+    missing: u64,
+    duplicates: u64,
+    errors: u64,
+    closed_early: u64,
+    /// Median over the runs.
+    deliveries_per_s: Option<f64>,
+    ack: Summary,
+    delivery: Summary,
+    /// Each run's delivery p50 and p99, to see the spread between runs.
+    delivery_p50_by_run: Vec<Option<f64>>,
+    delivery_p99_by_run: Vec<Option<f64>>,
+    /// SynQ only: every run converged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    converged: Option<bool>,
+}
+
+fn aggregate(runs: &[RunReport]) -> anyhow::Result<Vec<Aggregate>> {
+    let mut keys: Vec<(Target, usize)> = Vec::new();
+    for run in runs {
+        if !keys.contains(&(run.target, run.readers)) {
+            keys.push((run.target, run.readers));
+        }
+    }
+    keys.sort_by_key(|(target, readers)| (*readers, *target != Target::Synq));
+    let mut out = Vec::new();
+    for (target, readers) in keys {
+        let group: Vec<&RunReport> = runs
+            .iter()
+            .filter(|r| r.target == target && r.readers == readers)
+            .collect();
+        let (mut ack, mut delivery) = (Latencies::new()?, Latencies::new()?);
+        for run in &group {
+            ack.merge(&run.ack_hist)?;
+            delivery.merge(&run.delivery_hist)?;
+        }
+        let sum = |f: fn(&RunReport) -> u64| group.iter().map(|r| f(r)).sum::<u64>();
+        let rates: Vec<f64> = group.iter().filter_map(|r| r.deliveries_per_s).collect();
+        let converged = group
+            .iter()
+            .filter_map(|r| r.converged)
+            .reduce(|a, b| a && b);
+        out.push(Aggregate {
+            target,
+            readers,
+            runs: group.len(),
+            sent: sum(|r| r.sent),
+            acked: sum(|r| r.acked),
+            delivered: sum(|r| r.delivered),
+            missing: sum(|r| r.missing),
+            duplicates: sum(|r| r.duplicates),
+            errors: sum(|r| r.errors),
+            closed_early: sum(|r| r.closed_early),
+            deliveries_per_s: median(&rates),
+            ack: ack.summary(),
+            delivery: delivery.summary(),
+            delivery_p50_by_run: group.iter().map(|r| r.delivery.p50_ms).collect(),
+            delivery_p99_by_run: group.iter().map(|r| r.delivery.p99_ms).collect(),
+            converged,
+        });
+    }
+    Ok(out)
+}
+
+fn ratios(aggregates: &[Aggregate]) -> Vec<Ratio> {
     let find = |target, readers| {
-        runs.iter()
-            .find(|r| r.target == target && r.readers == readers)
+        aggregates
+            .iter()
+            .find(|a| a.target == target && a.readers == readers)
     };
     let mut out = Vec::new();
-    for synq in runs.iter().filter(|r| r.target == Target::Synq) {
+    for synq in aggregates.iter().filter(|a| a.target == Target::Synq) {
         if let Some(floor) = find(Target::Floor, synq.readers) {
             out.push(Ratio {
                 readers: synq.readers,
@@ -419,10 +535,7 @@ async fn connect(
     };
     let token = issue_hs256(secret, claims, now_ms(), 3_600_000)
         .map_err(|e| anyhow!("signing a token: {e}"))?;
-    // `user`/`role` are for a Worker that does not verify tokens yet; a verifying one ignores them.
-    let url = format!(
-        "ws://127.0.0.1:{port}/sessions/{session_id}/ws?token={token}&user={user}&role=editor"
-    );
+    let url = format!("ws://127.0.0.1:{port}/sessions/{session_id}/ws?token={token}");
     let connecting = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true);
     let (socket, _response) = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
         .await
@@ -793,6 +906,7 @@ fn summarize(
     Ok(RunReport {
         target,
         readers: readers.len(),
+        repeat: 0,
         edits: writer.edits_measured,
         sent,
         acked: writer.acked_measured,
@@ -810,6 +924,8 @@ fn summarize(
         converged,
         loadavg_before: None,
         wall_s: 0.0,
+        ack_hist: writer.acks.clone(),
+        delivery_hist: delivery,
     })
 }
 
@@ -911,7 +1027,7 @@ mod tests {
         };
         let synq = summarize(Target::Synq, &writer(6).0, &writer(6).1).unwrap();
         let floor = summarize(Target::Floor, &writer(3).0, &writer(3).1).unwrap();
-        let ratios = ratios(&[floor, synq]);
+        let ratios = ratios(&aggregate(&[floor, synq]).unwrap());
         assert_eq!(ratios.len(), 1);
         assert_eq!(ratios[0].readers, 1);
         assert_eq!(ratios[0].delivery_p50, Some(2.0));

@@ -24,10 +24,12 @@ const USAGE: &str = "\
 usage: synq-bench <command> [options]
 
 commands:
-  fanout  [--readers 10,50] [--rate 100] [--seconds 10] [--warmup 1] [--drain 5] [--targets synq,floor]
-          Starts `wrangler dev` per target (synq: root wrangler.toml, built Worker required;
-          floor: bench/floor/wrangler.toml), 1 writer + N readers on a fresh session, edits at a
-          fixed rate; reports edit->ack and edit->delivery latency.
+  fanout  [--readers 10,50] [--rate 100] [--seconds 10] [--warmup 1] [--drain 5] [--repeat 1]
+          [--targets synq,floor]
+          Starts one `wrangler dev` per target (synq: root wrangler.toml, built Worker required;
+          floor: bench/floor/wrangler.toml), then for each repeat and N runs every target in turn
+          (interleaved): 1 writer + N readers on a fresh session, edits at a fixed rate; reports
+          edit->ack and edit->delivery latency per run and merged per (target, N).
   replay  [--trace PATH] [--runs 5]
           Replays a trace (default $SYNQ_TRACES_DIR or ../shared/data/traces, automerge-paper.json.gz)
           through the session engine natively.
@@ -121,6 +123,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 seconds: args.take_parsed("seconds", 10.0f64)?.max(0.1),
                 warmup_s: args.take_parsed("warmup", 1.0f64)?.max(0.0),
                 drain_s: args.take_parsed("drain", 5.0f64)?.max(0.0),
+                repeat: args.take_parsed("repeat", 1usize)?.max(1),
                 targets,
             };
             args.finish()?;

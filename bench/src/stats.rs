@@ -24,6 +24,12 @@ impl Latencies {
         self.0.saturating_record(micros.clamp(1, MAX_MICROS));
     }
 
+    /// Adds every value of `other`.
+    pub(crate) fn merge(&mut self, other: &Latencies) -> anyhow::Result<()> {
+        self.0.add(&other.0)?;
+        Ok(())
+    }
+
     /// The summary printed in the JSON report.
     pub(crate) fn summary(&self) -> Summary {
         if self.0.is_empty() {
