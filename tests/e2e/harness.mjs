@@ -61,6 +61,8 @@ export function freePort() {
 
 /** Process groups still alive; killed on exit so that a failed or interrupted run leaks no workerd. */
 const liveGroups = new Set();
+/** Temporary persist directories the harness made; removed on exit too. */
+const ownedDirs = new Set();
 
 function killGroup(pid, signal) {
   try {
@@ -92,12 +94,16 @@ async function waitGroupGone(pid, ms) {
 
 process.on("exit", () => {
   for (const pid of liveGroups) killGroup(pid, "SIGKILL");
+  // Exit handlers cannot await: block (at most 5 s) until the killed processes are gone, so that no
+  // workerd writes into a directory while it is being removed.
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 5_000;
+  while ([...liveGroups].some(groupAlive) && Date.now() < deadline) Atomics.wait(tick, 0, 0, 20);
+  for (const dir of ownedDirs) rmSync(dir, { recursive: true, force: true });
 });
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
-  process.once(signal, () => {
-    for (const pid of liveGroups) killGroup(pid, "SIGKILL");
-    process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal] ?? 0));
-  });
+  // process.exit runs the "exit" handler above.
+  process.once(signal, () => process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal] ?? 0)));
 }
 
 const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
@@ -118,6 +124,7 @@ export async function startWrangler({ secret, persistDir, label = "wrangler" } =
   if (!secret) throw new Error("startWrangler needs the JWT secret");
   const ownDir = !persistDir;
   const dir = persistDir ?? mkdtempSync(join(tmpdir(), "synq-e2e-"));
+  if (ownDir) ownedDirs.add(dir);
   let log = "";
   let proc = null; // { child, pid, exited }
   let port = 0;
@@ -227,7 +234,10 @@ export async function startWrangler({ secret, persistDir, label = "wrangler" } =
     },
     async dispose() {
       await terminate("SIGINT");
-      if (ownDir) rmSync(dir, { recursive: true, force: true });
+      if (ownDir) {
+        rmSync(dir, { recursive: true, force: true });
+        ownedDirs.delete(dir);
+      }
     },
   };
 }
@@ -358,6 +368,11 @@ export class RawSocket {
   /** Sends an object as JSON, or a string as is. */
   send(message) {
     this.ws.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+
+  /** Sends a binary frame. */
+  sendBinary(bytes) {
+    this.ws.send(Buffer.from(bytes), { binary: true });
   }
 
   /**
@@ -547,6 +562,14 @@ export class Peer {
   /** Waits until every local edit is acknowledged. */
   waitIdle(opts = {}) {
     return this.waitFor(() => this.idle, { label: `${this.user}: all edits acknowledged`, ...opts });
+  }
+
+  /** Waits until every local edit is acknowledged and the client has seen revision `revision`. */
+  waitSettled(revision, opts = {}) {
+    return this.waitFor(() => this.idle && this.revision === revision, {
+      label: `${this.user}: idle at revision ${revision}`,
+      ...opts,
+    });
   }
 
   /** A short state dump for failure messages. */
