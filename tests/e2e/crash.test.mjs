@@ -1,5 +1,6 @@
-// Crash safety: every edit the server acknowledged survives a SIGKILL of wrangler and workerd, and a
-// restart on the same --persist-to directory serves it back. Uses its own wrangler.
+// Crash safety: every edit the server acknowledged (or broadcast) survives a SIGKILL of wrangler and
+// workerd, a restart on the same --persist-to directory serves it back, and a client whose ack was lost
+// in the crash gets its edit confirmed exactly once. Uses its own wrangler.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
@@ -34,7 +35,9 @@ test("acknowledged edits survive SIGKILL and restart on the same persist dir", a
   const token = tokenFor(secret, "kim", session, "editor");
   // Past two snapshots (one every 100 revisions) so that restore reads a snapshot plus the op log.
   const n = Number(process.env.E2E_CRASH_EDITS ?? 230);
-  let peer = await Peer.connect(server.wsBase, session, token, { user: "kim" });
+  const peer = await Peer.connect(server.wsBase, session, token, { user: "kim" });
+  const observer = await RawSocket.connect(server.wsBase, session, tokenFor(secret, "obs", session, "viewer"));
+  let raw;
   // A plain-string mirror of what the single writer did: the exact expected text.
   let expected = "";
   try {
@@ -42,10 +45,8 @@ test("acknowledged edits survive SIGKILL and restart on the same persist dir", a
       if (i % 5 === 4 && expected.length > 3) {
         // Delete the second code point (one or two UTF-16 units: never split a surrogate pair).
         const [first, second] = [...expected];
-        const at = first.length;
-        const len = second.length;
-        peer.delete(at, len);
-        expected = expected.slice(0, at) + expected.slice(at + len);
+        peer.delete(first.length, second.length);
+        expected = expected.slice(0, first.length) + expected.slice(first.length + second.length);
       } else {
         const piece = i % 3 === 0 ? `😀${i};` : `e${i} `;
         const at = i % 2 ? expected.length : 0;
@@ -58,35 +59,57 @@ test("acknowledged edits survive SIGKILL and restart on the same persist dir", a
     assert.equal(peer.revision, n, "one revision per acknowledged edit");
     assert.deepEqual(peer.errors, []);
 
-    // Crash right after the last ack: no SIGINT, no chance to flush anything.
+    // One more edit whose ack kim never hears; the observer's copy of the broadcast proves the server
+    // applied (and so persisted) it.
+    peer.holdIncoming = true;
+    const lostAck = peer.insert(0, "🧪lost-ack ");
+    const lostId = JSON.parse(lostAck).data.metadata.operation_id;
+    expected = `🧪lost-ack ${expected}`;
+    await observer.next((f) => f.type === "edit" && f.data?.metadata?.operation_id === lostId, {
+      label: "broadcast of the edit whose ack is lost",
+    });
+    await observer.close();
+
+    // Crash right after: no SIGINT, no chance to flush anything.
     await peer.drop();
-    peer.free();
-    peer = null;
+    peer.holdIncoming = false;
     await server.restart({ crash: true }); // SIGKILL to the whole process group, then start again
     t.diagnostic(`restarted after SIGKILL on :${server.port}`);
 
     const afterCrash = await fullSync(session);
     assert.equal(afterCrash.content, expected, "every acknowledged edit is in the full_sync after the crash");
-    assert.equal(afterCrash.version, n, "the revision survived");
+    assert.equal(afterCrash.version, n + 1, "the revision survived");
 
-    // The session goes on where it stopped: a new edit becomes revision n + 1, then a clean restart.
-    peer = await Peer.connect(server.wsBase, session, token, { user: "kim" });
+    // Kim reconnects to the new process with the edit still unconfirmed: catch-up confirms it, once.
+    peer.wsBase = server.wsBase;
+    await peer.open();
+    await peer.waitSettled(n + 1, { label: "kim's lost-ack edit confirmed after the crash" });
     assert.equal(peer.text, expected);
+    assert.deepEqual(peer.errors, []);
+
+    // The same edit sent again is recognised from the restored log, not applied twice.
+    raw = await RawSocket.connect(server.wsBase, session, token);
+    await raw.nextOf("sync", "full_sync");
+    raw.send(lostAck);
+    const dup = await raw.nextOf("sync", "ack");
+    assert.deepEqual(
+      { id: dup.data.operation.operation_id, version: dup.data.operation.version, duplicate: dup.data.operation.duplicate },
+      { id: lostId, version: n + 1, duplicate: true },
+    );
+    await raw.close();
+
+    // The session goes on where it stopped; then a clean restart keeps that too.
     peer.insert(0, "after-crash ");
     expected = `after-crash ${expected}`;
-    await peer.waitIdle();
-    assert.equal(peer.revision, n + 1);
+    await peer.waitSettled(n + 2);
+    assert.equal(peer.text, expected);
     await peer.close();
-    peer.free();
-    peer = null;
     await server.restart();
 
     const afterRestart = await fullSync(session);
-    assert.deepEqual(afterRestart, { type: "full_sync", content: expected, version: n + 1 });
+    assert.deepEqual(afterRestart, { type: "full_sync", content: expected, version: n + 2 });
   } finally {
-    if (peer) {
-      await peer.close();
-      peer.free();
-    }
+    await Promise.all([peer.close(), observer.close(), raw?.close()]);
+    peer.free();
   }
 });

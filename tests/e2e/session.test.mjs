@@ -1,5 +1,11 @@
 // End-to-end tests against one shared `wrangler dev --local`: every test uses its own session id,
-// which is all the isolation the Session Durable Objects need. Run: `node --test tests/e2e/`.
+// which is all the isolation the Session Durable Objects need.
+//
+//   npm run test:e2e            # builds the Worker and the SDK, then `node --test tests/e2e/`
+//   npm run test:e2e:prebuilt   # the tests only (after `bash scripts/build-worker.sh && bash scripts/build-sdk.sh`)
+//
+// Knobs: E2E_SEED=<n> replays a convergence run (its seed is printed), E2E_OPS=<n> edits per peer (250),
+// E2E_CRASH_EDITS=<n> acked edits before the crash (230), E2E_WRANGLER_LOG=1 prints wrangler's output.
 import { randomBytes } from "node:crypto";
 import { after, before } from "node:test";
 

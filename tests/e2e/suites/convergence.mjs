@@ -64,7 +64,9 @@ export function convergenceSuite(ctx) {
           peers.map(async (peer) => {
             for (let i = 0; i < opsPerPeer; i++) {
               randomEdit(peer, rand);
-              if (rand() < 0.3) await sleep(Math.floor(rand() * 4));
+              // Mostly a pause about one round trip long (so most edits go out on their own and cross
+              // the others' on the wire), sometimes none (so the SDK buffers and composes a burst).
+              if (rand() < 0.8) await sleep(Math.floor(rand() * 8));
             }
           }),
         );
@@ -84,8 +86,14 @@ export function convergenceSuite(ctx) {
         assert.equal(acked.length, sentEdits.length, "one ack per edit sent");
         assert.ok(acked.every((a) => !a.data.operation.duplicate), "no edit was a duplicate");
         assert.equal(peers[0].revision, sentEdits.length, "the revision counts the edits applied");
+        // The run really was concurrent: some edits were made against a revision that others had
+        // already moved past, so the server had to transform them.
+        const ackVersion = new Map(acked.map((a) => [a.data.operation.operation_id, a.data.operation.version]));
+        const transformed = sentEdits.filter((e) => ackVersion.get(e.data.metadata.operation_id) > e.version + 1);
+        assert.ok(transformed.length >= 10, `only ${transformed.length} edits crossed others on the wire`);
         t.diagnostic(
-          `${opsPerPeer * peers.length} local edits in ${sentEdits.length} messages; final revision ${peers[0].revision}, ` +
+          `${opsPerPeer * peers.length} local edits in ${sentEdits.length} messages, ${transformed.length} of them ` +
+            `transformed by the server; final revision ${peers[0].revision}, ` +
             `${peers[0].text.length} UTF-16 units`,
         );
 

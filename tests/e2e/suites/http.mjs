@@ -10,6 +10,13 @@ export function httpSuite(ctx) {
       await res.arrayBuffer();
     });
 
+    test("GET /sessions/{id}/ws without an upgrade answers 426 UPGRADE_REQUIRED", async () => {
+      const res = await fetch(`${ctx.server.base}/sessions/demo/ws`);
+      assert.equal(res.status, 426);
+      const body = await res.json();
+      assert.equal(body?.error?.code, "UPGRADE_REQUIRED", JSON.stringify(body));
+    });
+
     for (const path of ["/nope", "/sessions/demo", "/sessions/demo/ws/extra", "/api/v0/whatever"]) {
       test(`GET ${path} answers 404 with {"error":{"code":"NOT_FOUND",…}}`, async () => {
         const res = await fetch(`${ctx.server.base}${path}`);

@@ -7,6 +7,8 @@ import { Peer, RawSocket, envelope, sleep, tokenFor, uniqueId } from "../harness
 
 /** 70 KiB of content: over the 64 KiB message limit. */
 const OVERSIZED = "x".repeat(70 * 1024);
+/** 1.5 MB: over the 1 MiB WebSocket message size of Cloudflare's platform as well. */
+const HUGE = "y".repeat(1_500_000);
 
 export function protocolSuite(ctx) {
   describe("protocol errors keep the socket usable", () => {
@@ -36,7 +38,8 @@ export function protocolSuite(ctx) {
       }
 
       async function expectError(label, message, code, operationId) {
-        raw.send(message);
+        if (typeof message === "string") raw.send(message);
+        else raw.sendBinary(message);
         const err = await raw.next();
         assert.equal(err.type, "error", `${label}: expected an error frame, got ${JSON.stringify(err).slice(0, 500)}`);
         assert.equal(err.data?.operation?.type, "error", `${label}: ${JSON.stringify(err).slice(0, 500)}`);
@@ -54,7 +57,8 @@ export function protocolSuite(ctx) {
 
         const cases = [
           ["malformed JSON", () => "{not json", "MALFORMED_MESSAGE"],
-          ["a binary-looking text frame", () => "\u0000\u0001\u0002", "MALFORMED_MESSAGE"],
+          ["control characters in a text frame", () => "\u0000\u0001\u0002", "MALFORMED_MESSAGE"],
+          ["a binary frame", () => new Uint8Array([0, 1, 2, 3]), "UNSUPPORTED"],
           ["an unknown message type", () => JSON.stringify(envelope("teleport", { type: "insert", position: 0, content: "x" })), "UNKNOWN_TYPE"],
           [
             "an unknown operation type",
@@ -75,6 +79,11 @@ export function protocolSuite(ctx) {
           [
             "a message over 64 KiB",
             () => JSON.stringify(envelope("edit", { type: "insert", position: 0, content: OVERSIZED }, { version, operationId: "big" })),
+            "MESSAGE_TOO_LARGE",
+          ],
+          [
+            "a message over 1 MiB (beyond the platform's frame size too)",
+            () => JSON.stringify(envelope("edit", { type: "insert", position: 0, content: HUGE }, { version, operationId: "huge" })),
             "MESSAGE_TOO_LARGE",
           ],
           [
@@ -107,6 +116,7 @@ export function protocolSuite(ctx) {
           await t.test(label, async () => {
             const message = build();
             if (label.includes("64 KiB")) assert.ok(Buffer.byteLength(message) > 64 * 1024);
+            if (label.includes("1 MiB")) assert.ok(Buffer.byteLength(message) > 1024 * 1024);
             if (label.includes("surrogate")) assert.equal(text.charCodeAt(text.lastIndexOf("😀")), 0xd83d);
             await expectError(label, message, code, operationId);
           });

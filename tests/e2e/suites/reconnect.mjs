@@ -37,7 +37,8 @@ export function reconnectSuite(ctx) {
         await b.waitIdle();
 
         await a.open(); // full_sync → catch_up → caught_up → resend
-        await a.waitIdle({ label: "amy's resent edit acknowledged" });
+        // Idle alone is not enough: bob's edit may still be on its way to amy.
+        await a.waitSettled(3, { label: "amy's resent edit acknowledged, bob's edit applied" });
         const expected = "B:base-A😀";
         await b.waitFor(() => b.text === expected, { label: `bob sees ${expected}` });
         assert.equal(a.text, expected);
@@ -80,18 +81,18 @@ export function reconnectSuite(ctx) {
         await b.waitIdle();
 
         await a.open();
-        await a.waitIdle({ label: "amy's edit confirmed after reconnect" });
+        await a.waitSettled(3, { label: "amy's edit confirmed after reconnect, bob's edit applied" });
         const expected = "B:base+X";
         await b.waitFor(() => b.text === expected);
         assert.equal(a.text, expected);
         assert.equal(a.revision, 3);
 
         // If the SDK resent the edit anyway, the server must have recognised the duplicate.
+        await sleep(100);
         const resent = a.sent.filter((s) => s.conn === 2 && s.msg.type === "edit");
         const acks2 = a.received.filter((r) => r.conn === 2 && r.msg?.data?.operation?.type === "ack");
         for (const ack of acks2) assert.equal(ack.msg.data.operation.duplicate, true, JSON.stringify(ack.msg));
         assert.equal(acks2.length, resent.length);
-        await sleep(100);
         assert.equal(editsWithId(b, opId).length, 1, "bob saw the edit once");
 
         const fresh = await RawSocket.connect(ctx.server.wsBase, session, tokenFor(ctx.secret, "cy", session, "guest"));
