@@ -4,11 +4,12 @@
 //! Client → server: `edit` (`insert`, `delete`, `transform` against the revision in `version`),
 //! `presence` (`cursor`, `selection`, `user_info`), `sync` (`full_sync_request`, `catch_up` from `version`).
 //! Server → client: `sync` (`full_sync`, `ack`, `caught_up`), `edit` (a transformed op with its new
-//! revision), `presence`, and `error`.
+//! revision), `presence` (relayed, plus `user_joined` / `user_left`), and `error`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::auth::Role;
 use crate::error::{ApiError, ErrorCode};
 use crate::ot::{EditOp, Step};
 use crate::units::{EpochMillis, Revision, Utf16Pos};
@@ -128,6 +129,16 @@ pub enum Operation {
         /// Display colour (CSS).
         color: String,
     },
+    /// Someone connected (server → others).
+    UserJoined {
+        /// Their role in the session.
+        role: Role,
+        /// Their display name, if their token had one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    /// A connection of that user closed (server → others).
+    UserLeft {},
     /// What went wrong.
     Error {
         /// Machine-readable code.
@@ -144,7 +155,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    const NAMES: [&'static str; 12] = [
+    const NAMES: [&'static str; 14] = [
         "insert",
         "delete",
         "transform",
@@ -156,6 +167,8 @@ impl Operation {
         "cursor",
         "selection",
         "user_info",
+        "user_joined",
+        "user_left",
         "error",
     ];
 

@@ -6,8 +6,9 @@ mod common;
 
 use common::{Hosted, operation, participant};
 use serde_json::json;
+use synq_core::EpochMillis;
 use synq_core::auth::Role;
-use synq_core::session::{SessionConfig, SessionEngine, SessionStore};
+use synq_core::session::{Participant, SessionConfig, SessionEngine, SessionStore};
 
 fn edit(op: serde_json::Value, id: &str, version: u64) -> String {
     json!({"type": "edit", "data": {"operation": op, "metadata": {"operation_id": id}}, "version": version})
@@ -200,5 +201,31 @@ fn presence_is_relayed_to_the_others_as_the_sender() {
     assert_eq!(
         v["data"]["operation"],
         json!({"type": "cursor", "line": 2, "column": 4})
+    );
+}
+
+#[test]
+fn joins_and_leaves_are_announced_to_the_others() {
+    let s = Hosted::new(SessionConfig::default());
+    let bob = Participant {
+        name: Some("Bob".into()),
+        ..participant("bob", Role::Viewer)
+    };
+    let joined = common::pump(&s.store, s.engine.join(&bob, EpochMillis(5)));
+    assert_eq!(operation(&joined.replies[0])["type"], "full_sync");
+    assert_eq!(
+        operation(&joined.broadcasts[0]),
+        json!({"type": "user_joined", "role": "viewer", "name": "Bob"})
+    );
+    let left = common::pump(&s.store, s.engine.leave(&bob, EpochMillis(6)));
+    assert!(left.replies.is_empty());
+    assert_eq!(operation(&left.broadcasts[0]), json!({"type": "user_left"}));
+    // Clients cannot forge these.
+    let mut s = s;
+    let forged =
+        json!({"type": "presence", "data": {"operation": {"type": "user_left"}}}).to_string();
+    assert_eq!(
+        error_code(&s.handle(&bob, &forged).replies[0]),
+        "INVALID_MESSAGE"
     );
 }

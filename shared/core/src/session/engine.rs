@@ -121,9 +121,28 @@ impl SessionEngine {
         &self.session_id
     }
 
-    /// Greets a new connection with the whole document.
+    /// Greets a new connection with the whole document and tells the others who joined.
     pub fn join(&self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
-        vec![Effect::Reply(self.full_sync(participant, now))]
+        let joined = Operation::UserJoined {
+            role: participant.role,
+            name: participant.name.clone(),
+        };
+        let joined = self.message(MessageType::Presence, &participant.user_id, now, joined);
+        vec![
+            Effect::Reply(self.full_sync(participant, now)),
+            Effect::Broadcast(joined.to_json()),
+        ]
+    }
+
+    /// Tells the others that a connection of `participant` closed.
+    pub fn leave(&self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
+        let left = self.message(
+            MessageType::Presence,
+            &participant.user_id,
+            now,
+            Operation::UserLeft {},
+        );
+        vec![Effect::Broadcast(left.to_json())]
     }
 
     /// Handles one text message from `participant`. Never panics; bad input yields an `error` reply.
