@@ -81,6 +81,13 @@ export function authSuite(ctx) {
       assertRefused(await tryUpgrade(ctx.server.wsBase, session, expired), 401, "TOKEN_EXPIRED");
     });
 
+    test("a token not valid yet (nbf an hour ahead) → 401 TOKEN_EXPIRED", async () => {
+      const session = uniqueId("auth");
+      const now = Math.floor(Date.now() / 1000);
+      const early = tokenFor(ctx.secret, "alice", session, "editor", { nbf: now + 3600, exp: now + 7200 });
+      assertRefused(await tryUpgrade(ctx.server.wsBase, session, early), 401, "TOKEN_EXPIRED");
+    });
+
     test("a token without exp → 401 UNAUTHORIZED", async () => {
       const session = uniqueId("auth");
       const noExp = tokenFor(ctx.secret, "alice", session, "editor", { exp: undefined });

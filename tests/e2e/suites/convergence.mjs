@@ -57,19 +57,36 @@ export function convergenceSuite(ctx) {
         ),
       );
       let fresh;
+      let late;
       try {
         // Each peer edits in bursts with short random pauses, never waiting for its acks, so edits
-        // cross on the wire and the server transforms late ones against history.
-        await Promise.all(
-          peers.map(async (peer) => {
+        // cross on the wire and the server transforms late ones against history. A reader joins in
+        // the middle of it: its full_sync and the edits after it must line up with no gap.
+        let thirdDone;
+        const oneThird = new Promise((resolve) => (thirdDone = resolve));
+        const joinLate = oneThird.then(async () => {
+          late = await Peer.connect(ctx.server.wsBase, session, tokenFor(ctx.secret, "eve", session, "guest"), {
+            user: "eve",
+          });
+        });
+        await Promise.all([
+          joinLate,
+          ...peers.map(async (peer, index) => {
             for (let i = 0; i < opsPerPeer; i++) {
-              randomEdit(peer, rand);
+              if (index === 0 && i === Math.floor(opsPerPeer / 3)) thirdDone();
+              try {
+                randomEdit(peer, rand);
+              } catch (e) {
+                // Usually the SDK lost sync on a server message earlier: describe() shows which.
+                throw new Error(`${peer.user}: local edit ${i} failed: ${e.message}\n${peer.describe()}`);
+              }
               // Mostly a pause about one round trip long (so most edits go out on their own and cross
               // the others' on the wire), sometimes none (so the SDK buffers and composes a burst).
               if (rand() < 0.8) await sleep(Math.floor(rand() * 8));
             }
+            thirdDone();
           }),
-        );
+        ]);
         const describeAll = () => peers.map((p) => p.describe()).join("\n");
         await peers[0].waitFor(
           () =>
@@ -79,6 +96,11 @@ export function convergenceSuite(ctx) {
           { timeout: 30_000, label: "all peers idle, at one revision, with one text", describe: describeAll },
         );
         for (const peer of peers) assert.deepEqual(peer.errors, [], `${peer.user}: SDK errors`);
+        await late.waitSettled(peers[0].revision, { label: "the late joiner caught up" });
+        assert.deepEqual(late.errors, [], "late joiner: SDK errors");
+        assert.equal(late.text, peers[0].text, "the late joiner has the converged text");
+        const lateSync = late.frames((m) => m.data?.operation?.type === "full_sync")[0].data.operation.version;
+        assert.ok(lateSync > 0 && lateSync < peers[0].revision, `the late joiner joined mid-run (at ${lateSync})`);
 
         // Every edit message sent was acknowledged once, and each became one revision.
         const sentEdits = peers.flatMap((p) => p.sent.filter((s) => s.msg.type === "edit").map((s) => s.msg));
@@ -106,8 +128,9 @@ export function convergenceSuite(ctx) {
         assert.ok(peers.every((p) => p.idle), "no unconfirmed edits left");
         assert.ok(peers[0].text.length > 0, "the random edits left some text");
       } finally {
-        await Promise.all([...peers, fresh].filter(Boolean).map((p) => p.close()));
-        for (const p of [...peers, fresh].filter(Boolean)) p.free();
+        const all = [...peers, fresh, late].filter(Boolean);
+        await Promise.all(all.map((p) => p.close()));
+        for (const p of all) p.free();
       }
     });
   });

@@ -137,5 +137,48 @@ export function protocolSuite(ctx) {
         observer.free();
       }
     });
+
+    test("an edit or catch-up older than the kept history gets REVISION_TOO_OLD; the socket stays usable", async () => {
+      const session = uniqueId("too-old");
+      const raw = await RawSocket.connect(ctx.server.wsBase, session, tokenFor(ctx.secret, "raw", session, "editor"));
+      try {
+        await raw.nextOf("sync", "full_sync");
+        // 1,001 pipelined edits, each based on the revision the previous one makes: the server keeps
+        // the last 1,000, so revision 0 falls out of its history.
+        const count = 1_001;
+        for (let i = 0; i < count; i++) {
+          raw.send(envelope("edit", { type: "insert", position: i, content: "a" }, { version: i, operationId: `seq-${i}` }));
+        }
+        const last = await raw.next(
+          (f) => f.type === "error" || (f.data?.operation?.type === "ack" && f.data.operation.operation_id === `seq-${count - 1}`),
+          { timeout: 30_000, label: "the last ack" },
+        );
+        assert.equal(last.data.operation.type, "ack", JSON.stringify(last));
+        assert.equal(last.data.operation.version, count);
+
+        raw.send(envelope("edit", { type: "insert", position: 0, content: "late" }, { version: 0, operationId: "late" }));
+        const err = await raw.next();
+        assert.equal(err.type, "error", JSON.stringify(err));
+        assert.equal(err.data.operation.code, "REVISION_TOO_OLD", JSON.stringify(err));
+        assert.equal(err.data.operation.operation_id, "late");
+
+        raw.send(envelope("sync", { type: "catch_up" }, { version: 0 }));
+        const err2 = await raw.next();
+        assert.equal(err2.type, "error", JSON.stringify(err2));
+        assert.equal(err2.data.operation.code, "REVISION_TOO_OLD", JSON.stringify(err2));
+
+        // The oldest kept base still works, and the document is intact.
+        raw.send(envelope("edit", { type: "insert", position: 0, content: "b" }, { version: 1, operationId: "oldest-ok" }));
+        const ack = await raw.next();
+        assert.equal(ack.data?.operation?.type, "ack", JSON.stringify(ack));
+        assert.equal(ack.data.operation.version, count + 1);
+        raw.send(envelope("sync", { type: "full_sync_request" }));
+        const sync = await raw.nextOf("sync", "full_sync");
+        assert.equal(sync.data.operation.version, count + 1);
+        assert.equal(sync.data.operation.content, `b${"a".repeat(count)}`);
+      } finally {
+        await raw.close();
+      }
+    });
   });
 }
