@@ -5,14 +5,25 @@ import { createHmac } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-/** Signs `claims` (sub, roles, …) with `secret`; `exp` defaults to one hour from now. */
-export function mintToken(secret, claims, { header = { alg: "HS256", typ: "JWT" } } = {}) {
+const b64url = (value) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
+
+/**
+ * An HS256 JWT. `claims` are merged over `{iat: now, exp: now + 1 h}` (seconds); pass `exp: undefined`
+ * explicitly to drop a claim. `alg: "none"` gives an unsigned token (`header.payload.`), for tests.
+ */
+export function mintToken(secret, claims, { alg = "HS256" } = {}) {
   const now = Math.floor(Date.now() / 1000);
-  const body = { iat: now, exp: now + 3600, ...claims };
-  const encode = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
-  const head = `${encode(header)}.${encode(body)}`;
+  const payload = { iat: now, exp: now + 3600, ...claims };
+  for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
+  const head = `${b64url({ alg, typ: "JWT" })}.${b64url(payload)}`;
+  if (alg === "none") return `${head}.`;
+  if (alg !== "HS256") throw new Error(`mintToken signs HS256 only, not ${alg}`);
   return `${head}.${createHmac("sha256", secret).update(head).digest("base64url")}`;
 }
+
+/** A token for `user` with `role` in `session` (or in every session with `session: "*"`). */
+export const tokenFor = (secret, user, session, role = "editor", extra = {}) =>
+  mintToken(secret, { sub: user, name: user, roles: { [session]: role }, ...extra });
 
 function devSecret() {
   if (process.env.JWT_SECRET) return process.env.JWT_SECRET;
@@ -29,5 +40,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   const exp = Math.floor(Date.now() / 1000) + Number(ttl);
-  console.log(mintToken(devSecret(), { sub: user, name: user, roles: { [session]: role }, exp }));
+  console.log(tokenFor(devSecret(), user, session, role, { exp }));
 }

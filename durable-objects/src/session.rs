@@ -134,6 +134,13 @@ impl DurableObject for Session {
         _reason: String,
         _was_clean: bool,
     ) -> Result<()> {
+        if let Ok(Some(connection)) = ws.deserialize_attachment::<Connection>()
+            && let Ok(effects) = self.with_engine(&connection.session_id, |engine| {
+                engine.leave(&connection.participant, now())
+            })
+        {
+            self.carry_out(&ws, effects);
+        }
         // Complete the closing handshake; 1005/1006 are reserved and may not be sent back.
         let code = u16::try_from(code)
             .ok()

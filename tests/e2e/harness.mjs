@@ -11,7 +11,7 @@
 // The Worker must be built first (`bash scripts/build-worker.sh`, `bash scripts/build-sdk.sh`); wrangler
 // runs with SYNQ_PREBUILT=1 so that it does not rebuild on every start.
 import { spawn } from "node:child_process";
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -246,25 +246,8 @@ export async function startWrangler({ secret, persistDir, label = "wrangler" } =
 // Tokens
 // ---------------------------------------------------------------------------------------------
 
-const b64url = (value) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
-
-/**
- * An HS256 JWT. `claims` are merged over `{sub, iat: now, exp: now + 1 h}` (seconds); pass `exp: undefined`
- * explicitly to drop a claim. `alg: "none"` gives an unsigned token (`header.payload.`).
- */
-export function mintToken(secret, claims, { alg = "HS256" } = {}) {
-  const now = Math.floor(Date.now() / 1000);
-  const payload = { iat: now, exp: now + 3600, ...claims };
-  for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
-  const head = `${b64url({ alg, typ: "JWT" })}.${b64url(payload)}`;
-  if (alg === "none") return `${head}.`;
-  if (alg !== "HS256") throw new Error(`mintToken signs HS256 only, not ${alg}`);
-  return `${head}.${createHmac("sha256", secret).update(head).digest("base64url")}`;
-}
-
-/** A token for `user` with `role` in `session` (or in every session with `session: "*"`). */
-export const tokenFor = (secret, user, session, role = "editor", extra = {}) =>
-  mintToken(secret, { sub: user, name: user, roles: { [session]: role }, ...extra });
+// One token implementation for local use and tests: scripts/jwt.mjs.
+export { mintToken, tokenFor } from "../../scripts/jwt.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Sockets

@@ -41,8 +41,11 @@ fn verifier(env: &Env) -> Result<TokenVerifier, ApiError> {
 /// The token from `Authorization: Bearer …`, else from `?token=` (browsers cannot set WebSocket headers).
 fn token(req: &Request) -> Option<String> {
     let header = req.headers().get("authorization").ok().flatten();
-    if let Some(bearer) = header.as_deref().and_then(|h| h.strip_prefix("Bearer ")) {
-        return Some(bearer.trim().to_owned());
+    // The auth scheme is case-insensitive (RFC 9110 §11.1).
+    if let Some((scheme, credentials)) = header.as_deref().and_then(|h| h.split_once(' '))
+        && scheme.eq_ignore_ascii_case("bearer")
+    {
+        return Some(credentials.trim().to_owned());
     }
     let url = req.url().ok()?;
     url.query_pairs()

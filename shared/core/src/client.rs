@@ -121,7 +121,12 @@ impl ClientSession {
 
     /// Takes one server message; returns the messages to send in reply.
     pub fn receive(&mut self, raw: &str, now: EpochMillis) -> Result<Vec<String>, ClientError> {
-        let envelope = Envelope::parse(raw).map_err(ClientError::Protocol)?;
+        let envelope = match Envelope::parse(raw) {
+            Ok(envelope) => envelope,
+            // Newer servers may send message kinds this client does not know yet: skip them.
+            Err(e) if e.code == ErrorCode::UnknownType => return Ok(Vec::new()),
+            Err(e) => return Err(ClientError::Protocol(e)),
+        };
         match (envelope.kind, envelope.data.operation) {
             (_, Operation::FullSync { content, version }) => {
                 if self.synced && self.has_unconfirmed() {

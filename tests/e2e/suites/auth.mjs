@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { describe, test } from "node:test";
 
+import WebSocket from "ws";
+
 import { RawSocket, mintToken, tokenFor, tryUpgrade, uniqueId } from "../harness.mjs";
 
 /** Asserts a refused upgrade: the status and `{"error":{"code", "message"}}`. */
@@ -31,6 +33,23 @@ export function authSuite(ctx) {
       const token = tokenFor(ctx.secret, "alice", session, "editor");
       await assertAccepted(ctx, session, token, "header");
       await assertAccepted(ctx, session, token, "query");
+    });
+
+    test("the Bearer scheme is case-insensitive", async () => {
+      const session = uniqueId("auth-bearer");
+      const ws = new WebSocket(`${ctx.server.wsBase}/sessions/${session}/ws`, {
+        headers: { Authorization: `bearer ${tokenFor(ctx.secret, "alice", session, "editor")}` },
+      });
+      const raw = new RawSocket(ws);
+      await new Promise((resolve, reject) => {
+        ws.once("open", resolve);
+        ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      });
+      try {
+        assert.equal((await raw.nextOf("sync", "full_sync")).data.operation.version, 0);
+      } finally {
+        await raw.close();
+      }
     });
 
     test("a role for `*` grants every session", async () => {
