@@ -685,10 +685,7 @@ impl Writer {
         }
         let message = match &mut self.kind {
             WriterKind::Synq(client) => {
-                let step = Step::Insert {
-                    position: 0,
-                    content: EDIT_CONTENT.to_owned(),
-                };
+                let step = Step::insert(0, EDIT_CONTENT);
                 match client.edit(vec![step], now_ms()) {
                     Ok(message) => message,
                     Err(e) => {

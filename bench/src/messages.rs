@@ -1,6 +1,7 @@
 //! What the bench needs to know about a server message, read without building the whole envelope.
 
 use serde::Deserialize;
+use synq_core::ot::Insert;
 use synq_core::protocol::{Envelope, MessageType, Operation};
 use synq_core::{EpochMillis, Revision};
 
@@ -97,10 +98,10 @@ pub(crate) fn floor_edit(
         session_id,
         user_id,
         now,
-        Operation::Insert {
+        Operation::Insert(Insert {
             position: 0,
             content: EDIT_CONTENT.to_owned(),
-        },
+        }),
         Some(Revision(seq)),
     )
     .with_operation_id(Some(operation_id.clone()))
@@ -144,10 +145,10 @@ mod tests {
             }
         );
 
-        let insert = Operation::Insert {
+        let insert = Operation::Insert(Insert {
             position: 0,
             content: "a".into(),
-        };
+        });
         assert_eq!(
             classify(&server(MessageType::Edit, insert.clone(), Some("w-8"))),
             Incoming::Edit {
@@ -198,10 +199,7 @@ mod tests {
         client
             .receive(&sync, EpochMillis(0))
             .expect("full_sync is accepted");
-        let step = Step::Insert {
-            position: 0,
-            content: EDIT_CONTENT.into(),
-        };
+        let step = Step::insert(0, EDIT_CONTENT);
         let sent = client
             .edit(vec![step], EpochMillis(1))
             .expect("edit applies");

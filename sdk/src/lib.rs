@@ -76,10 +76,7 @@ impl SynqClient {
         content: &str,
         now: f64,
     ) -> Result<Option<String>, JsError> {
-        let step = Step::Insert {
-            position,
-            content: content.to_owned(),
-        };
+        let step = Step::insert(position, content);
         self.inner.edit(vec![step], millis(now)).map_err(js_error)
     }
 
@@ -90,7 +87,7 @@ impl SynqClient {
         length: u32,
         now: f64,
     ) -> Result<Option<String>, JsError> {
-        let step = Step::Delete { position, length };
+        let step = Step::delete(position, length);
         self.inner.edit(vec![step], millis(now)).map_err(js_error)
     }
 

@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use crate::auth::Role;
 use crate::error::{ApiError, ErrorCode};
-use crate::ot::{EditOp, Step};
-use crate::units::{EpochMillis, Revision, Utf16Pos};
+use crate::ot::{Delete, EditOp, Insert, Step};
+use crate::units::{EpochMillis, Revision};
 
 /// The envelope's `type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,19 +64,9 @@ pub struct LineCol {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Operation {
     /// Insert `content` at `position` (UTF-16 units).
-    Insert {
-        /// Where.
-        position: Utf16Pos,
-        /// What.
-        content: String,
-    },
+    Insert(Insert),
     /// Delete `length` UTF-16 units at `position`.
-    Delete {
-        /// Where.
-        position: Utf16Pos,
-        /// How much.
-        length: Utf16Pos,
-    },
+    Delete(Delete),
     /// Several steps applied in order: what a transformed op became, or a client's composed edit.
     Transform {
         /// The steps.
@@ -175,14 +165,8 @@ impl Operation {
     /// The edit steps of an `insert`, `delete` or `transform`.
     pub fn as_edit(&self) -> Option<EditOp> {
         match self {
-            Operation::Insert { position, content } => Some(vec![Step::Insert {
-                position: *position,
-                content: content.clone(),
-            }]),
-            Operation::Delete { position, length } => Some(vec![Step::Delete {
-                position: *position,
-                length: *length,
-            }]),
+            Operation::Insert(insert) => Some(vec![Step::Insert(insert.clone())]),
+            Operation::Delete(delete) => Some(vec![Step::Delete(delete.clone())]),
             Operation::Transform { operation } => Some(operation.clone()),
             _ => None,
         }
@@ -191,14 +175,8 @@ impl Operation {
     /// The wire form of an edit: a single step as itself, anything else as `transform`.
     pub fn from_edit(op: &[Step]) -> Self {
         match op {
-            [Step::Insert { position, content }] => Operation::Insert {
-                position: *position,
-                content: content.clone(),
-            },
-            [Step::Delete { position, length }] => Operation::Delete {
-                position: *position,
-                length: *length,
-            },
+            [Step::Insert(insert)] => Operation::Insert(insert.clone()),
+            [Step::Delete(delete)] => Operation::Delete(delete.clone()),
             _ => Operation::Transform {
                 operation: op.to_vec(),
             },
@@ -363,10 +341,7 @@ mod tests {
         assert_eq!(env.data.metadata.operation_id.as_deref(), Some("op-1"));
         assert_eq!(
             env.data.operation.as_edit().unwrap(),
-            vec![Step::Insert {
-                position: 3,
-                content: "h q[0];".into()
-            }]
+            vec![Step::insert(3, "h q[0];")]
         );
     }
 
@@ -402,16 +377,7 @@ mod tests {
                 version: Revision(4),
                 duplicate: true,
             },
-            Operation::from_edit(&[
-                Step::Delete {
-                    position: 1,
-                    length: 2,
-                },
-                Step::Insert {
-                    position: 0,
-                    content: "😀".into(),
-                },
-            ]),
+            Operation::from_edit(&[Step::delete(1, 2), Step::insert(0, "😀")]),
             Operation::from_error(
                 ApiError::new(ErrorCode::Forbidden, "viewers cannot edit"),
                 None,

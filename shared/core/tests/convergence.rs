@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use synq_core::EpochMillis;
 use synq_core::auth::Role;
 use synq_core::client::ClientSession;
-use synq_core::ot::{Priority, Step, TextBuffer, transform};
+use synq_core::ot::{Delete, Insert, Priority, Step, TextBuffer, transform};
 use synq_core::session::{Participant, SessionConfig, SessionStore};
 
 const WORDS: [&str; 7] = ["a", "bc", "😀", "é", "\n", "h q[0];", "👩‍🔬"];
@@ -110,13 +110,7 @@ impl Sim {
             Action::Insert { client, at, word } => {
                 let text = self.peers[client].session.text();
                 let pos = utf16_at(&text, at % (text.chars().count() + 1));
-                self.local_edit(
-                    client,
-                    vec![Step::Insert {
-                        position: pos,
-                        content: WORDS[word].to_owned(),
-                    }],
-                );
+                self.local_edit(client, vec![Step::insert(pos, WORDS[word])]);
             }
             Action::Delete { client, at, chars } => {
                 let text = self.peers[client].session.text();
@@ -127,13 +121,7 @@ impl Sim {
                 let start = at % n;
                 let end = (start + chars).min(n);
                 let (p, q) = (utf16_at(&text, start), utf16_at(&text, end));
-                self.local_edit(
-                    client,
-                    vec![Step::Delete {
-                        position: p,
-                        length: q - p,
-                    }],
-                );
+                self.local_edit(client, vec![Step::delete(p, q - p)]);
             }
             Action::Send { client } => self.send(client),
             Action::Receive { client } => self.receive(client),
@@ -207,11 +195,11 @@ fn reference_text(server: &Hosted) -> String {
     for logged in server.store.load().unwrap().ops {
         for step in logged.op {
             match step {
-                Step::Insert { position, content } => {
+                Step::Insert(Insert { position, content }) => {
                     let at = position as usize;
                     units.splice(at..at, content.encode_utf16());
                 }
-                Step::Delete { position, length } => {
+                Step::Delete(Delete { position, length }) => {
                     units.drain(position as usize..(position + length) as usize);
                 }
             }
@@ -283,18 +271,12 @@ fn steps_for(text: &str, spec: &[(bool, usize, usize, usize)]) -> Vec<Step> {
     for &(is_insert, at, chars, word) in spec {
         let n = current.chars().count();
         let step = if is_insert || n == 0 {
-            Step::Insert {
-                position: utf16_at(&current, at % (n + 1)),
-                content: WORDS[word].to_owned(),
-            }
+            Step::insert(utf16_at(&current, at % (n + 1)), WORDS[word])
         } else {
             let start = at % n;
             let end = (start + chars).min(n);
             let p = utf16_at(&current, start);
-            Step::Delete {
-                position: p,
-                length: utf16_at(&current, end) - p,
-            }
+            Step::delete(p, utf16_at(&current, end) - p)
         };
         let mut buf = TextBuffer::new(&current);
         buf.apply(std::slice::from_ref(&step)).unwrap();

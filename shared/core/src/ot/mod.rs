@@ -8,6 +8,6 @@ mod step;
 mod text;
 mod transform;
 
-pub use step::{EditOp, Step};
+pub use step::{Delete, EditOp, Insert, Step};
 pub use text::{OtError, TextBuffer};
 pub use transform::{Priority, transform};

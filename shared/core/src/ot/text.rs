@@ -1,7 +1,7 @@
 use ropey::Rope;
 use thiserror::Error;
 
-use super::step::Step;
+use super::step::{Delete, Insert, Step};
 
 /// Why an edit could not be applied. The text is left unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -61,11 +61,11 @@ impl TextBuffer {
 
     fn apply_step(&mut self, step: &Step) -> Result<(), OtError> {
         match step {
-            Step::Insert { position, content } => {
+            Step::Insert(Insert { position, content }) => {
                 let at = self.char_index(u64::from(*position))?;
                 self.rope.insert(at, content);
             }
-            Step::Delete { position, length } => {
+            Step::Delete(Delete { position, length }) => {
                 let start = self.char_index(u64::from(*position))?;
                 let end = self.char_index(u64::from(*position) + u64::from(*length))?;
                 self.rope.remove(start..end);

@@ -1,4 +1,4 @@
-use super::step::{EditOp, Step};
+use super::step::{Delete, EditOp, Insert, Step};
 
 /// Which side's insert goes first when two inserts land on the same position.
 ///
@@ -44,31 +44,28 @@ fn transform_seq(a: &[Step], b: &[Step], priority: Priority) -> (EditOp, EditOp)
 }
 
 fn insert(position: u32, content: &str) -> Step {
-    Step::Insert {
-        position,
-        content: content.to_owned(),
-    }
+    Step::insert(position, content)
 }
 
 fn delete(position: u32, length: u32) -> Vec<Step> {
     if length == 0 {
         Vec::new()
     } else {
-        vec![Step::Delete { position, length }]
+        vec![Step::delete(position, length)]
     }
 }
 
 fn transform_step(a: &Step, b: &Step, priority: Priority) -> (EditOp, EditOp) {
     match (a, b) {
         (
-            Step::Insert {
+            Step::Insert(Insert {
                 position: pa,
                 content: ca,
-            },
-            Step::Insert {
+            }),
+            Step::Insert(Insert {
                 position: pb,
                 content: cb,
-            },
+            }),
         ) => {
             let a_first = pa < pb || (pa == pb && priority == Priority::Left);
             if a_first {
@@ -83,23 +80,23 @@ fn transform_step(a: &Step, b: &Step, priority: Priority) -> (EditOp, EditOp) {
                 )
             }
         }
-        (Step::Insert { .. }, Step::Delete { position, length }) => {
+        (Step::Insert(_), Step::Delete(Delete { position, length })) => {
             let (ins, del) = insert_vs_delete(a, *position, *length);
             (vec![ins], del)
         }
-        (Step::Delete { position, length }, Step::Insert { .. }) => {
+        (Step::Delete(Delete { position, length }), Step::Insert(_)) => {
             let (ins, del) = insert_vs_delete(b, *position, *length);
             (del, vec![ins])
         }
         (
-            Step::Delete {
+            Step::Delete(Delete {
                 position: pa,
                 length: la,
-            },
-            Step::Delete {
+            }),
+            Step::Delete(Delete {
                 position: pb,
                 length: lb,
-            },
+            }),
         ) => (
             delete_after_delete(*pa, *la, *pb, *lb),
             delete_after_delete(*pb, *lb, *pa, *la),
@@ -110,10 +107,10 @@ fn transform_step(a: &Step, b: &Step, priority: Priority) -> (EditOp, EditOp) {
 /// An insert and a delete made concurrently: the insert survives (even inside the deleted range) and a
 /// delete that spanned it splits around it.
 fn insert_vs_delete(ins: &Step, pd: u32, ld: u32) -> (Step, EditOp) {
-    let Step::Insert {
+    let Step::Insert(Insert {
         position: pi,
         content,
-    } = ins
+    }) = ins
     else {
         return (ins.clone(), delete(pd, ld));
     };
@@ -153,10 +150,7 @@ mod tests {
         insert(p, s)
     }
     fn del(p: u32, l: u32) -> Step {
-        Step::Delete {
-            position: p,
-            length: l,
-        }
+        Step::delete(p, l)
     }
 
     fn converge(text: &str, a: &[Step], b: &[Step]) -> String {

@@ -314,8 +314,8 @@ impl SessionEngine {
         let inserted: usize = op
             .iter()
             .map(|s| match s {
-                Step::Insert { content, .. } => utf16_len(content),
-                Step::Delete { .. } => 0,
+                Step::Insert(insert) => utf16_len(&insert.content),
+                Step::Delete(_) => 0,
             })
             .sum();
         if self.text.len_utf16().saturating_add(inserted) > self.config.max_document_utf16 {
