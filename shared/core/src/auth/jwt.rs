@@ -241,6 +241,27 @@ mod tests {
     }
 
     #[test]
+    fn accepts_eddsa_tokens_when_a_public_key_is_configured() {
+        let pair = ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new([7; 32]));
+        let mut full = Claims::new(claims());
+        full.expiration = Some(to_datetime(EpochMillis(NOW.0 + 60_000)));
+        let token = Ed25519.token(&Header::empty(), &full, &pair.sk).unwrap();
+        let public = Base64UrlUnpadded::encode_string(pair.pk.as_ref());
+
+        let both = verifier().with_ed25519_base64url(&public).unwrap();
+        assert_eq!(both.verify(&token, NOW).unwrap().claims.sub, "alice");
+        // Without the key, EdDSA is not an accepted algorithm.
+        assert!(matches!(verifier().verify(&token, NOW), Err(AuthError::Algorithm(a)) if a == "EdDSA"));
+        // Another key does not verify it.
+        let other = ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new([8; 32]));
+        let wrong = verifier()
+            .with_ed25519_base64url(&Base64UrlUnpadded::encode_string(other.pk.as_ref()))
+            .unwrap();
+        assert!(matches!(wrong.verify(&token, NOW), Err(AuthError::Invalid(_))));
+        assert!(verifier().with_ed25519_base64url("not base64!").is_err());
+    }
+
+    #[test]
     fn refuses_tokens_without_expiry() {
         let mut full = Claims::new(claims());
         full.issued_at = Some(to_datetime(NOW));
