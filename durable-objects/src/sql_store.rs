@@ -7,7 +7,11 @@ use synq_core::session::{
 use synq_core::{EpochMillis, Revision};
 use worker::{SqlStorage, SqlStorageValue};
 
-const SCHEMA: &str = include_str!("../migrations/0001_session.sql");
+/// Schema migrations in order; each runs once, recorded in `schema_migrations`.
+const MIGRATIONS: [(i64, &str); 2] = [
+    (1, include_str!("../migrations/0001_session.sql")),
+    (2, include_str!("../migrations/0002_undo.sql")),
+];
 
 /// One session's op log and snapshot in its DO's SQLite.
 pub(crate) struct SqlSessionStore {
@@ -20,6 +24,8 @@ struct OpRow {
     user_id: String,
     operation_id: String,
     op: String,
+    inverse: String,
+    kind: String,
     timestamp: u64,
 }
 
@@ -39,10 +45,39 @@ fn int(n: u64) -> Result<SqlStorageValue, StoreError> {
         .map_err(|_| StoreError::Backend(format!("{n} does not fit in SQLite's INTEGER")))
 }
 
+fn json(value: &impl serde::Serialize) -> Result<SqlStorageValue, StoreError> {
+    serde_json::to_string(value)
+        .map(SqlStorageValue::from)
+        .map_err(|e| StoreError::Backend(e.to_string()))
+}
+
 impl SqlSessionStore {
-    /// Wraps the DO's SQL storage, creating the tables if needed.
+    /// Wraps the DO's SQL storage, applying the migrations it has not seen.
     pub(crate) fn open(sql: SqlStorage) -> Result<Self, StoreError> {
-        sql.exec(SCHEMA, None).map_err(backend)?;
+        #[derive(Deserialize)]
+        struct Applied {
+            version: i64,
+        }
+        sql.exec(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)",
+            None,
+        )
+        .map_err(backend)?;
+        let applied: Vec<Applied> = sql
+            .exec("SELECT version FROM schema_migrations", None)
+            .and_then(|c| c.to_array())
+            .map_err(backend)?;
+        for (version, script) in MIGRATIONS {
+            if applied.iter().any(|a| a.version == version) {
+                continue;
+            }
+            sql.exec(script, None).map_err(backend)?;
+            sql.exec(
+                "INSERT INTO schema_migrations (version) VALUES (?)",
+                vec![SqlStorageValue::from(version)],
+            )
+            .map_err(backend)?;
+        }
         Ok(SqlSessionStore { sql })
     }
 }
@@ -63,7 +98,7 @@ impl SessionStore for SqlSessionStore {
         let rows = self
             .sql
             .exec(
-                "SELECT revision, user_id, operation_id, op, timestamp FROM ops ORDER BY revision",
+                "SELECT revision, user_id, operation_id, op, inverse, kind, timestamp FROM ops ORDER BY revision",
                 None,
             )
             .and_then(|c| c.to_array::<OpRow>())
@@ -71,14 +106,16 @@ impl SessionStore for SqlSessionStore {
         let ops = rows
             .into_iter()
             .map(|row| {
-                let op = serde_json::from_str(&row.op).map_err(|e| {
+                let corrupt = |e: serde_json::Error| {
                     StoreError::Corrupt(format!("op at revision {}: {e}", row.revision))
-                })?;
+                };
                 Ok(LoggedOp {
                     revision: Revision(row.revision),
+                    op: serde_json::from_str(&row.op).map_err(corrupt)?,
+                    inverse: serde_json::from_str(&row.inverse).map_err(corrupt)?,
+                    kind: serde_json::from_str(&row.kind).map_err(corrupt)?,
                     user_id: row.user_id,
                     operation_id: row.operation_id,
-                    op,
                     timestamp: EpochMillis(row.timestamp),
                 })
             })
@@ -88,20 +125,19 @@ impl SessionStore for SqlSessionStore {
 
     fn write(&self, write: &StorageWrite) -> Result<(), StoreError> {
         let (query, params) = match write {
-            StorageWrite::AppendOp(op) => {
-                let json = serde_json::to_string(&op.op)
-                    .map_err(|e| StoreError::Backend(e.to_string()))?;
-                (
-                    "INSERT INTO ops (revision, user_id, operation_id, op, timestamp) VALUES (?, ?, ?, ?, ?)",
-                    vec![
-                        int(op.revision.0)?,
-                        op.user_id.as_str().into(),
-                        op.operation_id.as_str().into(),
-                        json.into(),
-                        int(op.timestamp.0)?,
-                    ],
-                )
-            }
+            StorageWrite::AppendOp(op) => (
+                "INSERT INTO ops (revision, user_id, operation_id, op, inverse, kind, timestamp) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+                vec![
+                    int(op.revision.0)?,
+                    op.user_id.as_str().into(),
+                    op.operation_id.as_str().into(),
+                    json(&op.op)?,
+                    json(&op.inverse)?,
+                    json(&op.kind)?,
+                    int(op.timestamp.0)?,
+                ],
+            ),
             StorageWrite::PutSnapshot(s) => (
                 "INSERT OR REPLACE INTO snapshot (id, revision, content) VALUES (1, ?, ?)",
                 vec![int(s.revision.0)?, s.content.as_str().into()],

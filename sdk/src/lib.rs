@@ -96,6 +96,16 @@ impl SynqClient {
         self.inner.receive(message, millis(now)).map_err(js_error)
     }
 
+    /// The message that undoes this user's last edit; the server answers with an ordinary edit.
+    pub fn undo(&mut self, now: f64) -> String {
+        self.inner.undo_request(millis(now))
+    }
+
+    /// The message that redoes this user's last undo.
+    pub fn redo(&mut self, now: f64) -> String {
+        self.inner.redo_request(millis(now))
+    }
+
     /// The socket closed: unacknowledged edits are resent after the next connection catches up.
     pub fn disconnected(&mut self) {
         self.inner.disconnected();

@@ -17,6 +17,7 @@ import { presenceSuite } from "./suites/presence.mjs";
 import { protocolSuite } from "./suites/protocol.mjs";
 import { reconnectSuite } from "./suites/reconnect.mjs";
 import { rolesSuite } from "./suites/roles.mjs";
+import { undoSuite } from "./suites/undo.mjs";
 
 /** Shared by the suites: the JWT secret and the running server (set in `before`). */
 const ctx = { secret: randomBytes(24).toString("hex"), server: null };
@@ -37,4 +38,5 @@ rolesSuite(ctx);
 protocolSuite(ctx);
 presenceSuite(ctx);
 reconnectSuite(ctx);
+undoSuite(ctx);
 convergenceSuite(ctx);

@@ -197,6 +197,41 @@ impl ClientSession {
         }
     }
 
+    /// The message that undoes this user's last edit. The server answers with the undo as an ordinary
+    /// `edit` (carrying this message's operation id), which `receive` applies.
+    pub fn undo_request(&mut self, now: EpochMillis) -> String {
+        self.change_request(MessageType::Undo, Operation::Undo {}, now)
+    }
+
+    /// The message that redoes this user's last undo (answered like `undo_request`).
+    pub fn redo_request(&mut self, now: EpochMillis) -> String {
+        self.change_request(MessageType::Redo, Operation::Redo {}, now)
+    }
+
+    fn change_request(
+        &mut self,
+        kind: MessageType,
+        operation: Operation,
+        now: EpochMillis,
+    ) -> String {
+        let operation_id = self.next_operation_id();
+        Envelope::new(
+            kind,
+            &self.session_id,
+            &self.user_id,
+            now,
+            operation,
+            Some(self.revision),
+        )
+        .with_operation_id(Some(operation_id))
+        .to_json()
+    }
+
+    fn next_operation_id(&mut self) -> String {
+        self.next_seq += 1;
+        format!("{}-{}", self.id_prefix, self.next_seq)
+    }
+
     /// The message that asks for a fresh full sync (after an error dropped local edits).
     pub fn full_sync_request(&self, now: EpochMillis) -> String {
         self.request(Operation::FullSyncRequest {}, None, now)
@@ -267,8 +302,7 @@ impl ClientSession {
     }
 
     fn send_new(&mut self, op: EditOp, now: EpochMillis) -> String {
-        self.next_seq += 1;
-        let operation_id = format!("{}-{}", self.id_prefix, self.next_seq);
+        let operation_id = self.next_operation_id();
         let message = self.edit_message(&operation_id, &op, now);
         self.inflight = Some(Inflight {
             operation_id,

@@ -19,6 +19,8 @@ pub enum ErrorCode {
     OutOfRange,
     /// The edit's base revision is older than the history the server keeps: resynchronise.
     RevisionTooOld,
+    /// Undo or redo found nothing to revert within the kept history.
+    NothingToUndo,
     /// The edit's base revision is newer than the document.
     InvalidRevision,
     /// No credentials, or credentials that do not verify.
@@ -57,7 +59,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::UpgradeRequired => 426,
-            ErrorCode::RevisionTooOld => 409,
+            ErrorCode::RevisionTooOld | ErrorCode::NothingToUndo => 409,
             ErrorCode::MessageTooLarge => 413,
             ErrorCode::RateLimited | ErrorCode::LimitExceeded => 429,
             ErrorCode::Unsupported => 501,

@@ -79,6 +79,10 @@ pub enum Operation {
         /// Its revision.
         version: Revision,
     },
+    /// Undo my last edit (in an `undo` message).
+    Undo {},
+    /// Redo my last undo (in a `redo` message).
+    Redo {},
     /// Client asks for a `full_sync`.
     FullSyncRequest {},
     /// Client asks for every edit after the envelope's `version`, then a `caught_up`.
@@ -145,11 +149,13 @@ pub enum Operation {
 }
 
 impl Operation {
-    const NAMES: [&'static str; 14] = [
+    const NAMES: [&'static str; 16] = [
         "insert",
         "delete",
         "transform",
         "full_sync",
+        "undo",
+        "redo",
         "full_sync_request",
         "catch_up",
         "caught_up",

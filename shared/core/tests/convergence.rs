@@ -11,8 +11,9 @@ use std::collections::VecDeque;
 use common::{Hosted, participant, pump};
 use proptest::prelude::*;
 use synq_core::EpochMillis;
+use synq_core::ErrorCode;
 use synq_core::auth::Role;
-use synq_core::client::ClientSession;
+use synq_core::client::{ClientError, ClientSession};
 use synq_core::ot::{Delete, Insert, Priority, Step, TextBuffer, transform};
 use synq_core::session::{Participant, SessionConfig, SessionStore};
 
@@ -39,6 +40,10 @@ enum Action {
     Reconnect {
         client: usize,
     },
+    Undo {
+        client: usize,
+        redo: bool,
+    },
 }
 
 fn action(clients: usize) -> impl Strategy<Value = Action> {
@@ -48,7 +53,8 @@ fn action(clients: usize) -> impl Strategy<Value = Action> {
         2 => (c.clone(), any::<usize>(), 1..4usize).prop_map(|(client, at, chars)| Action::Delete { client, at, chars }),
         4 => c.clone().prop_map(|client| Action::Send { client }),
         4 => c.clone().prop_map(|client| Action::Receive { client }),
-        1 => c.prop_map(|client| Action::Reconnect { client }),
+        1 => c.clone().prop_map(|client| Action::Reconnect { client }),
+        1 => (c, any::<bool>()).prop_map(|(client, redo)| Action::Undo { client, redo }),
     ]
 }
 
@@ -123,6 +129,17 @@ impl Sim {
                 let (p, q) = (utf16_at(&text, start), utf16_at(&text, end));
                 self.local_edit(client, vec![Step::delete(p, q - p)]);
             }
+            Action::Undo { client, redo } => {
+                let session = &mut self.peers[client].session;
+                if session.is_synced() {
+                    let request = if redo {
+                        session.redo_request(EpochMillis(0))
+                    } else {
+                        session.undo_request(EpochMillis(0))
+                    };
+                    self.peers[client].to_server.push_back(request);
+                }
+            }
             Action::Send { client } => self.send(client),
             Action::Receive { client } => self.receive(client),
             Action::Reconnect { client } => {
@@ -142,8 +159,9 @@ impl Sim {
         let who = self.peers[client].who.clone();
         let out = self.server.handle(&who, &raw);
         for r in &out.replies {
+            let nothing_to_undo = r.contains("NOTHING_TO_UNDO");
             assert!(
-                !r.contains(r#""type":"error""#),
+                nothing_to_undo || !r.contains(r#""type":"error""#),
                 "server refused {raw}: {r}"
             );
         }
@@ -160,11 +178,11 @@ impl Sim {
         let Some(raw) = peer.from_server.pop_front() else {
             return;
         };
-        let replies = peer
-            .session
-            .receive(&raw, EpochMillis(0))
-            .expect("client follows the server");
-        peer.to_server.extend(replies);
+        match peer.session.receive(&raw, EpochMillis(0)) {
+            Ok(replies) => peer.to_server.extend(replies),
+            Err(ClientError::Server(e)) if e.code == ErrorCode::NothingToUndo => {}
+            Err(e) => panic!("client follows the server: {e}"),
+        }
     }
 
     fn drain(&mut self) {

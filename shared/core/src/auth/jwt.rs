@@ -251,13 +251,18 @@ mod tests {
         let both = verifier().with_ed25519_base64url(&public).unwrap();
         assert_eq!(both.verify(&token, NOW).unwrap().claims.sub, "alice");
         // Without the key, EdDSA is not an accepted algorithm.
-        assert!(matches!(verifier().verify(&token, NOW), Err(AuthError::Algorithm(a)) if a == "EdDSA"));
+        assert!(
+            matches!(verifier().verify(&token, NOW), Err(AuthError::Algorithm(a)) if a == "EdDSA")
+        );
         // Another key does not verify it.
         let other = ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new([8; 32]));
         let wrong = verifier()
             .with_ed25519_base64url(&Base64UrlUnpadded::encode_string(other.pk.as_ref()))
             .unwrap();
-        assert!(matches!(wrong.verify(&token, NOW), Err(AuthError::Invalid(_))));
+        assert!(matches!(
+            wrong.verify(&token, NOW),
+            Err(AuthError::Invalid(_))
+        ));
         assert!(verifier().with_ed25519_base64url("not base64!").is_err());
     }
 

@@ -1,7 +1,7 @@
 use ropey::Rope;
 use thiserror::Error;
 
-use super::step::{Delete, Insert, Step};
+use super::step::{Delete, EditOp, Insert, Step};
 
 /// Why an edit could not be applied. The text is left unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -59,36 +59,49 @@ impl TextBuffer {
         Ok(char_idx)
     }
 
-    fn apply_step(&mut self, step: &Step) -> Result<(), OtError> {
-        match step {
+    /// Applies one step and returns the step that undoes it.
+    fn apply_step(&mut self, step: &Step) -> Result<Step, OtError> {
+        Ok(match step {
             Step::Insert(Insert { position, content }) => {
                 let at = self.char_index(u64::from(*position))?;
                 self.rope.insert(at, content);
+                Step::delete(*position, step.insert_len())
             }
             Step::Delete(Delete { position, length }) => {
                 let start = self.char_index(u64::from(*position))?;
                 let end = self.char_index(u64::from(*position) + u64::from(*length))?;
+                let removed = self.rope.slice(start..end).to_string();
                 self.rope.remove(start..end);
+                Step::insert(*position, removed)
             }
-        }
-        Ok(())
+        })
     }
 
     /// Applies every step, or none: on error the text is as it was.
     pub fn apply(&mut self, steps: &[Step]) -> Result<(), OtError> {
+        self.apply_inverting(steps).map(drop)
+    }
+
+    /// Applies every step, or none, and returns the edit that undoes them all.
+    pub fn apply_inverting(&mut self, steps: &[Step]) -> Result<EditOp, OtError> {
         match steps {
-            [] => Ok(()),
-            [single] => self.apply_step(single),
+            [] => Ok(EditOp::new()),
+            [single] => self.apply_step(single).map(|inverse| vec![inverse]),
             _ => {
                 // Rope clones share their nodes, so keeping the old text costs O(1).
                 let before = self.rope.clone();
+                let mut inverse = Vec::with_capacity(steps.len());
                 for step in steps {
-                    if let Err(e) = self.apply_step(step) {
-                        self.rope = before;
-                        return Err(e);
+                    match self.apply_step(step) {
+                        Ok(undo) => inverse.push(undo),
+                        Err(e) => {
+                            self.rope = before;
+                            return Err(e);
+                        }
                     }
                 }
-                Ok(())
+                inverse.reverse();
+                Ok(inverse)
             }
         }
     }

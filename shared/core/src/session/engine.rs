@@ -3,7 +3,8 @@ use std::collections::{HashMap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use super::config::SessionConfig;
-use super::store::{LoggedOp, Snapshot, StorageWrite, StoreError, StoredSession};
+use super::store::{EditKind, LoggedOp, Snapshot, StorageWrite, StoreError, StoredSession};
+use super::undo::UndoStacks;
 use crate::auth::Role;
 use crate::error::{ApiError, ErrorCode};
 use crate::ot::{EditOp, OtError, Priority, Step, TextBuffer, transform};
@@ -47,6 +48,8 @@ pub struct SessionEngine {
     history: VecDeque<LoggedOp>,
     /// (user, operation id) → revision, for every edit in `history`.
     applied: HashMap<(String, String), Revision>,
+    /// What each user can undo and redo (revisions within `history`).
+    stacks: UndoStacks,
 }
 
 impl SessionEngine {
@@ -59,6 +62,7 @@ impl SessionEngine {
             revision: Revision(0),
             history: VecDeque::new(),
             applied: HashMap::new(),
+            stacks: UndoStacks::default(),
         }
     }
 
@@ -93,15 +97,16 @@ impl SessionEngine {
         }
         // The history is the contiguous run of logged edits that ends at the current revision.
         let mut expected = engine.revision;
+        let mut kept = Vec::new();
         for op in ops.into_iter().rev() {
-            if op.revision != expected || engine.history.len() >= engine.config.history_limit {
+            if op.revision != expected || kept.len() >= engine.config.history_limit {
                 break;
             }
             expected = Revision(expected.0.saturating_sub(1));
-            engine
-                .applied
-                .insert((op.user_id.clone(), op.operation_id.clone()), op.revision);
-            engine.history.push_front(op);
+            kept.push(op);
+        }
+        for op in kept.into_iter().rev() {
+            engine.remember(op);
         }
         Ok(engine)
     }
@@ -172,9 +177,11 @@ impl SessionEngine {
             MessageType::Edit => self.handle_edit(participant, &envelope, now),
             MessageType::Presence => self.handle_presence(participant, envelope, now),
             MessageType::Sync => self.handle_sync(participant, &envelope, now),
-            MessageType::Comment | MessageType::Undo | MessageType::Redo => Err(ApiError::new(
+            MessageType::Undo => self.handle_undo(participant, &envelope, now, false),
+            MessageType::Redo => self.handle_undo(participant, &envelope, now, true),
+            MessageType::Comment => Err(ApiError::new(
                 ErrorCode::Unsupported,
-                "comments, undo and redo are not served by this version yet",
+                "comments are not served by this version yet",
             )),
             MessageType::Error => Err(ApiError::new(
                 ErrorCode::InvalidMessage,
@@ -184,24 +191,19 @@ impl SessionEngine {
         result.unwrap_or_else(|error| vec![self.error_reply(participant, now, error, operation_id)])
     }
 
-    fn handle_edit(
-        &mut self,
+    /// Checks the role and reads the operation id; an id seen before gets its original ack back.
+    fn admit_change(
+        &self,
         participant: &Participant,
         envelope: &Envelope,
         now: EpochMillis,
-    ) -> Result<Vec<Effect>, ApiError> {
+    ) -> Result<Result<(String, String), Vec<Effect>>, ApiError> {
         if !participant.role.can_edit() {
             return Err(ApiError::new(
                 ErrorCode::Forbidden,
                 format!("a {:?} cannot edit this session", participant.role).to_lowercase(),
             ));
         }
-        let op = envelope.data.operation.as_edit().ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidMessage,
-                "an edit carries an `insert`, `delete` or `transform` operation",
-            )
-        })?;
         let operation_id = envelope
             .data
             .metadata
@@ -211,14 +213,33 @@ impl SessionEngine {
             .ok_or_else(|| {
                 ApiError::new(
                     ErrorCode::InvalidMessage,
-                    "an edit needs `data.metadata.operation_id` (1 to 128 characters)",
+                    "edits, undos and redos need `data.metadata.operation_id` (1 to 128 characters)",
                 )
             })?;
         let key = (participant.user_id.clone(), operation_id);
         if let Some(revision) = self.applied.get(&key) {
             let ack = self.ack(participant, now, key.1, *revision, true);
-            return Ok(vec![Effect::Reply(ack)]);
+            return Ok(Err(vec![Effect::Reply(ack)]));
         }
+        Ok(Ok(key))
+    }
+
+    fn handle_edit(
+        &mut self,
+        participant: &Participant,
+        envelope: &Envelope,
+        now: EpochMillis,
+    ) -> Result<Vec<Effect>, ApiError> {
+        let op = envelope.data.operation.as_edit().ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidMessage,
+                "an edit carries an `insert`, `delete` or `transform` operation",
+            )
+        })?;
+        let key = match self.admit_change(participant, envelope, now)? {
+            Ok(key) => key,
+            Err(duplicate) => return Ok(duplicate),
+        };
         let base = envelope.version.ok_or_else(|| {
             ApiError::new(
                 ErrorCode::InvalidMessage,
@@ -226,15 +247,94 @@ impl SessionEngine {
             )
         })?;
         let transformed = self.transform_onto_head(op, base)?;
-        self.check_growth(&transformed)?;
-        self.text.apply(&transformed).map_err(out_of_range)?;
+        let (logged, mut effects) = self.record(key, transformed, EditKind::Edit, now)?;
+        effects.push(Effect::Reply(self.ack(
+            participant,
+            now,
+            logged.operation_id.clone(),
+            logged.revision,
+            false,
+        )));
+        effects.push(Effect::Broadcast(self.edit_message(&logged)));
+        Ok(effects)
+    }
 
+    /// Undo reverts the user's last edit, transformed over every later edit (everyone's), so others'
+    /// work stays; redo re-applies what the user's last undo reverted. Both become ordinary edits.
+    fn handle_undo(
+        &mut self,
+        participant: &Participant,
+        envelope: &Envelope,
+        now: EpochMillis,
+        redo: bool,
+    ) -> Result<Vec<Effect>, ApiError> {
+        let expected = if redo { "redo" } else { "undo" };
+        let matches = matches!(
+            (&envelope.data.operation, redo),
+            (Operation::Undo {}, false) | (Operation::Redo {}, true)
+        );
+        if !matches {
+            return Err(ApiError::new(
+                ErrorCode::InvalidMessage,
+                format!("an `{expected}` message carries the `{expected}` operation"),
+            ));
+        }
+        let key = match self.admit_change(participant, envelope, now)? {
+            Ok(key) => key,
+            Err(duplicate) => return Ok(duplicate),
+        };
+        let nothing = || {
+            ApiError::new(
+                ErrorCode::NothingToUndo,
+                format!("nothing to {expected} within the kept history"),
+            )
+        };
+        let target = self
+            .stacks
+            .top(&participant.user_id, redo)
+            .ok_or_else(nothing)?;
+        let oldest = self.oldest_base();
+        if target <= oldest || target > self.revision {
+            return Err(nothing());
+        }
+        let index = usize::try_from(target.0 - oldest.0 - 1).map_err(|_| nothing())?;
+        let mut later = self.history.iter().skip(index);
+        let reverted = later.next().ok_or_else(nothing)?;
+        let op = later.fold(reverted.inverse.clone(), |op, done| {
+            transform(&op, &done.op, Priority::Right).0
+        });
+        let kind = if redo {
+            EditKind::Redo { of: target }
+        } else {
+            EditKind::Undo { of: target }
+        };
+        let (logged, mut effects) = self.record(key, op, kind, now)?;
+        // The sender learns the op like everyone else; the message's operation_id is its acknowledgement.
+        let message = self.edit_message(&logged);
+        effects.push(Effect::Reply(message.clone()));
+        effects.push(Effect::Broadcast(message));
+        Ok(effects)
+    }
+
+    /// Applies an edit already transformed onto the head as the next revision, and returns it with
+    /// the writes that must be persisted before anyone hears of it.
+    fn record(
+        &mut self,
+        (user_id, operation_id): (String, String),
+        op: EditOp,
+        kind: EditKind,
+        now: EpochMillis,
+    ) -> Result<(LoggedOp, Vec<Effect>), ApiError> {
+        self.check_growth(&op)?;
+        let inverse = self.text.apply_inverting(&op).map_err(out_of_range)?;
         self.revision = self.revision.next();
         let logged = LoggedOp {
             revision: self.revision,
-            user_id: key.0.clone(),
-            operation_id: key.1.clone(),
-            op: transformed,
+            user_id,
+            operation_id,
+            op,
+            inverse,
+            kind,
             timestamp: now,
         };
         let mut effects = vec![Effect::Persist(StorageWrite::AppendOp(logged.clone()))];
@@ -245,23 +345,24 @@ impl SessionEngine {
         {
             effects.extend(self.snapshot_writes());
         }
-        effects.push(Effect::Reply(self.ack(
-            participant,
-            now,
-            key.1.clone(),
-            self.revision,
-            false,
-        )));
-        effects.push(Effect::Broadcast(self.edit_message(&logged)));
+        self.remember(logged.clone());
+        Ok((logged, effects))
+    }
 
-        self.applied.insert(key, self.revision);
+    /// Adds an applied edit to the history (and the dedupe index and undo stacks), dropping the oldest.
+    fn remember(&mut self, logged: LoggedOp) {
+        self.applied.insert(
+            (logged.user_id.clone(), logged.operation_id.clone()),
+            logged.revision,
+        );
+        self.stacks.track(&logged);
         self.history.push_back(logged);
         while self.history.len() > self.config.history_limit {
             if let Some(old) = self.history.pop_front() {
+                self.stacks.forget(&old);
                 self.applied.remove(&(old.user_id, old.operation_id));
             }
         }
-        Ok(effects)
     }
 
     /// The oldest revision an edit may be based on.

@@ -5,6 +5,7 @@
 mod config;
 mod engine;
 mod store;
+mod undo;
 
 pub use config::SessionConfig;
 pub use engine::{Effect, Participant, SessionEngine};

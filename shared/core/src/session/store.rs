@@ -6,6 +6,25 @@ use thiserror::Error;
 use crate::ot::EditOp;
 use crate::units::{EpochMillis, Revision};
 
+/// Why an edit exists: typed by a user, or an undo or redo of an earlier revision.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EditKind {
+    /// An ordinary edit.
+    #[default]
+    Edit,
+    /// Reverts the edit that made revision `of`.
+    Undo {
+        /// The undone revision.
+        of: Revision,
+    },
+    /// Re-applies what the undo at revision `of` reverted.
+    Redo {
+        /// The undo being redone.
+        of: Revision,
+    },
+}
+
 /// One applied edit, as persisted and as kept in the history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoggedOp {
@@ -17,6 +36,12 @@ pub struct LoggedOp {
     pub operation_id: String,
     /// The edit as applied (transformed onto the revision before it).
     pub op: EditOp,
+    /// The edit that reverts `op`, on the text right after it (what undo starts from).
+    #[serde(default)]
+    pub inverse: EditOp,
+    /// Edit, undo or redo.
+    #[serde(default)]
+    pub kind: EditKind,
     /// When the server applied it.
     pub timestamp: EpochMillis,
 }
