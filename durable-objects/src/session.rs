@@ -86,7 +86,7 @@ impl DurableObject for Session {
         let pair = WebSocketPair::new()?;
         pair.server.serialize_attachment(&connection)?;
         self.state.accept_web_socket(&pair.server);
-        self.carry_out(&pair.server, greeting);
+        self.carry_out(Some(&pair.server), greeting).await;
         Response::from_websocket(pair.client)
     }
 
@@ -121,7 +121,7 @@ impl DurableObject for Session {
         match self.with_engine(&connection.session_id, |engine| {
             engine.handle_message(&connection.participant, &text, now())
         }) {
-            Ok(effects) => self.carry_out(&ws, effects),
+            Ok(effects) => self.carry_out(Some(&ws), effects).await,
             Err(error) => send_error(&ws, Some(&connection), error),
         }
         Ok(())
@@ -139,7 +139,7 @@ impl DurableObject for Session {
                 engine.leave(&connection.participant, now())
             })
         {
-            self.carry_out(&ws, effects);
+            self.carry_out(Some(&ws), effects).await;
         }
         // Complete the closing handshake; 1005/1006 are reserved and may not be sent back.
         let code = u16::try_from(code)
@@ -150,6 +150,23 @@ impl DurableObject for Session {
             console_warn!("session: close failed: {e}");
         }
         Ok(())
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        // The session id only labels messages, and an alarm sends none; after an eviction any socket's
+        // attachment still knows it.
+        let session_id = self
+            .state
+            .get_websockets()
+            .iter()
+            .find_map(|ws| ws.deserialize_attachment::<Connection>().ok().flatten())
+            .map(|c| c.session_id)
+            .unwrap_or_default();
+        match self.with_engine(&session_id, SessionEngine::on_alarm) {
+            Ok(effects) => self.carry_out(None, effects).await,
+            Err(error) => console_error!("session: alarm: {}", error.message),
+        }
+        Response::empty()
     }
 
     async fn websocket_error(&self, _ws: WebSocket, error: worker::Error) -> Result<()> {
@@ -190,7 +207,7 @@ impl Session {
 
     /// Writes first; a failed write drops the in-memory engine (it is ahead of storage), tells the
     /// sender, and sends nothing else: what was not persisted is never acknowledged.
-    fn carry_out(&self, ws: &WebSocket, effects: Vec<Effect>) {
+    async fn carry_out(&self, ws: Option<&WebSocket>, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
                 Effect::Persist(write) => {
@@ -199,25 +216,36 @@ impl Session {
                         .and_then(|s| s.write(&write).map_err(storage_error));
                     if let Err(error) = written {
                         self.engine.replace(None);
-                        send_error(
-                            ws,
-                            ws.deserialize_attachment::<Connection>()
-                                .ok()
-                                .flatten()
-                                .as_ref(),
-                            error,
-                        );
+                        if let Some(ws) = ws {
+                            let connection =
+                                ws.deserialize_attachment::<Connection>().ok().flatten();
+                            send_error(ws, connection.as_ref(), error);
+                        }
                         return;
                     }
                 }
-                Effect::Reply(message) => send(ws, &message),
+                Effect::Reply(message) => {
+                    if let Some(ws) = ws {
+                        send(ws, &message);
+                    }
+                }
                 Effect::Broadcast(message) => {
-                    let sender: &wasm_bindgen::JsValue = ws.as_ref();
+                    let sender: Option<&wasm_bindgen::JsValue> = ws.map(|ws| {
+                        let js: &wasm_bindgen::JsValue = ws.as_ref();
+                        js
+                    });
                     for peer in self.state.get_websockets() {
                         let peer_js: &wasm_bindgen::JsValue = peer.as_ref();
-                        if peer_js != sender {
+                        if Some(peer_js) != sender {
                             send(&peer, &message);
                         }
+                    }
+                }
+                Effect::ScheduleAlarm(at) => {
+                    let offset_ms = i64::try_from(at.0.saturating_sub(now().0)).unwrap_or(i64::MAX);
+                    if let Err(e) = self.state.storage().set_alarm(offset_ms).await {
+                        // Only a snapshot is deferred; every edit is already in the op log.
+                        console_warn!("session: setting the alarm failed: {e}");
                     }
                 }
             }

@@ -229,3 +229,31 @@ fn joins_and_leaves_are_announced_to_the_others() {
         "INVALID_MESSAGE"
     );
 }
+
+#[test]
+fn a_quiet_session_is_snapshotted_by_an_alarm() {
+    let mut s = Hosted::new(SessionConfig {
+        snapshot_every: 100,
+        snapshot_idle_ms: 10_000,
+        ..SessionConfig::default()
+    });
+    let alice = participant("alice", Role::Editor);
+    let first = s.handle(&alice, &insert(0, "a", "a1", 0));
+    assert_eq!(
+        first.alarms,
+        [EpochMillis(10_000)],
+        "the first edit asks for an alarm"
+    );
+    assert!(
+        s.handle(&alice, &insert(1, "b", "a2", 1)).alarms.is_empty(),
+        "one alarm at a time"
+    );
+    assert!(s.store.load().unwrap().snapshot.is_none());
+
+    common::pump(&s.store, s.engine.on_alarm());
+    let snapshot = s.store.load().unwrap().snapshot.unwrap();
+    assert_eq!((snapshot.revision.0, snapshot.content.as_str()), (2, "ab"));
+    // Nothing changed since: the next alarm writes nothing; the next edit asks again.
+    assert!(s.engine.on_alarm().is_empty());
+    assert_eq!(s.handle(&alice, &insert(2, "c", "a3", 2)).alarms.len(), 1);
+}

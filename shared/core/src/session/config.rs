@@ -12,6 +12,8 @@ pub struct SessionConfig {
     pub history_limit: usize,
     /// A snapshot of the text is persisted every this many revisions, and the op log pruned behind it.
     pub snapshot_every: u64,
+    /// After an edit that did not snapshot, an alarm this many milliseconds later snapshots the session.
+    pub snapshot_idle_ms: u64,
 }
 
 impl Default for SessionConfig {
@@ -22,6 +24,7 @@ impl Default for SessionConfig {
             max_steps_per_edit: 1_000,
             history_limit: 1_000,
             snapshot_every: 100,
+            snapshot_idle_ms: 10_000,
         }
     }
 }

@@ -26,7 +26,7 @@ pub struct Participant {
     pub name: Option<String>,
 }
 
-/// What the shell must do, in this order: every `Persist` first (and stop if one fails), then send.
+/// What the shell must do, in this order: every `Persist` first (and stop if one fails), then the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Write durably before sending anything that follows.
@@ -35,6 +35,8 @@ pub enum Effect {
     Reply(String),
     /// Send to every other connection of the session.
     Broadcast(String),
+    /// Call [`SessionEngine::on_alarm`] at this time (replacing any earlier request).
+    ScheduleAlarm(EpochMillis),
 }
 
 /// The document of one session and the rules for changing it.
@@ -50,6 +52,10 @@ pub struct SessionEngine {
     applied: HashMap<(String, String), Revision>,
     /// What each user can undo and redo (revisions within `history`).
     stacks: UndoStacks,
+    /// The revision of the latest persisted snapshot.
+    snapshot_revision: Revision,
+    /// When the alarm this engine asked for will fire, if it asked for one since it was loaded.
+    alarm_at: Option<EpochMillis>,
 }
 
 impl SessionEngine {
@@ -63,6 +69,8 @@ impl SessionEngine {
             history: VecDeque::new(),
             applied: HashMap::new(),
             stacks: UndoStacks::default(),
+            snapshot_revision: Revision(0),
+            alarm_at: None,
         }
     }
 
@@ -76,6 +84,7 @@ impl SessionEngine {
         if let Some(snapshot) = stored.snapshot {
             engine.text = TextBuffer::new(&snapshot.content);
             engine.revision = snapshot.revision;
+            engine.snapshot_revision = snapshot.revision;
         }
         let mut ops = stored.ops;
         ops.sort_by_key(|op| op.revision);
@@ -344,6 +353,11 @@ impl SessionEngine {
             .is_multiple_of(self.config.snapshot_every.max(1))
         {
             effects.extend(self.snapshot_writes());
+        } else if self.alarm_at.is_none() {
+            // Snapshot a quiet session too, so a reload replays a short log.
+            let at = EpochMillis(now.0.saturating_add(self.config.snapshot_idle_ms));
+            self.alarm_at = Some(at);
+            effects.push(Effect::ScheduleAlarm(at));
         }
         self.remember(logged.clone());
         Ok((logged, effects))
@@ -431,7 +445,17 @@ impl SessionEngine {
         Ok(())
     }
 
-    fn snapshot_writes(&self) -> [Effect; 2] {
+    /// The alarm the engine asked for fired: snapshot what changed since the last snapshot.
+    pub fn on_alarm(&mut self) -> Vec<Effect> {
+        self.alarm_at = None;
+        if self.revision == self.snapshot_revision {
+            return Vec::new();
+        }
+        self.snapshot_writes().into()
+    }
+
+    fn snapshot_writes(&mut self) -> [Effect; 2] {
+        self.snapshot_revision = self.revision;
         let keep_from = (self.revision.0 + 1).saturating_sub(self.config.history_limit as u64);
         [
             Effect::Persist(StorageWrite::PutSnapshot(Snapshot {

@@ -9,6 +9,7 @@ use synq_core::session::{Effect, MemoryStore, Participant, SessionEngine, Sessio
 pub struct Outcome {
     pub replies: Vec<String>,
     pub broadcasts: Vec<String>,
+    pub alarms: Vec<synq_core::EpochMillis>,
 }
 
 /// Carries effects out as a shell must: all writes first, then the messages.
@@ -19,6 +20,7 @@ pub fn pump(store: &dyn SessionStore, effects: Vec<Effect>) -> Outcome {
             Effect::Persist(write) => store.write(&write).expect("memory store never fails"),
             Effect::Reply(m) => out.replies.push(m),
             Effect::Broadcast(m) => out.broadcasts.push(m),
+            Effect::ScheduleAlarm(at) => out.alarms.push(at),
         }
     }
     out
