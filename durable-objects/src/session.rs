@@ -6,6 +6,8 @@ use std::cell::RefCell;
 use synq_core::protocol::Envelope;
 use synq_core::session::{Effect, SessionConfig, SessionEngine, SessionStore};
 use synq_core::{ApiError, EpochMillis, ErrorCode};
+use worker::js_sys::{Function, Reflect};
+use worker::wasm_bindgen::JsValue;
 use worker::{
     Date, DurableObject, Env, Request, Response, Result, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair, console_error, console_warn, durable_object,
@@ -229,18 +231,7 @@ impl Session {
                         send(ws, &message);
                     }
                 }
-                Effect::Broadcast(message) => {
-                    let sender: Option<&wasm_bindgen::JsValue> = ws.map(|ws| {
-                        let js: &wasm_bindgen::JsValue = ws.as_ref();
-                        js
-                    });
-                    for peer in self.state.get_websockets() {
-                        let peer_js: &wasm_bindgen::JsValue = peer.as_ref();
-                        if Some(peer_js) != sender {
-                            send(&peer, &message);
-                        }
-                    }
-                }
+                Effect::Broadcast(message) => self.broadcast(ws, &message),
                 Effect::ScheduleAlarm(at) => {
                     let offset_ms = i64::try_from(at.0.saturating_sub(now().0)).unwrap_or(i64::MAX);
                     if let Err(e) = self.state.storage().set_alarm(offset_ms).await {
@@ -248,6 +239,38 @@ impl Session {
                         console_warn!("session: setting the alarm failed: {e}");
                     }
                 }
+            }
+        }
+    }
+
+    /// Sends `message` to every socket but `sender`. The text crosses into JavaScript once and the
+    /// same JS string goes to every peer: `send_with_str` would copy it out of wasm memory per peer.
+    fn broadcast(&self, sender: Option<&WebSocket>, message: &str) {
+        let sender: Option<&JsValue> = sender.map(|ws| {
+            let js: &JsValue = ws.as_ref();
+            js
+        });
+        let text = JsValue::from_str(message);
+        let mut send_fn: Option<Function> = None;
+        for peer in self.state.get_websockets() {
+            let peer_js: &JsValue = peer.as_ref();
+            if Some(peer_js) == sender {
+                continue;
+            }
+            let send_fn = match &send_fn {
+                Some(f) => f,
+                None => match Reflect::get(peer_js, &JsValue::from_str("send")).map(Function::from)
+                {
+                    Ok(f) => send_fn.insert(f),
+                    Err(e) => {
+                        console_warn!("session: WebSocket has no send(): {e:?}");
+                        return;
+                    }
+                },
+            };
+            if let Err(e) = send_fn.call1(peer_js, &text) {
+                // The peer is going away; the rest of the session carries on.
+                console_warn!("session: send failed: {e:?}");
             }
         }
     }
