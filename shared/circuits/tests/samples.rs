@@ -27,10 +27,10 @@ fn ops(c: &ResourceCounts, name: &str) -> usize {
 
 fn round_trips(c: &Circuit) {
     assert_eq!(&parse(&to_qasm3(c).unwrap()).unwrap(), c);
-    if c.global_phase == 0.0 {
-        if let Ok(text) = to_qasm2(c) {
-            assert_eq!(&parse(&text).unwrap(), c);
-        }
+    if c.global_phase == 0.0
+        && let Ok(text) = to_qasm2(c)
+    {
+        assert_eq!(&parse(&text).unwrap(), c);
     }
 }
 
