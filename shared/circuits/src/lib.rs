@@ -28,5 +28,5 @@ pub use counts::ResourceCounts;
 pub use emit::{to_qasm2, to_qasm3};
 pub use error::CircuitError;
 pub use ir::{Circuit, Condition, GateOp, Instruction, Operation, Register, StandardGate};
-pub use parse::{ParseOptions, parse, parse_with};
+pub use parse::{ParseOptions, StandardDefinitions, parse, parse_with};
 pub use units::{Clbit, Position, Qubit};

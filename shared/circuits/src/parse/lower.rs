@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use super::ParseOptions;
 use super::ast::{
     Cond, Expr, ForIter, GateCall, GateDef, Modifier, Operand, Program, Stmt, StmtKind,
 };
 use super::eval::{eval, eval_index};
+use super::{ParseOptions, StandardDefinitions};
 use crate::error::CircuitError;
 use crate::ir::{Circuit, Condition, GateOp, Instruction, Operation, StandardGate};
 use crate::units::{Clbit, Position, Qubit};
@@ -63,11 +63,12 @@ pub(crate) struct Lowerer<'o> {
     gates: BTreeMap<String, Rc<GateDef>>,
     scopes: Vec<BTreeMap<String, f64>>,
     options: &'o ParseOptions,
+    version: u32,
     ops: usize,
 }
 
 impl<'o> Lowerer<'o> {
-    pub(crate) fn new(options: &'o ParseOptions) -> Self {
+    pub(crate) fn new(options: &'o ParseOptions, version: u32) -> Self {
         Self {
             circuit: Circuit::new(),
             qregs: BTreeMap::new(),
@@ -75,6 +76,7 @@ impl<'o> Lowerer<'o> {
             gates: BTreeMap::new(),
             scopes: vec![BTreeMap::new()],
             options,
+            version,
             ops: 0,
         }
     }
@@ -244,6 +246,9 @@ impl<'o> Lowerer<'o> {
         if let Some(g) = StandardGate::from_name(&def.name)
             && g.num_params() == def.params.len()
             && g.num_qubits() == def.qubits.len()
+            && (self.options.standard_definitions == StandardDefinitions::Standard
+                || self.version == 2
+                || g.in_stdgates())
         {
             // A definition of a standard gate (as exporters write for gates outside stdgates.inc):
             // the standard meaning is kept, so the gate stays countable by name.

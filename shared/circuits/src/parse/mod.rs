@@ -20,13 +20,29 @@ use crate::error::CircuitError;
 use crate::ir::Circuit;
 use crate::units::Position;
 
-/// Limits that keep hostile programs from exhausting memory.
+/// What a `gate` definition means when its name and arity match a [`crate::StandardGate`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StandardDefinitions {
+    /// The standard gate: the definition is taken to agree with it and the gate keeps its name
+    /// (exporters, ours included, define `rzz`, `cu1`, … this way for OpenQASM 3).
+    #[default]
+    Standard,
+    /// The definition's body, unless the gate is in the format's own library (`qelib1.inc` for
+    /// OpenQASM 2, `stdgates.inc` for OpenQASM 3). This is how Qiskit's importers read files, so counts
+    /// then match Qiskit's.
+    ExpandOutsideLibrary,
+}
+
+/// Parser settings: limits that keep hostile programs from exhausting memory, and how to read
+/// definitions of standard gates.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseOptions {
     /// Most instructions the expanded circuit may hold.
     pub max_operations: usize,
     /// Most qubits (and, separately, clbits) the program may declare.
     pub max_qubits: usize,
+    /// How definitions of standard gates are read.
+    pub standard_definitions: StandardDefinitions,
 }
 
 impl Default for ParseOptions {
@@ -34,6 +50,7 @@ impl Default for ParseOptions {
         Self {
             max_operations: 2_000_000,
             max_qubits: 65_536,
+            standard_definitions: StandardDefinitions::Standard,
         }
     }
 }
@@ -47,7 +64,7 @@ pub fn parse(source: &str) -> Result<Circuit, CircuitError> {
 pub fn parse_with(source: &str, options: &ParseOptions) -> Result<Circuit, CircuitError> {
     let tokens = lexer::tokenize(source)?;
     let program = parser::Parser::new(&tokens, end_position(source)).program()?;
-    lower::Lowerer::new(options).lower(&program)
+    lower::Lowerer::new(options, program.version).lower(&program)
 }
 
 fn end_position(source: &str) -> Position {

@@ -142,6 +142,19 @@ fn standard_gate_definitions_keep_their_names() {
 }
 
 #[test]
+fn definitions_outside_the_library_can_be_expanded() {
+    let src = "OPENQASM 3;\ngate rzz(t) a, b { cx a, b; rz(t) b; cx a, b; }\ngate h a { U(pi/2, 0, pi) a; }\n\
+               qubit[2] q;\nrzz(0.3) q[0], q[1];\nh q[0];\n";
+    let options = ParseOptions {
+        standard_definitions: StandardDefinitions::ExpandOutsideLibrary,
+        ..Default::default()
+    };
+    let c = parse_with(src, &options).unwrap();
+    let names: Vec<G> = gates(&c).into_iter().map(|g| g.0).collect();
+    assert_eq!(names, vec![G::Cx, G::Rz, G::Cx, G::H]);
+}
+
+#[test]
 fn qelib1_extras_expand() {
     let c = parse("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[4];\nrccx q[0], q[1], q[2];\nrc3x q[0], q[1], q[2], q[3];\n").unwrap();
     assert_eq!(c.instructions.len(), 9 + 18);
