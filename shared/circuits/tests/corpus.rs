@@ -1,0 +1,128 @@
+#![allow(clippy::unwrap_used)]
+//! The committed corpus of real OpenQASM files (MQT Bench circuits written by Qiskit, in
+//! `tests/corpus/`, with `facts.json` holding what Qiskit reports about each file): every file parses,
+//! and its counts equal Qiskit's. Skipped, with a note, while the corpus is absent.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+use synq_circuits::{ParseOptions, ResourceCounts, StandardDefinitions, parse_with};
+
+/// Qiskit's instruction names for the `qelib1.inc` gates it names differently.
+fn qiskit_name(name: &str) -> &str {
+    match name {
+        "c3x" | "c4x" => "mcx",
+        "c3sqrtx" => "c3sx",
+        other => other,
+    }
+}
+
+fn get_usize(v: &Value, key: &str) -> Option<usize> {
+    v.get(key).and_then(Value::as_u64).map(|x| x as usize)
+}
+
+/// Differences between our counts and Qiskit's facts for one file.
+fn compare(ours: &ResourceCounts, facts: &Value) -> Vec<String> {
+    let mut diffs = Vec::new();
+    let mut check = |what: &str, mine: usize, key: &str| {
+        if let Some(theirs) = get_usize(facts, key)
+            && theirs != mine
+        {
+            diffs.push(format!("{what}: ours {mine}, Qiskit {theirs}"));
+        }
+    };
+    check("qubits", ours.qubits, "num_qubits");
+    check("clbits", ours.clbits, "num_clbits");
+    check("depth", ours.depth, "depth");
+    check("1q gates", ours.one_qubit_gates, "num_1q_gates");
+    check("2q gates", ours.two_qubit_gates, "num_2q_gates");
+    check(
+        "multi-qubit gates",
+        ours.multi_qubit_gates,
+        "num_multiq_gates",
+    );
+    check("cx", ours.cx, "cx_count");
+    check("t-count", ours.t_count, "t_count");
+    check("measurements", ours.measurements, "num_measure");
+    let mut mine: BTreeMap<String, usize> = BTreeMap::new();
+    for (name, n) in &ours.ops_by_name {
+        *mine.entry(qiskit_name(name).to_string()).or_default() += n;
+    }
+    let theirs: BTreeMap<String, usize> = facts
+        .get("count_ops")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_u64()? as usize)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if mine != theirs {
+        diffs.push(format!("count_ops: ours {mine:?}, Qiskit {theirs:?}"));
+    }
+    diffs
+}
+
+#[test]
+fn corpus_parses_and_counts_match_qiskit() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let Ok(text) = std::fs::read_to_string(dir.join("facts.json")) else {
+        eprintln!("corpus: {} has no facts.json yet; skipped", dir.display());
+        return;
+    };
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let options = ParseOptions {
+        standard_definitions: StandardDefinitions::ExpandOutsideLibrary,
+        ..Default::default()
+    };
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for entry in doc["circuits"].as_array().unwrap() {
+        let id = entry["id"].as_str().unwrap_or("?");
+        let Some(files) = entry.get("files").and_then(Value::as_object) else {
+            continue;
+        };
+        for (fmt, rel) in files {
+            let path = dir.join(rel.as_str().unwrap());
+            let source = std::fs::read_to_string(&path).unwrap();
+            let circuit = match parse_with(&source, &options) {
+                Ok(c) => c,
+                Err(e) => {
+                    failures.push(format!("{id} [{fmt}]: does not parse: {e}"));
+                    continue;
+                }
+            };
+            checked += 1;
+            let Some(facts) = entry.get("facts_inlined").and_then(|f| f.get(fmt)) else {
+                continue;
+            };
+            let ours = ResourceCounts::of(&circuit);
+            if facts.get("control_flow").and_then(Value::as_bool) == Some(true) {
+                // Loops are unrolled and conditions kept per instruction, so only sizes compare.
+                for (what, mine, key) in [
+                    ("qubits", ours.qubits, "num_qubits"),
+                    ("clbits", ours.clbits, "num_clbits"),
+                ] {
+                    if get_usize(facts, key) != Some(mine) {
+                        failures.push(format!("{id} [{fmt}]: {what} differ"));
+                    }
+                }
+                continue;
+            }
+            for d in compare(&ours, facts) {
+                failures.push(format!("{id} [{fmt}]: {d}"));
+            }
+        }
+    }
+    eprintln!(
+        "corpus: {checked} files parsed, {} problems",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
