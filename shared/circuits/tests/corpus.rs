@@ -4,7 +4,7 @@
 //! and its counts equal Qiskit's. Skipped, with a note, while the corpus is absent.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use synq_circuits::{ParseOptions, ResourceCounts, StandardDefinitions, parse_with};
@@ -66,7 +66,10 @@ fn compare(ours: &ResourceCounts, facts: &Value) -> Vec<String> {
 
 #[test]
 fn corpus_parses_and_counts_match_qiskit() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    // SYNQ_CORPUS_DIR points the test at another copy (for example a fresh `gen_corpus.py --out DIR`).
+    let dir = std::env::var_os("SYNQ_CORPUS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"));
     let Ok(text) = std::fs::read_to_string(dir.join("facts.json")) else {
         eprintln!("corpus: {} has no facts.json yet; skipped", dir.display());
         return;

@@ -83,7 +83,13 @@ fn emit(circuit: &Circuit, d: Dialect) -> Result<String, CircuitError> {
     }
     for r in &circuit.qregs {
         let _ = match d {
-            Dialect::Two => writeln!(out, "qreg {}[{}];", r.name, r.size),
+            Dialect::Two => writeln!(
+                out,
+                "qreg {}[{}];",
+                qasm2_reg_name(circuit, &r.name),
+                r.size
+            ),
+            Dialect::Three if r.name == HARDWARE => Ok(()),
             Dialect::Three => writeln!(out, "qubit[{}] {};", r.size, r.name),
         };
     }
@@ -113,9 +119,26 @@ fn emit(circuit: &Circuit, d: Dialect) -> Result<String, CircuitError> {
     Ok(out)
 }
 
-fn qubit(c: &Circuit, q: Qubit) -> Result<String, CircuitError> {
+/// The implicit register of hardware qubits (`$0`, `$1`, …) that the parser creates.
+const HARDWARE: &str = "$";
+
+/// OpenQASM 2 has no hardware qubits: their register is written as `q` (or `hw` if `q` is taken).
+fn qasm2_reg_name<'a>(c: &Circuit, name: &'a str) -> &'a str {
+    if name != HARDWARE {
+        name
+    } else if c.qregs.iter().chain(&c.cregs).any(|r| r.name == "q") {
+        "hw"
+    } else {
+        "q"
+    }
+}
+
+fn qubit(c: &Circuit, q: Qubit, d: Dialect) -> Result<String, CircuitError> {
     c.qubit_location(q)
-        .map(|(r, i)| format!("{}[{i}]", r.name))
+        .map(|(r, i)| match d {
+            Dialect::Three if r.name == HARDWARE => format!("${i}"),
+            _ => format!("{}[{i}]", qasm2_reg_name(c, &r.name)),
+        })
         .ok_or_else(|| CircuitError::Emit(format!("qubit {} out of range", q.0)))
 }
 
@@ -125,10 +148,10 @@ fn clbit(c: &Circuit, b: Clbit) -> Result<String, CircuitError> {
         .ok_or_else(|| CircuitError::Emit(format!("clbit {} out of range", b.0)))
 }
 
-fn qubit_list(c: &Circuit, qs: &[Qubit]) -> Result<String, CircuitError> {
+fn qubit_list(c: &Circuit, qs: &[Qubit], d: Dialect) -> Result<String, CircuitError> {
     Ok(qs
         .iter()
-        .map(|q| qubit(c, *q))
+        .map(|q| qubit(c, *q, d))
         .collect::<Result<Vec<_>, _>>()?
         .join(", "))
 }
@@ -137,7 +160,7 @@ fn op_text(c: &Circuit, inst: &Instruction, d: Dialect) -> Result<String, Circui
     Ok(match &inst.op {
         Operation::Gate(g) => {
             let name = gate_name(g.gate, d);
-            let args = qubit_list(c, &g.qubits)?;
+            let args = qubit_list(c, &g.qubits, d)?;
             if g.params.is_empty() {
                 format!("{name} {args};")
             } else {
@@ -146,11 +169,11 @@ fn op_text(c: &Circuit, inst: &Instruction, d: Dialect) -> Result<String, Circui
             }
         }
         Operation::Measure { qubit: q, clbit: b } => match d {
-            Dialect::Two => format!("measure {} -> {};", qubit(c, *q)?, clbit(c, *b)?),
-            Dialect::Three => format!("{} = measure {};", clbit(c, *b)?, qubit(c, *q)?),
+            Dialect::Two => format!("measure {} -> {};", qubit(c, *q, d)?, clbit(c, *b)?),
+            Dialect::Three => format!("{} = measure {};", clbit(c, *b)?, qubit(c, *q, d)?),
         },
-        Operation::Reset { qubit: q } => format!("reset {};", qubit(c, *q)?),
-        Operation::Barrier { qubits } => format!("barrier {};", qubit_list(c, qubits)?),
+        Operation::Reset { qubit: q } => format!("reset {};", qubit(c, *q, d)?),
+        Operation::Barrier { qubits } => format!("barrier {};", qubit_list(c, qubits, d)?),
     })
 }
 
@@ -229,5 +252,20 @@ mod tests {
         assert!(text.contains("gate cu1(l) a, b"), "{text}");
         assert_eq!(parse(&text).unwrap(), c);
         assert!(to_qasm2(&c).is_err());
+    }
+
+    #[test]
+    fn hardware_qubits_round_trip_in_qasm3() {
+        let c = parse("OPENQASM 3.0;\nbit[1] m;\nrz(-0.5) $2;\ncx $0, $2;\nm[0] = measure $1;\n")
+            .unwrap();
+        assert_eq!(c.num_qubits(), 3);
+        let text = to_qasm3(&c).unwrap();
+        assert!(text.contains("cx $0, $2;"), "{text}");
+        assert_eq!(parse(&text).unwrap(), c);
+        let two = to_qasm2(&c).unwrap();
+        assert!(
+            two.contains("qreg q[3];") && two.contains("cx q[0], q[2];"),
+            "{two}"
+        );
     }
 }

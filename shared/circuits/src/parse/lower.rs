@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::ast::{
-    Cond, Expr, ForIter, GateCall, GateDef, Modifier, Operand, Program, Stmt, StmtKind,
+    Cond, Expr, ExprKind, ForIter, GateCall, GateDef, Modifier, Operand, Program, Stmt, StmtKind,
 };
 use super::eval::{eval, eval_index};
+use super::parser::HARDWARE_REGISTER;
 use super::{ParseOptions, StandardDefinitions};
 use crate::error::CircuitError;
 use crate::ir::{Circuit, Condition, GateOp, Instruction, Operation, StandardGate};
@@ -82,6 +83,14 @@ impl<'o> Lowerer<'o> {
     }
 
     pub(crate) fn lower(mut self, program: &Program) -> R<Circuit> {
+        // Hardware qubits `$n` live in one implicit register, declared first, up to the highest index used.
+        if let Some((max, pos)) = max_hardware_qubit(&program.stmts) {
+            let size = Expr {
+                kind: ExprKind::Num(f64::from(max) + 1.0),
+                pos,
+            };
+            self.declare(HARDWARE_REGISTER, Some(&size), true, pos)?;
+        }
         for stmt in &program.stmts {
             self.stmt(stmt, None)?;
         }
@@ -738,4 +747,34 @@ impl<'o> Lowerer<'o> {
             pos,
         )
     }
+}
+
+/// The highest hardware qubit `$n` a program names, and where.
+fn max_hardware_qubit(stmts: &[Stmt]) -> Option<(u32, Position)> {
+    let mut best: Option<(u32, Position)> = None;
+    let mut see = |o: &Operand| {
+        if o.name == HARDWARE_REGISTER
+            && let Some(Expr {
+                kind: ExprKind::Num(n),
+                pos,
+            }) = &o.index
+        {
+            let n = *n as u32;
+            if best.is_none_or(|(b, _)| n > b) {
+                best = Some((n, *pos));
+            }
+        }
+    };
+    let mut stack: Vec<&Stmt> = stmts.iter().collect();
+    while let Some(stmt) = stack.pop() {
+        match &stmt.kind {
+            StmtKind::Call(c) => c.args.iter().for_each(&mut see),
+            StmtKind::Measure { src, .. } => see(src),
+            StmtKind::Reset(o) => see(o),
+            StmtKind::Barrier(args) => args.iter().for_each(&mut see),
+            StmtKind::If { body, .. } | StmtKind::For { body, .. } => stack.extend(body),
+            _ => {}
+        }
+    }
+    best
 }

@@ -13,6 +13,9 @@ use super::lexer::{Tok, Token};
 use crate::error::CircuitError;
 use crate::units::Position;
 
+/// The name of the implicit register that holds hardware qubits `$0`, `$1`, ….
+pub(crate) const HARDWARE_REGISTER: &str = "$";
+
 /// Deepest nesting of parentheses, blocks and unary operators accepted.
 const MAX_DEPTH: usize = 200;
 
@@ -547,10 +550,16 @@ impl<'t> Parser<'t> {
 
     fn operand(&mut self) -> R<Operand> {
         let pos = self.pos();
-        if let Some(Tok::Hardware(_)) = self.peek() {
-            return Err(CircuitError::Unsupported {
+        if let Some(Tok::Hardware(n)) = self.peek() {
+            self.i += 1;
+            let index = Some(Expr {
+                kind: ExprKind::Num(f64::from(*n)),
                 pos,
-                what: "hardware qubits (`$n`)".into(),
+            });
+            return Ok(Operand {
+                name: HARDWARE_REGISTER.to_string(),
+                index,
+                pos,
             });
         }
         let name = self.ident()?;
