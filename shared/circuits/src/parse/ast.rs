@@ -113,6 +113,7 @@ pub(crate) enum StmtKind {
     If {
         cond: Cond,
         body: Vec<Stmt>,
+        else_body: Vec<Stmt>,
     },
     For {
         var: String,

@@ -23,6 +23,8 @@ pub(crate) fn eval(e: &Expr, lookup: &dyn Fn(&str) -> Option<f64>) -> Result<f64
                 "pi" | "π" => PI,
                 "tau" | "τ" => TAU,
                 "euler" | "ℇ" => E,
+                "true" => 1.0,
+                "false" => 0.0,
                 _ => {
                     return Err(semantic(
                         e,

@@ -174,13 +174,32 @@ impl<'o> Lowerer<'o> {
                 }
                 self.push(Operation::Barrier { qubits }, cond, pos)
             }
-            StmtKind::If { cond: c, body } => {
+            StmtKind::If {
+                cond: c,
+                body,
+                else_body,
+            } => {
                 if cond.is_some() {
                     return Err(unsupported(pos, "nested `if`"));
                 }
                 let condition = self.condition(c)?;
+                let otherwise = match (&condition, else_body.is_empty()) {
+                    (_, true) => None,
+                    (Condition::Bit { clbit, value }, false) => Some(Condition::Bit {
+                        clbit: *clbit,
+                        value: !value,
+                    }),
+                    (Condition::Register { .. }, false) => {
+                        return Err(unsupported(pos, "`else` on a whole-register condition"));
+                    }
+                };
                 for s in body {
                     self.stmt(s, Some(&condition))?;
+                }
+                if let Some(otherwise) = otherwise {
+                    for s in else_body {
+                        self.stmt(s, Some(&otherwise))?;
+                    }
                 }
                 Ok(())
             }
@@ -772,7 +791,10 @@ fn max_hardware_qubit(stmts: &[Stmt]) -> Option<(u32, Position)> {
             StmtKind::Measure { src, .. } => see(src),
             StmtKind::Reset(o) => see(o),
             StmtKind::Barrier(args) => args.iter().for_each(&mut see),
-            StmtKind::If { body, .. } | StmtKind::For { body, .. } => stack.extend(body),
+            StmtKind::If {
+                body, else_body, ..
+            } => stack.extend(body.iter().chain(else_body)),
+            StmtKind::For { body, .. } => stack.extend(body),
             _ => {}
         }
     }

@@ -295,13 +295,20 @@ impl<'t> Parser<'t> {
                 let cond = self.cond()?;
                 self.expect_sym(")")?;
                 let body = self.body()?;
-                if self.is_ident("else") {
-                    return Err(CircuitError::Unsupported {
-                        pos: self.pos(),
-                        what: "`else` branches".into(),
-                    });
-                }
-                push(out, StmtKind::If { cond, body });
+                let else_body = if self.is_ident("else") {
+                    self.i += 1;
+                    self.body()?
+                } else {
+                    Vec::new()
+                };
+                push(
+                    out,
+                    StmtKind::If {
+                        cond,
+                        body,
+                        else_body,
+                    },
+                );
                 Ok(())
             }
             "for" => {

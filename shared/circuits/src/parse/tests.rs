@@ -120,6 +120,39 @@ fn qasm3_core() {
 }
 
 #[test]
+fn else_branches_on_bits() {
+    let c = parse(
+        "OPENQASM 3;\ninclude \"stdgates.inc\";\nqubit[2] q;\nbit[2] c;\nc[0] = measure q[0];\n\
+         if (c[0] == true) { x q[1]; } else { h q[1]; z q[1]; }\nif (!c[0]) x q[0]; else y q[0];\n",
+    )
+    .unwrap();
+    let conds: Vec<_> = c
+        .instructions
+        .iter()
+        .skip(1)
+        .map(|i| (i.op.name(), i.condition.clone()))
+        .collect();
+    let bit = |value| {
+        Some(Condition::Bit {
+            clbit: Clbit(0),
+            value,
+        })
+    };
+    assert_eq!(
+        conds,
+        vec![
+            ("x", bit(true)),
+            ("h", bit(false)),
+            ("z", bit(false)),
+            ("x", bit(false)),
+            ("y", bit(true))
+        ]
+    );
+    let e = parse("OPENQASM 3; qubit q; bit[2] c; if (c == 1) x q; else y q;").unwrap_err();
+    assert!(matches!(e, CircuitError::Unsupported { .. }));
+}
+
+#[test]
 fn modifiers_on_defined_gates() {
     let c = parse(
         "OPENQASM 3;\ninclude \"stdgates.inc\";\ngate g(a) x, y { rz(a) x; cx x, y; gphase(a); }\n\
