@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use rand_pcg::Pcg64;
 use rand_pcg::rand_core::{Rng, SeedableRng};
 
-use super::matrix::gate_matrix;
 use super::state::StateVector;
 use crate::error::CircuitError;
 use crate::ir::{Circuit, Condition, Operation};
@@ -133,7 +132,7 @@ impl<'c> Simulator<'c> {
         }
         let mut outcome = None;
         match &inst.op {
-            Operation::Gate(g) => self.state.apply(&gate_matrix(g.gate, &g.params), &g.qubits),
+            Operation::Gate(g) => self.state.apply_gate(g.gate, &g.params, &g.qubits),
             Operation::Measure { qubit, clbit } => {
                 let one = uniform(&mut self.rng) < self.state.probability_one(*qubit);
                 self.state.collapse(*qubit, one);

@@ -87,6 +87,44 @@ impl StateVector {
         }
     }
 
+    /// Applies a 2×2 matrix to `target` where every qubit of `controls` is 1 (fast path for single-qubit
+    /// and controlled single-qubit gates).
+    pub fn apply_controlled(&mut self, m: [C; 4], controls: &[Qubit], target: Qubit) {
+        if target.index() >= self.num_qubits
+            || controls.iter().any(|q| q.index() >= self.num_qubits)
+        {
+            return;
+        }
+        let t = 1usize << target.index();
+        let cmask = controls
+            .iter()
+            .fold(0usize, |acc, q| acc | 1usize << q.index());
+        let [m0, m1, m2, m3] = m;
+        for (chunk_index, chunk) in self.amps.chunks_exact_mut(2 * t).enumerate() {
+            let base = chunk_index * 2 * t;
+            let (lo, hi) = chunk.split_at_mut(t);
+            for (j, (a, b)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
+                if (base + j) & cmask == cmask {
+                    let (x, y) = (*a, *b);
+                    *a = m0 * x + m1 * y;
+                    *b = m2 * x + m3 * y;
+                }
+            }
+        }
+    }
+
+    /// Applies a standard gate, choosing the fastest path.
+    pub fn apply_gate(&mut self, gate: crate::ir::StandardGate, params: &[f64], qubits: &[Qubit]) {
+        match super::matrix::as_controlled(gate, params) {
+            Some((nc, m)) => {
+                if let (Some(controls), Some(target)) = (qubits.get(..nc), qubits.get(nc)) {
+                    self.apply_controlled(m, controls, *target);
+                }
+            }
+            None => self.apply(&super::matrix::gate_matrix(gate, params), qubits),
+        }
+    }
+
     /// The probability that measuring `qubit` gives 1.
     pub fn probability_one(&self, qubit: Qubit) -> f64 {
         let bit = 1usize << qubit.index();

@@ -3,7 +3,6 @@
 
 use num_complex::Complex64 as C;
 
-use super::matrix::gate_matrix;
 use super::state::StateVector;
 use crate::error::CircuitError;
 use crate::ir::{Circuit, Operation};
@@ -45,9 +44,7 @@ pub fn unitary(circuit: &Circuit) -> Result<Unitary, CircuitError> {
     for (index, inst) in circuit.instructions.iter().enumerate() {
         match &inst.op {
             Operation::Barrier { .. } if inst.condition.is_none() => {}
-            Operation::Gate(g) if inst.condition.is_none() => {
-                gates.push((gate_matrix(g.gate, &g.params), &g.qubits))
-            }
+            Operation::Gate(g) if inst.condition.is_none() => gates.push(g),
             op => {
                 return Err(CircuitError::NotUnitary {
                     index,
@@ -61,8 +58,8 @@ pub fn unitary(circuit: &Circuit) -> Result<Unitary, CircuitError> {
     for col in 0..dim {
         let mut s = StateVector::basis(n, col);
         s.rotate_phase(circuit.global_phase);
-        for (m, qs) in &gates {
-            s.apply(m, qs);
+        for g in &gates {
+            s.apply_gate(g.gate, &g.params, &g.qubits);
         }
         for (row, a) in s.amplitudes().iter().enumerate() {
             if let Some(x) = data.get_mut(row * dim + col) {
