@@ -7,7 +7,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use synq_circuits::{ParseOptions, ResourceCounts, StandardDefinitions, parse_with};
+use synq_circuits::sim::StateVector;
+use synq_circuits::{
+    Circuit, Operation, ParseOptions, ResourceCounts, StandardDefinitions, parse_with,
+};
+
+/// Largest circuit whose state is checked against Qiskit's (`sv_top` is recorded up to 12 qubits).
+const SV_MAX_QUBITS: usize = 12;
 
 /// Qiskit's instruction names for the `qelib1.inc` gates it names differently.
 fn qiskit_name(name: &str) -> &str {
@@ -64,6 +70,41 @@ fn compare(ours: &ResourceCounts, facts: &Value) -> Vec<String> {
     diffs
 }
 
+/// Our probabilities of the basis states Qiskit lists in `sv_top` (`[[index, probability], …]`, the
+/// state before the final measurements), compared; `None` when the circuit is not unitary apart from
+/// barriers and measurements.
+fn compare_state(circuit: &Circuit, sv_top: &Value) -> Option<Vec<String>> {
+    let top = sv_top.as_array()?;
+    if circuit.num_qubits() > SV_MAX_QUBITS {
+        return None;
+    }
+    let mut state = StateVector::zero(circuit.num_qubits());
+    for inst in &circuit.instructions {
+        match &inst.op {
+            Operation::Gate(g) if inst.condition.is_none() => {
+                state.apply_gate(g.gate, &g.params, &g.qubits)
+            }
+            Operation::Barrier { .. } | Operation::Measure { .. } if inst.condition.is_none() => {}
+            _ => return None,
+        }
+    }
+    let probs = state.probabilities();
+    let mut diffs = Vec::new();
+    for pair in top {
+        let (Some(index), Some(p)) = (
+            pair.get(0).and_then(Value::as_u64),
+            pair.get(1).and_then(Value::as_f64),
+        ) else {
+            continue;
+        };
+        let ours = probs.get(index as usize).copied().unwrap_or(f64::NAN);
+        if !((ours - p).abs() < 1e-6) {
+            diffs.push(format!("probability of |{index}⟩: ours {ours}, Qiskit {p}"));
+        }
+    }
+    Some(diffs)
+}
+
 #[test]
 fn corpus_parses_and_counts_match_qiskit() {
     // SYNQ_CORPUS_DIR points the test at another copy (for example a fresh `gen_corpus.py --out DIR`).
@@ -81,6 +122,7 @@ fn corpus_parses_and_counts_match_qiskit() {
     };
     let mut failures = Vec::new();
     let mut checked = 0;
+    let mut states = 0;
     for entry in doc["circuits"].as_array().unwrap() {
         let id = entry["id"].as_str().unwrap_or("?");
         let Some(files) = entry.get("files").and_then(Value::as_object) else {
@@ -97,6 +139,12 @@ fn corpus_parses_and_counts_match_qiskit() {
                 }
             };
             checked += 1;
+            if let Some(sv) = entry.get("sv_top")
+                && let Some(diffs) = compare_state(&circuit, sv)
+            {
+                states += 1;
+                failures.extend(diffs.into_iter().map(|d| format!("{id} [{fmt}]: {d}")));
+            }
             let Some(facts) = entry.get("facts_inlined").and_then(|f| f.get(fmt)) else {
                 continue;
             };
@@ -119,7 +167,7 @@ fn corpus_parses_and_counts_match_qiskit() {
         }
     }
     eprintln!(
-        "corpus: {checked} files parsed, {} problems",
+        "corpus: {checked} files parsed, {states} states simulated, {} problems",
         failures.len()
     );
     assert!(
