@@ -98,7 +98,7 @@ fn compare_state(circuit: &Circuit, sv_top: &Value) -> Option<Vec<String>> {
             continue;
         };
         let ours = probs.get(index as usize).copied().unwrap_or(f64::NAN);
-        if !((ours - p).abs() < 1e-6) {
+        if (ours - p).abs().is_nan() || (ours - p).abs() >= 1e-6 {
             diffs.push(format!("probability of |{index}⟩: ours {ours}, Qiskit {p}"));
         }
     }
