@@ -115,6 +115,7 @@ mod tests {
     use super::*;
     use synq_core::client::ClientSession;
     use synq_core::ot::Step;
+    use synq_core::protocol::LineCol;
 
     fn server(kind: MessageType, operation: Operation, operation_id: Option<&str>) -> String {
         Envelope::new(kind, "s", "u", EpochMillis(1), operation, Some(Revision(3)))
@@ -178,7 +179,7 @@ mod tests {
     fn ignores_junk_and_presence() {
         assert_eq!(classify("not json"), Incoming::Other);
         assert_eq!(classify(r#"{"type":"edit"}"#), Incoming::Other);
-        let cursor = Operation::Cursor { line: 1, column: 2 };
+        let cursor = Operation::Cursor(LineCol { line: 1, column: 2 });
         assert_eq!(
             classify(&server(MessageType::Presence, cursor, None)),
             Incoming::Other

@@ -76,6 +76,7 @@ pub(crate) fn run(path: &Path, runs: usize) -> anyhow::Result<Report> {
         user_id: "author".to_owned(),
         role: Role::Editor,
         name: None,
+        connection_id: "replay".to_owned(),
     };
     let mut total_ms = Vec::with_capacity(runs);
     let mut text_matches = true;
@@ -188,6 +189,7 @@ mod tests {
             user_id: "a".into(),
             role: Role::Editor,
             name: None,
+            connection_id: "replay".into(),
         };
         let mut engine = SessionEngine::new("t", SessionConfig::default());
         for (n, m) in messages.iter().enumerate() {

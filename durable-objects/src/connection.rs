@@ -2,8 +2,9 @@
 //! the socket attachment so it survives hibernation.
 
 use serde::{Deserialize, Serialize};
-use synq_core::session::Participant;
+use synq_core::session::{Participant, Presence};
 use worker::Headers;
+use worker::js_sys::Math;
 
 /// The session id (the DO's name).
 pub const SESSION_HEADER: &str = "x-synq-session";
@@ -19,6 +20,15 @@ pub const NAME_HEADER: &str = "x-synq-name";
 pub(crate) struct Connection {
     pub(crate) session_id: String,
     pub(crate) participant: Participant,
+    /// The latest presence the engine asked to keep (survives the DO's hibernation here).
+    #[serde(default)]
+    pub(crate) presence: Option<Presence>,
+}
+
+/// A fresh connection id: random, unique within a session in practice (64 bits).
+fn connection_id() -> String {
+    let half = || (Math::random() * f64::from(u32::MAX)) as u32;
+    format!("{:08x}{:08x}", half(), half())
 }
 
 impl Connection {
@@ -31,7 +41,9 @@ impl Connection {
                 user_id: get(USER_HEADER)?,
                 role: get(ROLE_HEADER)?.parse().ok()?,
                 name: get(NAME_HEADER),
+                connection_id: connection_id(),
             },
+            presence: None,
         })
     }
 }

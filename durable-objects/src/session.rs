@@ -188,8 +188,14 @@ impl Session {
         let mut slot = self.engine.borrow_mut();
         if slot.is_none() {
             let stored = store.load().map_err(storage_error)?;
-            let engine = SessionEngine::restore(session_id, SessionConfig::default(), stored)
+            let mut engine = SessionEngine::restore(session_id, SessionConfig::default(), stored)
                 .map_err(storage_error)?;
+            // Sockets outlive the engine when the DO hibernates: take their connections back.
+            for ws in self.state.get_websockets() {
+                if let Ok(Some(c)) = ws.deserialize_attachment::<Connection>() {
+                    engine.reattach(&c.participant, c.presence.unwrap_or_default());
+                }
+            }
             *slot = Some(engine);
         }
         match slot.as_mut() {
@@ -232,6 +238,15 @@ impl Session {
                     }
                 }
                 Effect::Broadcast(message) => self.broadcast(ws, &message),
+                Effect::KeepPresence(presence) => {
+                    let Some(ws) = ws else { continue };
+                    if let Ok(Some(mut connection)) = ws.deserialize_attachment::<Connection>() {
+                        connection.presence = Some(presence);
+                        if let Err(e) = ws.serialize_attachment(&connection) {
+                            console_warn!("session: keeping presence failed: {e}");
+                        }
+                    }
+                }
                 Effect::ScheduleAlarm(at) => {
                     let offset_ms = i64::try_from(at.0.saturating_sub(now().0)).unwrap_or(i64::MAX);
                     if let Err(e) = self.state.storage().set_alarm(offset_ms).await {

@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::auth::Role;
 use crate::error::{ApiError, ErrorCode};
 use crate::ot::{Delete, EditOp, Insert, Step};
+pub use crate::units::LineCol;
 use crate::units::{EpochMillis, Revision};
 
 /// The envelope's `type`.
@@ -50,13 +51,45 @@ impl MessageType {
     }
 }
 
-/// A line/column position (both 0-based; the column counts UTF-16 units).
+/// A selection from `start` (anchor) to `end` (head).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LineCol {
-    /// 0-based line.
-    pub line: u32,
-    /// 0-based column in UTF-16 units.
-    pub column: u32,
+pub struct Span {
+    /// Anchor.
+    pub start: LineCol,
+    /// Head.
+    pub end: LineCol,
+}
+
+/// How a user wants to be shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    /// Display name.
+    pub name: String,
+    /// Display colour (CSS).
+    pub color: String,
+}
+
+/// One connection in a session, as the others see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantView {
+    /// Which connection (a user may have several).
+    pub connection_id: String,
+    /// The user.
+    pub user_id: String,
+    /// Their role in the session.
+    pub role: Role,
+    /// Display name from the token, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Where their cursor is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<LineCol>,
+    /// What they have selected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Span>,
+    /// How they want to be shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_info: Option<UserInfo>,
 }
 
 /// What a message carries; the `type` tag says which.
@@ -103,25 +136,15 @@ pub enum Operation {
         duplicate: bool,
     },
     /// A cursor position.
-    Cursor {
-        /// 0-based line.
-        line: u32,
-        /// 0-based column.
-        column: u32,
-    },
+    Cursor(LineCol),
     /// A selection.
-    Selection {
-        /// Anchor.
-        start: LineCol,
-        /// Head.
-        end: LineCol,
-    },
+    Selection(Span),
     /// Who the user is, for display.
-    UserInfo {
-        /// Display name.
-        name: String,
-        /// Display colour (CSS).
-        color: String,
+    UserInfo(UserInfo),
+    /// Everyone else connected, with their presence (sent to a joiner after `full_sync`).
+    Participants {
+        /// One entry per connection.
+        participants: Vec<ParticipantView>,
     },
     /// Someone connected (server → others).
     UserJoined {
@@ -149,7 +172,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    const NAMES: [&'static str; 16] = [
+    const NAMES: [&'static str; 17] = [
         "insert",
         "delete",
         "transform",
@@ -163,6 +186,7 @@ impl Operation {
         "cursor",
         "selection",
         "user_info",
+        "participants",
         "user_joined",
         "user_left",
         "error",
@@ -206,6 +230,9 @@ pub struct Metadata {
     /// The client's id for an edit (unique per user): resends with the same id apply once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_id: Option<String>,
+    /// Server → client presence: which of the user's connections it is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
 }
 
 /// The `data` field.

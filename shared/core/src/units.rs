@@ -32,6 +32,15 @@ pub struct EpochMillis(pub u64);
 /// A position or length in UTF-16 code units, as JavaScript strings, CodeMirror, Monaco and `Y.Text` count.
 pub type Utf16Pos = u32;
 
+/// A line/column position (both 0-based; the column counts UTF-16 units; only `\n` ends a line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineCol {
+    /// 0-based line.
+    pub line: u32,
+    /// 0-based column in UTF-16 units.
+    pub column: u32,
+}
+
 /// Length of `s` in UTF-16 code units.
 pub fn utf16_len(s: &str) -> usize {
     s.chars().map(char::len_utf16).sum()

@@ -93,7 +93,7 @@ impl Sim {
                 to_server: VecDeque::new(),
                 from_server: VecDeque::new(),
             };
-            peer.from_server.extend(join(&sim.server, &peer.who));
+            peer.from_server.extend(join(&mut sim.server, &peer.who));
             sim.peers.push(peer);
         }
         sim
@@ -147,7 +147,7 @@ impl Sim {
                 peer.to_server.clear();
                 peer.from_server.clear();
                 peer.session.disconnected();
-                peer.from_server.extend(join(&self.server, &peer.who));
+                peer.from_server.extend(join(&mut self.server, &peer.who));
             }
         }
     }
@@ -203,7 +203,7 @@ impl Sim {
     }
 }
 
-fn join(server: &Hosted, who: &Participant) -> Vec<String> {
+fn join(server: &mut Hosted, who: &Participant) -> Vec<String> {
     pump(&server.store, server.engine.join(who, EpochMillis(0))).replies
 }
 

@@ -198,15 +198,16 @@ fn presence_is_relayed_to_the_others_as_the_sender() {
     let out = s.handle(&participant("guest", Role::Guest), &raw);
     let v: serde_json::Value = serde_json::from_str(&out.broadcasts[0]).unwrap();
     assert_eq!(v["user_id"], "guest");
+    // The document is empty: the cursor is clamped into it.
     assert_eq!(
         v["data"]["operation"],
-        json!({"type": "cursor", "line": 2, "column": 4})
+        json!({"type": "cursor", "line": 0, "column": 0})
     );
 }
 
 #[test]
 fn joins_and_leaves_are_announced_to_the_others() {
-    let s = Hosted::new(SessionConfig::default());
+    let mut s = Hosted::new(SessionConfig::default());
     let bob = Participant {
         name: Some("Bob".into()),
         ..participant("bob", Role::Viewer)
@@ -214,19 +215,135 @@ fn joins_and_leaves_are_announced_to_the_others() {
     let joined = common::pump(&s.store, s.engine.join(&bob, EpochMillis(5)));
     assert_eq!(operation(&joined.replies[0])["type"], "full_sync");
     assert_eq!(
+        operation(&joined.replies[1]),
+        json!({"type": "participants", "participants": []})
+    );
+    assert_eq!(
         operation(&joined.broadcasts[0]),
         json!({"type": "user_joined", "role": "viewer", "name": "Bob"})
     );
+    let v: serde_json::Value = serde_json::from_str(&joined.broadcasts[0]).unwrap();
+    assert_eq!(v["data"]["metadata"]["connection_id"], "bob-conn");
     let left = common::pump(&s.store, s.engine.leave(&bob, EpochMillis(6)));
     assert!(left.replies.is_empty());
     assert_eq!(operation(&left.broadcasts[0]), json!({"type": "user_left"}));
     // Clients cannot forge these.
-    let mut s = s;
     let forged =
         json!({"type": "presence", "data": {"operation": {"type": "user_left"}}}).to_string();
     assert_eq!(
         error_code(&s.handle(&bob, &forged).replies[0]),
         "INVALID_MESSAGE"
+    );
+}
+
+fn presence(op: serde_json::Value) -> String {
+    json!({"type": "presence", "data": {"operation": op}}).to_string()
+}
+
+#[test]
+fn cursors_follow_the_text_and_a_joiner_sees_everyone() {
+    let mut s = Hosted::new(SessionConfig::default());
+    let (amy, bo) = (
+        participant("amy", Role::Editor),
+        participant("bo", Role::Editor),
+    );
+    common::pump(&s.store, s.engine.join(&amy, EpochMillis(0)));
+    common::pump(&s.store, s.engine.join(&bo, EpochMillis(0)));
+    s.handle(&amy, &insert(0, "qreg q[2];\nh q[0];\n", "a1", 0));
+    // Bo's cursor sits before `q[0]` on line 1, his selection covers `h`.
+    let out = s.handle(
+        &bo,
+        &presence(json!({"type": "cursor", "line": 1, "column": 2})),
+    );
+    assert_eq!(out.kept[0].cursor, Some(13));
+    assert_eq!(
+        operation(&out.broadcasts[0]),
+        json!({"type": "cursor", "line": 1, "column": 2})
+    );
+    s.handle(&bo, &presence(json!({"type": "selection", "start": {"line": 1, "column": 0}, "end": {"line": 1, "column": 1}})));
+    s.handle(
+        &bo,
+        &presence(json!({"type": "user_info", "name": "Bo", "color": "#0af"})),
+    );
+    // Amy adds a line above: Bo's cursor and selection move down with their text.
+    s.handle(&amy, &insert(0, "OPENQASM 2.0;\n", "a2", 1));
+    let carol = participant("carol", Role::Guest);
+    let joined = common::pump(&s.store, s.engine.join(&carol, EpochMillis(0)));
+    let list = operation(&joined.replies[1]);
+    let bo_view = list["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["user_id"] == "bo")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        bo_view,
+        json!({"connection_id": "bo-conn", "user_id": "bo", "role": "editor",
+               "cursor": {"line": 2, "column": 2},
+               "selection": {"start": {"line": 2, "column": 0}, "end": {"line": 2, "column": 1}},
+               "user_info": {"name": "Bo", "color": "#0af"}})
+    );
+    assert_eq!(
+        list["participants"].as_array().unwrap().len(),
+        2,
+        "amy and bo, not carol herself"
+    );
+    // Deleting the text under a cursor puts it at the start of the deletion; a leaver disappears.
+    let deleted = s.handle(
+        &amy,
+        &edit(
+            json!({"type": "delete", "position": 14, "length": 19}),
+            "a3",
+            2,
+        ),
+    );
+    assert_eq!(operation(&deleted.replies[0])["type"], "ack");
+    common::pump(&s.store, s.engine.leave(&amy, EpochMillis(0)));
+    let joined = common::pump(
+        &s.store,
+        s.engine
+            .join(&participant("dan", Role::Guest), EpochMillis(0)),
+    );
+    let list = operation(&joined.replies[1]);
+    let users: Vec<_> = list["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["user_id"].clone())
+        .collect();
+    assert_eq!(users, [json!("bo"), json!("carol")]);
+    assert_eq!(
+        list["participants"][0]["cursor"],
+        json!({"line": 1, "column": 0})
+    );
+}
+
+#[test]
+fn presence_kept_by_the_shell_is_brought_up_to_date_on_reattach() {
+    let mut s = Hosted::new(SessionConfig::default());
+    let (amy, bo) = (
+        participant("amy", Role::Editor),
+        participant("bo", Role::Editor),
+    );
+    common::pump(&s.store, s.engine.join(&bo, EpochMillis(0)));
+    s.handle(&amy, &insert(0, "abc", "a1", 0));
+    let kept = s
+        .handle(
+            &bo,
+            &presence(json!({"type": "cursor", "line": 0, "column": 2})),
+        )
+        .kept[0]
+        .clone();
+    s.handle(&amy, &insert(0, "xy", "a2", 1));
+    // The engine is rebuilt from storage (the DO slept); Bo's socket kept his presence from revision 1.
+    let mut restored =
+        SessionEngine::restore("s", SessionConfig::default(), s.store.load().unwrap()).unwrap();
+    restored.reattach(&bo, kept);
+    let joined = common::pump(&s.store, restored.join(&amy, EpochMillis(0)));
+    assert_eq!(
+        operation(&joined.replies[1])["participants"][0]["cursor"],
+        json!({"line": 0, "column": 4})
     );
 }
 

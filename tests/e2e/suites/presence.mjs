@@ -1,5 +1,5 @@
-// Presence in this scope: who joins and leaves is announced to the others, and cursor,
-// selection and user info are relayed as the authenticated sender.
+// Presence: who joins and leaves is announced; cursors, selections and user info are relayed as the
+// authenticated sender, follow the text as others edit, and a joiner gets everyone's current state.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
@@ -7,31 +7,71 @@ import { RawSocket, envelope, tokenFor, uniqueId } from "../harness.mjs";
 
 export function presenceSuite(ctx) {
   describe("presence", () => {
-    test("joins and leaves are announced; presence is relayed as the sender", async () => {
+    test("joins and leaves are announced; cursors follow the text; a joiner sees everyone", async () => {
       const session = uniqueId("presence");
-      const alice = await RawSocket.connect(ctx.server.wsBase, session, tokenFor(ctx.secret, "alice", session, "editor"));
+      const connect = (user, role) => RawSocket.connect(ctx.server.wsBase, session, tokenFor(ctx.secret, user, session, role));
+      const alice = await connect("alice", "editor");
       try {
         await alice.nextOf("sync", "full_sync");
-        const bob = await RawSocket.connect(ctx.server.wsBase, session, tokenFor(ctx.secret, "bob", session, "guest"));
+        alice.send(envelope("edit", { type: "insert", position: 0, content: "qreg q[2];\nh q[0];\n" }, { version: 0, operationId: "a1" }));
+        await alice.nextOf("sync", "ack");
+
+        const bob = await connect("bob", "guest");
         await bob.nextOf("sync", "full_sync");
+        const others = await bob.nextOf("presence", "participants");
+        assert.deepEqual(others.data.operation.participants.map((p) => p.user_id), ["alice"]);
 
         const joined = await alice.nextOf("presence", "user_joined");
         assert.equal(joined.user_id, "bob");
         assert.deepEqual(joined.data.operation, { type: "user_joined", role: "guest", name: "bob" });
+        const bobConnection = joined.data.metadata.connection_id;
+        assert.match(bobConnection, /^[0-9a-f]{16}$/);
 
         // A guest may show its cursor; a forged user_id is replaced by the authenticated one.
-        bob.send({ ...envelope("presence", { type: "cursor", line: 3, column: 7 }), user_id: "mallory" });
+        bob.send({ ...envelope("presence", { type: "cursor", line: 1, column: 2 }), user_id: "mallory" });
         const cursor = await alice.nextOf("presence", "cursor");
         assert.equal(cursor.user_id, "bob");
-        assert.deepEqual(cursor.data.operation, { type: "cursor", line: 3, column: 7 });
+        assert.equal(cursor.data.metadata.connection_id, bobConnection);
+        assert.deepEqual(cursor.data.operation, { type: "cursor", line: 1, column: 2 });
+        bob.send(envelope("presence", { type: "user_info", name: "Bob", color: "#0af" }));
+        await alice.nextOf("presence", "user_info");
 
-        // Clients cannot announce departures themselves.
-        bob.send(envelope("presence", { type: "user_left" }));
-        assert.equal((await bob.nextOf("error")).data.operation.code, "INVALID_MESSAGE");
+        // Alice adds a line above Bob's cursor; a newcomer sees it one line further down.
+        alice.send(envelope("edit", { type: "insert", position: 0, content: "OPENQASM 2.0;\n" }, { version: 1, operationId: "a2" }));
+        await alice.nextOf("sync", "ack");
+        const carol = await connect("carol", "viewer");
+        try {
+          await carol.nextOf("sync", "full_sync");
+          const list = (await carol.nextOf("presence", "participants")).data.operation.participants;
+          const bobView = list.find((p) => p.user_id === "bob");
+          assert.deepEqual(bobView, {
+            connection_id: bobConnection,
+            user_id: "bob",
+            role: "guest",
+            name: "bob",
+            cursor: { line: 2, column: 2 },
+            user_info: { name: "Bob", color: "#0af" },
+          });
 
-        await bob.close();
-        const left = await alice.nextOf("presence", "user_left");
-        assert.equal(left.user_id, "bob");
+          // Clients cannot announce departures themselves.
+          bob.send(envelope("presence", { type: "user_left" }));
+          assert.equal((await bob.nextOf("error")).data.operation.code, "INVALID_MESSAGE");
+
+          await bob.close();
+          const left = await alice.nextOf("presence", "user_left");
+          assert.equal(left.user_id, "bob");
+          assert.equal(left.data.metadata.connection_id, bobConnection);
+        } finally {
+          await carol.close();
+        }
+        const dan = await connect("dan", "viewer");
+        try {
+          await dan.nextOf("sync", "full_sync");
+          const list = (await dan.nextOf("presence", "participants")).data.operation.participants;
+          assert.deepEqual(list.map((p) => p.user_id), ["alice"], "bob and carol are gone");
+        } finally {
+          await dan.close();
+        }
       } finally {
         await alice.close();
       }

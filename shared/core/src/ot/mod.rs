@@ -10,4 +10,4 @@ mod transform;
 
 pub use step::{Delete, EditOp, Insert, Step};
 pub use text::{OtError, TextBuffer};
-pub use transform::{Priority, transform};
+pub use transform::{Priority, map_position, transform};

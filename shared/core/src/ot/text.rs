@@ -2,6 +2,7 @@ use ropey::Rope;
 use thiserror::Error;
 
 use super::step::{Delete, EditOp, Insert, Step};
+use crate::units::{LineCol, Utf16Pos};
 
 /// Why an edit could not be applied. The text is left unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -39,6 +40,43 @@ impl TextBuffer {
     /// Length in UTF-16 code units.
     pub fn len_utf16(&self) -> usize {
         self.rope.len_utf16_cu()
+    }
+
+    /// The UTF-16 offset of `at`, clamped into the text: a line past the end means the last line, a
+    /// column past a line's end means its end, and an offset inside a surrogate pair moves before it.
+    pub fn offset_of(&self, at: LineCol) -> Utf16Pos {
+        let last = self.rope.len_lines().saturating_sub(1);
+        let line = usize::try_from(at.line).unwrap_or(usize::MAX).min(last);
+        let start = self.rope.line_to_char(line);
+        let start16 = self.rope.char_to_utf16_cu(start);
+        let end = if line < last {
+            self.rope.line_to_char(line + 1) - 1 // before the '\n'
+        } else {
+            self.rope.len_chars()
+        };
+        let end16 = self.rope.char_to_utf16_cu(end);
+        let wanted = start16
+            .saturating_add(usize::try_from(at.column).unwrap_or(usize::MAX))
+            .min(end16);
+        let snapped = self
+            .rope
+            .char_to_utf16_cu(self.rope.utf16_cu_to_char(wanted));
+        u32::try_from(snapped).unwrap_or(u32::MAX)
+    }
+
+    /// The line and column of a UTF-16 offset (clamped to the text).
+    pub fn line_col(&self, offset: Utf16Pos) -> LineCol {
+        let offset = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.rope.len_utf16_cu());
+        let char_idx = self.rope.utf16_cu_to_char(offset);
+        let line = self.rope.char_to_line(char_idx);
+        let start16 = self.rope.char_to_utf16_cu(self.rope.line_to_char(line));
+        LineCol {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(self.rope.char_to_utf16_cu(char_idx) - start16)
+                .unwrap_or(u32::MAX),
+        }
     }
 
     /// Converts a UTF-16 offset to a char index, refusing offsets past the end or inside a surrogate pair.
@@ -113,5 +151,26 @@ impl std::fmt::Display for TextBuffer {
             f.write_str(chunk)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_and_offset_convert_both_ways_and_clamp() {
+        let text = TextBuffer::new("ab\n😀c\n\nxyz");
+        let at = |line, column| LineCol { line, column };
+        assert_eq!(text.offset_of(at(1, 0)), 3);
+        assert_eq!(text.offset_of(at(1, 2)), 5); // after the emoji
+        assert_eq!(text.offset_of(at(1, 1)), 3); // inside the pair: before it
+        assert_eq!(text.offset_of(at(0, 99)), 2); // clamped to the end of line 0
+        assert_eq!(text.offset_of(at(9, 1)), 9); // last line, column 1
+        for offset in [0, 2, 3, 5, 6, 7, 8, 10] {
+            assert_eq!(text.offset_of(text.line_col(offset)), offset);
+        }
+        assert_eq!(text.line_col(6), at(1, 3));
+        assert_eq!(text.line_col(99), at(3, 3));
     }
 }

@@ -43,6 +43,22 @@ fn transform_seq(a: &[Step], b: &[Step], priority: Priority) -> (EditOp, EditOp)
     }
 }
 
+/// Where a position (a cursor, a selection end) lands after `op`. Text inserted exactly at the position
+/// goes after it: someone else typing at my cursor does not push it.
+pub fn map_position(position: u32, op: &[Step]) -> u32 {
+    op.iter().fold(position, |pos, step| match step {
+        Step::Insert(insert) if insert.position < pos => pos.saturating_add(step.insert_len()),
+        Step::Insert(_) => pos,
+        Step::Delete(Delete { position, length }) => {
+            if pos >= position.saturating_add(*length) {
+                pos - length
+            } else {
+                pos.min(*position)
+            }
+        }
+    })
+}
+
 fn insert(position: u32, content: &str) -> Step {
     Step::insert(position, content)
 }

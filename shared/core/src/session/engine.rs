@@ -3,12 +3,13 @@ use std::collections::{HashMap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use super::config::SessionConfig;
+use super::presence::{Presence, PresenceTable};
 use super::store::{EditKind, LoggedOp, Snapshot, StorageWrite, StoreError, StoredSession};
 use super::undo::UndoStacks;
 use crate::auth::Role;
 use crate::error::{ApiError, ErrorCode};
 use crate::ot::{EditOp, OtError, Priority, Step, TextBuffer, transform};
-use crate::protocol::{Envelope, MessageType, Operation};
+use crate::protocol::{Envelope, MessageType, Operation, Span};
 use crate::units::{EpochMillis, Revision, utf16_len};
 
 /// Longest accepted `operation_id`.
@@ -24,6 +25,9 @@ pub struct Participant {
     /// Display name, if the token had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Which connection this is (unique within the session; a user may have several).
+    #[serde(default)]
+    pub connection_id: String,
 }
 
 /// What the shell must do, in this order: every `Persist` first (and stop if one fails), then the rest.
@@ -35,6 +39,9 @@ pub enum Effect {
     Reply(String),
     /// Send to every other connection of the session.
     Broadcast(String),
+    /// Keep this presence with the sender's connection (it outlives the engine there, e.g. the socket
+    /// attachment), and give it back through [`SessionEngine::reattach`].
+    KeepPresence(Presence),
     /// Call [`SessionEngine::on_alarm`] at this time (replacing any earlier request).
     ScheduleAlarm(EpochMillis),
 }
@@ -52,6 +59,8 @@ pub struct SessionEngine {
     applied: HashMap<(String, String), Revision>,
     /// What each user can undo and redo (revisions within `history`).
     stacks: UndoStacks,
+    /// Every connection and its cursor and selection.
+    presence: PresenceTable,
     /// The revision of the latest persisted snapshot.
     snapshot_revision: Revision,
     /// When the alarm this engine asked for will fire, if it asked for one since it was loaded.
@@ -69,6 +78,7 @@ impl SessionEngine {
             history: VecDeque::new(),
             applied: HashMap::new(),
             stacks: UndoStacks::default(),
+            presence: PresenceTable::default(),
             snapshot_revision: Revision(0),
             alarm_at: None,
         }
@@ -135,28 +145,54 @@ impl SessionEngine {
         &self.session_id
     }
 
-    /// Greets a new connection with the whole document and tells the others who joined.
-    pub fn join(&self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
+    /// Greets a new connection with the whole document and who else is here, and tells the others.
+    pub fn join(&mut self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
+        self.presence.insert(
+            participant,
+            Presence {
+                revision: self.revision,
+                ..Presence::default()
+            },
+        );
+        let others = Operation::Participants {
+            participants: self.presence.views(&self.text, &participant.connection_id),
+        };
+        let others = self.presence_message(participant, now, others);
         let joined = Operation::UserJoined {
             role: participant.role,
             name: participant.name.clone(),
         };
-        let joined = self.message(MessageType::Presence, &participant.user_id, now, joined);
         vec![
             Effect::Reply(self.full_sync(participant, now)),
-            Effect::Broadcast(joined.to_json()),
+            Effect::Reply(others),
+            Effect::Broadcast(self.presence_message(participant, now, joined)),
         ]
     }
 
-    /// Tells the others that a connection of `participant` closed.
-    pub fn leave(&self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
-        let left = self.message(
-            MessageType::Presence,
-            &participant.user_id,
-            now,
-            Operation::UserLeft {},
-        );
-        vec![Effect::Broadcast(left.to_json())]
+    /// Takes back a connection that outlived this engine (the Durable Object slept, its sockets did not),
+    /// with the presence its shell kept; positions are brought up to date through the history.
+    pub fn reattach(&mut self, participant: &Participant, presence: Presence) {
+        let later = self.history.iter().map(|op| (&op.op, op.revision));
+        let presence = PresenceTable::catch_up(presence, self.oldest_base(), self.revision, later);
+        self.presence.insert(participant, presence);
+    }
+
+    /// Forgets a closed connection and tells the others.
+    pub fn leave(&mut self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
+        self.presence.remove(&participant.connection_id);
+        let left = self.presence_message(participant, now, Operation::UserLeft {});
+        vec![Effect::Broadcast(left)]
+    }
+
+    fn presence_message(
+        &self,
+        participant: &Participant,
+        now: EpochMillis,
+        operation: Operation,
+    ) -> String {
+        let mut message = self.message(MessageType::Presence, &participant.user_id, now, operation);
+        message.data.metadata.connection_id = Some(participant.connection_id.clone());
+        message.to_json()
     }
 
     /// Handles one text message from `participant`. Never panics; bad input yields an `error` reply.
@@ -359,6 +395,7 @@ impl SessionEngine {
             self.alarm_at = Some(at);
             effects.push(Effect::ScheduleAlarm(at));
         }
+        self.presence.shift(&logged.op, logged.revision);
         self.remember(logged.clone());
         Ok((logged, effects))
     }
@@ -467,26 +504,43 @@ impl SessionEngine {
     }
 
     fn handle_presence(
-        &self,
+        &mut self,
         participant: &Participant,
         envelope: Envelope,
         now: EpochMillis,
     ) -> Result<Vec<Effect>, ApiError> {
-        match envelope.data.operation {
-            Operation::Cursor { .. } | Operation::Selection { .. } | Operation::UserInfo { .. } => {
-                let message = self.message(
-                    MessageType::Presence,
-                    &participant.user_id,
-                    now,
-                    envelope.data.operation,
-                );
-                Ok(vec![Effect::Broadcast(message.to_json())])
-            }
-            _ => Err(ApiError::new(
-                ErrorCode::InvalidMessage,
-                "presence carries a `cursor`, `selection` or `user_info` operation",
-            )),
+        let operation = envelope.data.operation;
+        let presence = self
+            .presence
+            .update(participant, &operation, &self.text, self.revision)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::InvalidMessage,
+                    "presence carries a `cursor`, `selection` or `user_info` operation",
+                )
+            })?;
+        // Relay what the server now holds: positions clamped to the text.
+        let relayed = match operation {
+            Operation::Cursor(_) => presence
+                .cursor
+                .map(|c| Operation::Cursor(self.text.line_col(c))),
+            Operation::Selection(_) => presence.selection.map(|(a, b)| {
+                Operation::Selection(Span {
+                    start: self.text.line_col(a),
+                    end: self.text.line_col(b),
+                })
+            }),
+            other => Some(other),
+        };
+        let mut effects = vec![Effect::KeepPresence(presence)];
+        if let Some(relayed) = relayed {
+            effects.push(Effect::Broadcast(self.presence_message(
+                participant,
+                now,
+                relayed,
+            )));
         }
+        Ok(effects)
     }
 
     fn handle_sync(

@@ -4,11 +4,13 @@
 
 mod config;
 mod engine;
+mod presence;
 mod store;
 mod undo;
 
 pub use config::SessionConfig;
 pub use engine::{Effect, Participant, SessionEngine};
+pub use presence::Presence;
 pub use store::{
     LoggedOp, MemoryStore, SessionStore, Snapshot, StorageWrite, StoreError, StoredSession,
 };

@@ -10,6 +10,7 @@ pub struct Outcome {
     pub replies: Vec<String>,
     pub broadcasts: Vec<String>,
     pub alarms: Vec<synq_core::EpochMillis>,
+    pub kept: Vec<synq_core::session::Presence>,
 }
 
 /// Carries effects out as a shell must: all writes first, then the messages.
@@ -21,6 +22,7 @@ pub fn pump(store: &dyn SessionStore, effects: Vec<Effect>) -> Outcome {
             Effect::Reply(m) => out.replies.push(m),
             Effect::Broadcast(m) => out.broadcasts.push(m),
             Effect::ScheduleAlarm(at) => out.alarms.push(at),
+            Effect::KeepPresence(p) => out.kept.push(p),
         }
     }
     out
@@ -31,6 +33,7 @@ pub fn participant(user: &str, role: Role) -> Participant {
         user_id: user.to_owned(),
         role,
         name: None,
+        connection_id: format!("{user}-conn"),
     }
 }
 

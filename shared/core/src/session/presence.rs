@@ -1,0 +1,137 @@
+//! Who is connected and where their cursors and selections are. Positions are kept as UTF-16 offsets
+//! so every applied edit can shift them; they go on the wire as line/column on the current text.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::engine::Participant;
+use crate::ot::{EditOp, TextBuffer, map_position};
+use crate::protocol::{Operation, ParticipantView, Span, UserInfo};
+use crate::units::{Revision, Utf16Pos};
+
+/// One connection's presence. Shells keep it with the socket so it survives hibernation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    /// The revision the offsets below refer to.
+    pub revision: Revision,
+    /// Cursor offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<Utf16Pos>,
+    /// Selection anchor and head offsets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<(Utf16Pos, Utf16Pos)>,
+    /// How the user wants to be shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_info: Option<UserInfo>,
+}
+
+impl Presence {
+    /// Shifts the positions over an edit that made `revision`.
+    fn shift(&mut self, op: &EditOp, revision: Revision) {
+        self.cursor = self.cursor.map(|c| map_position(c, op));
+        self.selection = self
+            .selection
+            .map(|(a, b)| (map_position(a, op), map_position(b, op)));
+        self.revision = revision;
+    }
+
+    /// Forgets positions that can no longer be brought up to date.
+    fn clear_positions(&mut self, revision: Revision) {
+        self.cursor = None;
+        self.selection = None;
+        self.revision = revision;
+    }
+}
+
+/// Every connection of the session, by connection id.
+#[derive(Debug, Default)]
+pub(crate) struct PresenceTable {
+    entries: BTreeMap<String, (Participant, Presence)>,
+}
+
+impl PresenceTable {
+    /// Adds (or replaces) a connection, with presence already brought up to date.
+    pub(crate) fn insert(&mut self, participant: &Participant, presence: Presence) {
+        self.entries.insert(
+            participant.connection_id.clone(),
+            (participant.clone(), presence),
+        );
+    }
+
+    /// Removes a connection.
+    pub(crate) fn remove(&mut self, connection_id: &str) {
+        self.entries.remove(connection_id);
+    }
+
+    /// Applies a presence operation from `participant`; returns the new presence, or `None` if the
+    /// operation is not a presence update.
+    pub(crate) fn update(
+        &mut self,
+        participant: &Participant,
+        operation: &Operation,
+        text: &TextBuffer,
+        revision: Revision,
+    ) -> Option<Presence> {
+        let (_, presence) = self
+            .entries
+            .entry(participant.connection_id.clone())
+            .or_insert_with(|| (participant.clone(), Presence::default()));
+        presence.revision = revision;
+        match operation {
+            Operation::Cursor(at) => presence.cursor = Some(text.offset_of(*at)),
+            Operation::Selection(span) => {
+                presence.selection = Some((text.offset_of(span.start), text.offset_of(span.end)));
+            }
+            Operation::UserInfo(info) => presence.user_info = Some(info.clone()),
+            _ => return None,
+        }
+        Some(presence.clone())
+    }
+
+    /// Shifts every position over the edit that made `revision`.
+    pub(crate) fn shift(&mut self, op: &EditOp, revision: Revision) {
+        for (_, presence) in self.entries.values_mut() {
+            presence.shift(op, revision);
+        }
+    }
+
+    /// Brings a presence saved at an older revision up to date through `later` edits (each with the
+    /// revision it made); if those do not reach back far enough, its positions are dropped.
+    pub(crate) fn catch_up<'a>(
+        mut presence: Presence,
+        oldest_kept: Revision,
+        head: Revision,
+        later: impl Iterator<Item = (&'a EditOp, Revision)>,
+    ) -> Presence {
+        if presence.revision < oldest_kept || presence.revision > head {
+            presence.clear_positions(head);
+            return presence;
+        }
+        let saved_at = presence.revision;
+        for (op, revision) in later.filter(|(_, r)| *r > saved_at) {
+            presence.shift(op, revision);
+        }
+        presence
+    }
+
+    /// Everyone but `except`, as the wire shows them on `text`.
+    pub(crate) fn views(&self, text: &TextBuffer, except: &str) -> Vec<ParticipantView> {
+        self.entries
+            .iter()
+            .filter(|(id, _)| id.as_str() != except)
+            .map(|(id, (participant, presence))| ParticipantView {
+                connection_id: id.clone(),
+                user_id: participant.user_id.clone(),
+                role: participant.role,
+                name: participant.name.clone(),
+                cursor: presence.cursor.map(|c| text.line_col(c)),
+                selection: presence.selection.map(|(a, b)| Span {
+                    start: text.line_col(a),
+                    end: text.line_col(b),
+                }),
+                user_info: presence.user_info.clone(),
+            })
+            .collect()
+    }
+}
