@@ -29,7 +29,7 @@ pub struct ResourceCounts {
     /// Measurements.
     pub measurements: usize,
     /// Depth as Qiskit defines it: the longest path through qubits and clbits (a condition reads its
-    /// clbits), barriers excluded.
+    /// clbits); barriers add no layer but line their qubits up.
     pub depth: usize,
 }
 
@@ -65,7 +65,21 @@ impl ResourceCounts {
                     wires.push(nq + clbit.index());
                 }
                 Operation::Reset { .. } => {}
-                Operation::Barrier { .. } => continue,
+                Operation::Barrier { .. } => {
+                    // Not counted, but it lines up its qubits (as in Qiskit's `depth`).
+                    let top = wires
+                        .iter()
+                        .filter_map(|w| level.get(*w))
+                        .max()
+                        .copied()
+                        .unwrap_or(0);
+                    for w in wires {
+                        if let Some(l) = level.get_mut(w) {
+                            *l = top;
+                        }
+                    }
+                    continue;
+                }
             }
             if let Some(cond) = &inst.condition {
                 wires.extend(
@@ -117,6 +131,15 @@ mod tests {
         assert_eq!(r.ops_by_name.get("barrier"), Some(&1));
         // h/t → cx → ccx → measure → conditioned x (reads c[0..3]).
         assert_eq!(r.depth, 5);
+    }
+
+    #[test]
+    fn barriers_line_qubits_up_without_a_layer() {
+        let c = parse(
+            "OPENQASM 2.0; include \"qelib1.inc\"; qreg q[2]; h q[0]; h q[0]; barrier q; h q[1];",
+        )
+        .unwrap();
+        assert_eq!(ResourceCounts::of(&c).depth, 3);
     }
 
     #[test]

@@ -15,21 +15,29 @@ use synq_circuits::{
 /// Largest circuit whose state is checked against Qiskit's (`sv_top` is recorded up to 12 qubits).
 const SV_MAX_QUBITS: usize = 12;
 
-/// Qiskit's instruction names for the `qelib1.inc` gates it names differently.
-fn qiskit_name(name: &str) -> &str {
-    match name {
-        "c3x" | "c4x" => "mcx",
-        "c3sqrtx" => "c3sx",
-        other => other,
+/// Qiskit's instruction names for the gates it names differently from the file. Qiskit's OpenQASM 3
+/// importer also reads `id` as a `U(0, 0, 0)`, which it counts as `u`.
+fn qiskit_name<'a>(name: &'a str, fmt: &str) -> &'a str {
+    match (name, fmt) {
+        ("c3x" | "c4x", _) => "mcx",
+        ("c3sqrtx", _) => "c3sx",
+        ("rc3x", _) => "rcccx",
+        ("id", "qasm3") => "u",
+        (other, _) => other,
     }
 }
+
+/// `qelib1.inc` gates whose Qiskit instruction name differs from their OpenQASM name (`mcx`, `c3sx`,
+/// `rcccx`). The facts generator keeps library gates by *Qiskit* name, so `facts_inlined` has these
+/// decomposed into Qiskit's definitions, which we do not reproduce: such files are checked by state only.
+const DECOMPOSED_IN_FACTS: [&str; 4] = ["c3x", "c4x", "c3sqrtx", "rc3x"];
 
 fn get_usize(v: &Value, key: &str) -> Option<usize> {
     v.get(key).and_then(Value::as_u64).map(|x| x as usize)
 }
 
 /// Differences between our counts and Qiskit's facts for one file.
-fn compare(ours: &ResourceCounts, facts: &Value) -> Vec<String> {
+fn compare(ours: &ResourceCounts, facts: &Value, fmt: &str) -> Vec<String> {
     let mut diffs = Vec::new();
     let mut check = |what: &str, mine: usize, key: &str| {
         if let Some(theirs) = get_usize(facts, key)
@@ -53,7 +61,7 @@ fn compare(ours: &ResourceCounts, facts: &Value) -> Vec<String> {
     check("measurements", ours.measurements, "num_measure");
     let mut mine: BTreeMap<String, usize> = BTreeMap::new();
     for (name, n) in &ours.ops_by_name {
-        *mine.entry(qiskit_name(name).to_string()).or_default() += n;
+        *mine.entry(qiskit_name(name, fmt).to_string()).or_default() += n;
     }
     let theirs: BTreeMap<String, usize> = facts
         .get("count_ops")
@@ -123,6 +131,7 @@ fn corpus_parses_and_counts_match_qiskit() {
     let mut failures = Vec::new();
     let mut checked = 0;
     let mut states = 0;
+    let mut state_only = 0;
     for entry in doc["circuits"].as_array().unwrap() {
         let id = entry["id"].as_str().unwrap_or("?");
         let Some(files) = entry.get("files").and_then(Value::as_object) else {
@@ -161,13 +170,21 @@ fn corpus_parses_and_counts_match_qiskit() {
                 }
                 continue;
             }
-            for d in compare(&ours, facts) {
+            if fmt == "qasm2"
+                && DECOMPOSED_IN_FACTS
+                    .iter()
+                    .any(|g| ours.ops_by_name.contains_key(*g))
+            {
+                state_only += 1;
+                continue;
+            }
+            for d in compare(&ours, facts, fmt) {
                 failures.push(format!("{id} [{fmt}]: {d}"));
             }
         }
     }
     eprintln!(
-        "corpus: {checked} files parsed, {states} states simulated, {} problems",
+        "corpus: {checked} files parsed, {states} states simulated, {state_only} checked by state only, {} problems",
         failures.len()
     );
     assert!(

@@ -52,6 +52,15 @@ fn qasm3_definition(g: StandardGate) -> Option<&'static str> {
         StandardGate::C3x => "gate c3x a, b, c, d { ctrl(3) @ x a, b, c, d; }",
         StandardGate::C3sqrtx => "gate c3sqrtx a, b, c, d { ctrl(3) @ sx a, b, c, d; }",
         StandardGate::C4x => "gate c4x a, b, c, d, e { ctrl(4) @ x a, b, c, d, e; }",
+        StandardGate::Rccx => {
+            "gate rccx a, b, c { u2(0, pi) c; u1(pi/4) c; cx b, c; u1(-pi/4) c; cx a, c; u1(pi/4) c; cx b, c; \
+             u1(-pi/4) c; u2(0, pi) c; }"
+        }
+        StandardGate::Rc3x => {
+            "gate rc3x a, b, c, d { u2(0, pi) d; u1(pi/4) d; cx c, d; u1(-pi/4) d; u2(0, pi) d; cx a, d; \
+             u1(pi/4) d; cx b, d; u1(-pi/4) d; cx a, d; u1(pi/4) d; cx b, d; u1(-pi/4) d; u2(0, pi) d; \
+             u1(pi/4) d; cx c, d; u1(-pi/4) d; u2(0, pi) d; }"
+        }
         _ => return None,
     })
 }
@@ -186,6 +195,18 @@ fn cond_text(c: &Circuit, cond: &Condition, d: Dialect) -> Result<String, Circui
                 .ok_or_else(|| CircuitError::Emit(format!("no register {creg}")))?;
             Ok(format!("{} == {value}", r.name))
         }
+        Condition::Parity { clbits, value } => match d {
+            Dialect::Two => Err(CircuitError::Emit(
+                "OpenQASM 2 cannot condition on bit parities".into(),
+            )),
+            Dialect::Three => {
+                let bits = clbits
+                    .iter()
+                    .map(|b| clbit(c, *b))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(format!("({}) == {}", bits.join(" ^ "), u8::from(*value)))
+            }
+        },
         Condition::Bit { clbit: b, value } => match d {
             Dialect::Two => Err(CircuitError::Emit(
                 "OpenQASM 2 cannot condition on a single bit".into(),
@@ -248,8 +269,19 @@ mod tests {
                 value: true,
             }),
         });
+        c.instructions.push(Instruction {
+            op: Operation::Reset { qubit: Qubit(1) },
+            condition: Some(Condition::Parity {
+                clbits: vec![Clbit(0), Clbit(1)],
+                value: false,
+            }),
+        });
         let text = to_qasm3(&c).unwrap();
         assert!(text.contains("gate cu1(l) a, b"), "{text}");
+        assert!(
+            text.contains("if ((c[0] ^ c[1]) == 0) { reset q[1]; }"),
+            "{text}"
+        );
         assert_eq!(parse(&text).unwrap(), c);
         assert!(to_qasm2(&c).is_err());
     }

@@ -53,13 +53,57 @@ pub enum StandardGate {
     C3x,
     C3sqrtx,
     C4x,
+    /// Relative-phase Toffoli of `qelib1.inc` (Qiskit's `rccx`).
+    Rccx,
+    /// Relative-phase 3-controlled X of `qelib1.inc` (Qiskit's `rcccx`).
+    Rc3x,
 }
+
+/// One step of a gate's library definition: gate, parameters, and which of the gate's qubits.
+pub type DefinitionStep = (StandardGate, &'static [f64], &'static [usize]);
+
+const U2_0_PI: &[f64] = &[0.0, PI];
+const QUARTER: &[f64] = &[FRAC_PI_4];
+const MINUS_QUARTER: &[f64] = &[-FRAC_PI_4];
+
+const RCCX_DEFINITION: [DefinitionStep; 9] = [
+    (G::U2, U2_0_PI, &[2]),
+    (G::U1, QUARTER, &[2]),
+    (G::Cx, &[], &[1, 2]),
+    (G::U1, MINUS_QUARTER, &[2]),
+    (G::Cx, &[], &[0, 2]),
+    (G::U1, QUARTER, &[2]),
+    (G::Cx, &[], &[1, 2]),
+    (G::U1, MINUS_QUARTER, &[2]),
+    (G::U2, U2_0_PI, &[2]),
+];
+
+const RC3X_DEFINITION: [DefinitionStep; 18] = [
+    (G::U2, U2_0_PI, &[3]),
+    (G::U1, QUARTER, &[3]),
+    (G::Cx, &[], &[2, 3]),
+    (G::U1, MINUS_QUARTER, &[3]),
+    (G::U2, U2_0_PI, &[3]),
+    (G::Cx, &[], &[0, 3]),
+    (G::U1, QUARTER, &[3]),
+    (G::Cx, &[], &[1, 3]),
+    (G::U1, MINUS_QUARTER, &[3]),
+    (G::Cx, &[], &[0, 3]),
+    (G::U1, QUARTER, &[3]),
+    (G::Cx, &[], &[1, 3]),
+    (G::U1, MINUS_QUARTER, &[3]),
+    (G::U2, U2_0_PI, &[3]),
+    (G::U1, QUARTER, &[3]),
+    (G::Cx, &[], &[2, 3]),
+    (G::U1, MINUS_QUARTER, &[3]),
+    (G::U2, U2_0_PI, &[3]),
+];
 
 use StandardGate as G;
 
 impl StandardGate {
     /// Every standard gate, in declaration order.
-    pub const ALL: [StandardGate; 40] = [
+    pub const ALL: [StandardGate; 42] = [
         G::Id,
         G::X,
         G::Y,
@@ -100,6 +144,8 @@ impl StandardGate {
         G::C3x,
         G::C3sqrtx,
         G::C4x,
+        G::Rccx,
+        G::Rc3x,
     ];
 
     /// The gate's name as `qelib1.inc` spells it (and as counts report it).
@@ -145,6 +191,8 @@ impl StandardGate {
             G::C3x => "c3x",
             G::C3sqrtx => "c3sqrtx",
             G::C4x => "c4x",
+            G::Rccx => "rccx",
+            G::Rc3x => "rc3x",
         }
     }
 
@@ -198,8 +246,8 @@ impl StandardGate {
             | G::Cu
             | G::Rxx
             | G::Rzz => 2,
-            G::Ccx | G::Cswap => 3,
-            G::C3x | G::C3sqrtx => 4,
+            G::Ccx | G::Cswap | G::Rccx => 3,
+            G::C3x | G::C3sqrtx | G::Rc3x => 4,
             G::C4x => 5,
         }
     }
@@ -242,7 +290,19 @@ impl StandardGate {
                 | G::C3x
                 | G::C3sqrtx
                 | G::C4x
+                | G::Rccx
+                | G::Rc3x
         )
+    }
+
+    /// The library definition of the gates `qelib1.inc` builds from others (`rccx`, `rc3x`); empty for
+    /// the rest, whose matrices are known directly.
+    pub fn definition(self) -> &'static [DefinitionStep] {
+        match self {
+            G::Rccx => &RCCX_DEFINITION,
+            G::Rc3x => &RC3X_DEFINITION,
+            _ => &[],
+        }
     }
 
     /// The inverse gate with its parameters, when it is a standard gate.
@@ -266,7 +326,7 @@ impl StandardGate {
             G::U2 => Some((G::U2, vec![-p(1) - PI, -p(0) + PI])),
             G::U3 | G::U | G::Cu3 => Some((self, vec![-p(0), -p(2), -p(1)])),
             G::Cu => Some((G::Cu, vec![-p(0), -p(2), -p(1), -p(3)])),
-            G::Csx | G::C3sqrtx => None,
+            G::Csx | G::C3sqrtx | G::Rccx | G::Rc3x => None,
         }
     }
 

@@ -3,7 +3,7 @@
 
 mod gate;
 
-pub use gate::StandardGate;
+pub use gate::{DefinitionStep, StandardGate};
 
 use crate::error::CircuitError;
 use crate::units::{Clbit, Qubit};
@@ -66,6 +66,13 @@ pub enum Condition {
     Bit {
         /// The bit.
         clbit: Clbit,
+        /// The value compared against.
+        value: bool,
+    },
+    /// `if ((c[i] ^ c[j] ^ …) == value)`: the parity of several bits (OpenQASM 3 only).
+    Parity {
+        /// The bits combined with XOR.
+        clbits: Vec<Clbit>,
         /// The value compared against.
         value: bool,
     },
@@ -204,6 +211,7 @@ impl Circuit {
                 (offset..offset + size).map(Clbit).collect()
             }
             Condition::Bit { clbit, .. } => vec![*clbit],
+            Condition::Parity { clbits, .. } => clbits.clone(),
         }
     }
 
@@ -244,6 +252,9 @@ impl Circuit {
                 }
                 Some(Condition::Bit { clbit, .. }) if clbit.0 >= nc => {
                     return Err(bad(format!("condition on missing clbit {}", clbit.0)));
+                }
+                Some(Condition::Parity { clbits, .. }) if clbits.iter().any(|c| c.0 >= nc) => {
+                    return Err(bad("condition on a missing clbit".into()));
                 }
                 _ => {}
             }

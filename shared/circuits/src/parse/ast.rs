@@ -69,7 +69,10 @@ pub(crate) struct GateDef {
 /// The condition of an `if`.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Cond {
-    pub(crate) target: Operand,
+    /// One register or bit, or several bits combined with `^`.
+    pub(crate) targets: Vec<Operand>,
+    /// Whether the targets are negated with `!`.
+    pub(crate) negate: bool,
     pub(crate) value: Expr,
 }
 

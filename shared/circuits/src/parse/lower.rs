@@ -17,15 +17,6 @@ use crate::units::{Clbit, Position, Qubit};
 /// Deepest chain of gate definitions calling each other that is expanded.
 const MAX_EXPANSION_DEPTH: usize = 64;
 
-/// `qelib1.inc` gates that are not in [`StandardGate`]: expanded from their library definitions.
-const QELIB1_EXTRAS: &str = "
-gate rccx a, b, c { u2(0, pi) c; u1(pi/4) c; cx b, c; u1(-pi/4) c; cx a, c; u1(pi/4) c; cx b, c; u1(-pi/4) c; u2(0, pi) c; }
-gate rc3x a, b, c, d {
-  u2(0, pi) d; u1(pi/4) d; cx c, d; u1(-pi/4) d; u2(0, pi) d; cx a, d; u1(pi/4) d; cx b, d; u1(-pi/4) d;
-  cx a, d; u1(pi/4) d; cx b, d; u1(-pi/4) d; u2(0, pi) d; u1(pi/4) d; cx c, d; u1(-pi/4) d; u2(0, pi) d;
-}
-";
-
 type R<T> = Result<T, CircuitError>;
 
 fn semantic(pos: Position, message: impl Into<String>) -> CircuitError {
@@ -124,8 +115,7 @@ impl<'o> Lowerer<'o> {
         let pos = stmt.pos;
         match &stmt.kind {
             StmtKind::Include(path) => match path.as_str() {
-                "qelib1.inc" => self.include_qelib1(),
-                "stdgates.inc" => Ok(()),
+                "qelib1.inc" | "stdgates.inc" => Ok(()),
                 other => Err(unsupported(
                     pos,
                     format!("include \"{other}\" (only qelib1.inc and stdgates.inc are built in)"),
@@ -189,6 +179,10 @@ impl<'o> Lowerer<'o> {
                         clbit: *clbit,
                         value: !value,
                     }),
+                    (Condition::Parity { clbits, value }, false) => Some(Condition::Parity {
+                        clbits: clbits.clone(),
+                        value: !value,
+                    }),
                     (Condition::Register { .. }, false) => {
                         return Err(unsupported(pos, "`else` on a whole-register condition"));
                     }
@@ -220,19 +214,6 @@ impl<'o> Lowerer<'o> {
                 Ok(())
             }
         }
-    }
-
-    fn include_qelib1(&mut self) -> R<()> {
-        let toks = super::lexer::tokenize(QELIB1_EXTRAS)?;
-        let program = super::parser::Parser::new(&toks, Position::default()).program()?;
-        for stmt in &program.stmts {
-            if let StmtKind::Gate(def) = &stmt.kind
-                && !self.gates.contains_key(&def.name)
-            {
-                self.gates.insert(def.name.clone(), Rc::clone(def));
-            }
-        }
-        Ok(())
     }
 
     fn declare(&mut self, name: &str, size: Option<&Expr>, quantum: bool, pos: Position) -> R<()> {
@@ -298,13 +279,6 @@ impl<'o> Lowerer<'o> {
     }
 
     fn condition(&self, c: &Cond) -> R<Condition> {
-        let t = &c.target;
-        let Some(&(creg, offset, size)) = self.cregs.get(&t.name) else {
-            return Err(semantic(
-                t.pos,
-                format!("unknown classical register `{}`", t.name),
-            ));
-        };
         let v = self.eval(&c.value)?;
         if v.fract() != 0.0 || !(0.0..18_446_744_073_709_551_616.0).contains(&v) {
             return Err(semantic(
@@ -312,27 +286,47 @@ impl<'o> Lowerer<'o> {
                 format!("condition value {v} is not an unsigned integer"),
             ));
         }
-        match &t.index {
-            None => Ok(Condition::Register {
-                creg,
-                value: v as u64,
-            }),
-            Some(ix) => {
-                let i = eval_index(ix, &|n| self.lookup(n))?;
-                if i >= size {
-                    return Err(semantic(
-                        ix.pos,
-                        format!("index {i} out of range for `{}[{size}]`", t.name),
-                    ));
-                }
-                if v > 1.0 {
-                    return Err(semantic(c.value.pos, "a bit can only equal 0 or 1"));
-                }
-                Ok(Condition::Bit {
-                    clbit: Clbit(offset + i),
-                    value: v == 1.0,
-                })
+        if let [t] = c.targets.as_slice()
+            && t.index.is_none()
+        {
+            let Some(&(creg, _, size)) = self.cregs.get(&t.name) else {
+                return Err(semantic(
+                    t.pos,
+                    format!("unknown classical register `{}`", t.name),
+                ));
+            };
+            return match (c.negate, size) {
+                (false, _) => Ok(Condition::Register {
+                    creg,
+                    value: v as u64,
+                }),
+                (true, 1) if v <= 1.0 => Ok(Condition::Register {
+                    creg,
+                    value: u64::from(v == 0.0),
+                }),
+                (true, _) => Err(unsupported(t.pos, "`!` on a register")),
+            };
+        }
+        if v > 1.0 {
+            return Err(semantic(c.value.pos, "a bit can only equal 0 or 1"));
+        }
+        let value = (v == 1.0) ^ c.negate;
+        let mut clbits = Vec::new();
+        for t in &c.targets {
+            if t.index.is_none() {
+                return Err(unsupported(
+                    t.pos,
+                    "whole registers inside a bit expression",
+                ));
             }
+            clbits.extend(self.clbits_of(t)?);
+        }
+        match clbits.as_slice() {
+            [clbit] => Ok(Condition::Bit {
+                clbit: *clbit,
+                value,
+            }),
+            _ => Ok(Condition::Parity { clbits, value }),
         }
     }
 

@@ -588,34 +588,52 @@ impl<'t> Parser<'t> {
 
     fn cond(&mut self) -> R<Cond> {
         let pos = self.pos();
-        if self.eat_sym("!") {
-            let target = self.operand()?;
-            return Ok(Cond {
-                target,
-                value: Expr {
-                    kind: ExprKind::Num(0.0),
-                    pos,
-                },
-            });
-        }
-        let target = self.operand()?;
-        if self.eat_sym("==") {
-            let value = self.expr()?;
-            Ok(Cond { target, value })
+        let (targets, negate) = self.bit_xor()?;
+        let value = if self.eat_sym("==") {
+            self.expr()?
         } else if self.is_sym(")") {
-            Ok(Cond {
-                target,
-                value: Expr {
-                    kind: ExprKind::Num(1.0),
-                    pos,
-                },
-            })
+            Expr {
+                kind: ExprKind::Num(1.0),
+                pos,
+            }
         } else {
-            Err(CircuitError::Unsupported {
+            return Err(CircuitError::Unsupported {
                 pos: self.pos(),
                 what: "conditions other than `==`".into(),
-            })
+            });
+        };
+        Ok(Cond {
+            targets,
+            negate,
+            value,
+        })
+    }
+
+    /// `a ^ b ^ …` over bits, each possibly negated or parenthesised.
+    fn bit_xor(&mut self) -> R<(Vec<Operand>, bool)> {
+        let (mut targets, mut negate) = self.bit_term()?;
+        while self.eat_sym("^") {
+            let (more, n) = self.bit_term()?;
+            targets.extend(more);
+            negate ^= n;
         }
+        Ok((targets, negate))
+    }
+
+    fn bit_term(&mut self) -> R<(Vec<Operand>, bool)> {
+        self.enter()?;
+        let r = if self.eat_sym("!") {
+            let (t, n) = self.bit_term()?;
+            (t, !n)
+        } else if self.eat_sym("(") {
+            let r = self.bit_xor()?;
+            self.expect_sym(")")?;
+            r
+        } else {
+            (vec![self.operand()?], false)
+        };
+        self.leave();
+        Ok(r)
     }
 
     fn for_iter(&mut self) -> R<ForIter> {

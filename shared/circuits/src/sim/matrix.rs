@@ -127,6 +127,28 @@ pub(crate) fn as_controlled(gate: G, params: &[f64]) -> Option<(usize, [C; 4])> 
     })
 }
 
+/// The matrix of a gate given by its library definition, column by column.
+fn from_definition(gate: G) -> Vec<C> {
+    use super::state::StateVector;
+    use crate::units::Qubit;
+    let k = gate.num_qubits();
+    let dim = 1usize << k;
+    let mut m = vec![O; dim * dim];
+    for col in 0..dim {
+        let mut s = StateVector::basis(k, col);
+        for (g, params, qubits) in gate.definition() {
+            let qs: Vec<Qubit> = qubits.iter().map(|&q| Qubit(q as u32)).collect();
+            s.apply_gate(*g, params, &qs);
+        }
+        for (row, a) in s.amplitudes().iter().enumerate() {
+            if let Some(x) = m.get_mut(row * dim + col) {
+                *x = *a;
+            }
+        }
+    }
+    m
+}
+
 /// The unitary of `gate` with `params`, of dimension `2^gate.num_qubits()`.
 pub(crate) fn gate_matrix(gate: G, params: &[f64]) -> Vec<C> {
     if let Some(m) = one_qubit(gate, params) {
@@ -165,6 +187,7 @@ pub(crate) fn gate_matrix(gate: G, params: &[f64]) -> Vec<C> {
         G::C3x => ctrl1(G::X, &[], 3),
         G::C3sqrtx => ctrl1(G::Sx, &[], 3),
         G::C4x => ctrl1(G::X, &[], 4),
+        G::Rccx | G::Rc3x => from_definition(gate),
         // One-qubit gates were handled above.
         _ => vec![I1, O, O, I1],
     }

@@ -110,6 +110,13 @@ impl<'c> Simulator<'c> {
                     bit == want
                 })
             }
+            Condition::Parity { clbits, value } => {
+                let ones = clbits
+                    .iter()
+                    .filter(|c| self.clbits.get(c.index()).copied().unwrap_or(false))
+                    .count();
+                (ones % 2 == 1) == *value
+            }
             Condition::Bit { clbit, value } => {
                 self.clbits.get(clbit.index()).copied().unwrap_or(false) == *value
             }
