@@ -8,9 +8,10 @@ use synq_core::{EpochMillis, Revision};
 use worker::{SqlStorage, SqlStorageValue};
 
 /// Schema migrations in order; each runs once, recorded in `schema_migrations`.
-const MIGRATIONS: [(i64, &str); 2] = [
+const MIGRATIONS: [(i64, &str); 3] = [
     (1, include_str!("../migrations/0001_session.sql")),
     (2, include_str!("../migrations/0002_undo.sql")),
+    (3, include_str!("../migrations/0003_comments.sql")),
 ];
 
 /// One session's op log and snapshot in its DO's SQLite.
@@ -120,7 +121,26 @@ impl SessionStore for SqlSessionStore {
                 })
             })
             .collect::<Result<_, StoreError>>()?;
-        Ok(StoredSession { snapshot, ops })
+        #[derive(Deserialize)]
+        struct ThreadRow {
+            thread: String,
+        }
+        let comments = self
+            .sql
+            .exec("SELECT thread FROM comments", None)
+            .and_then(|c| c.to_array::<ThreadRow>())
+            .map_err(backend)?
+            .into_iter()
+            .map(|row| {
+                serde_json::from_str(&row.thread)
+                    .map_err(|e| StoreError::Corrupt(format!("comment thread: {e}")))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(StoredSession {
+            snapshot,
+            ops,
+            comments,
+        })
     }
 
     fn write(&self, write: &StorageWrite) -> Result<(), StoreError> {
@@ -141,6 +161,14 @@ impl SessionStore for SqlSessionStore {
             StorageWrite::PutSnapshot(s) => (
                 "INSERT OR REPLACE INTO snapshot (id, revision, content) VALUES (1, ?, ?)",
                 vec![int(s.revision.0)?, s.content.as_str().into()],
+            ),
+            StorageWrite::PutComment(thread) => (
+                "INSERT OR REPLACE INTO comments (comment_id, thread) VALUES (?, ?)",
+                vec![thread.comment_id.as_str().into(), json(thread)?],
+            ),
+            StorageWrite::DeleteComment(id) => (
+                "DELETE FROM comments WHERE comment_id = ?",
+                vec![id.as_str().into()],
             ),
             StorageWrite::PruneOpsBefore(rev) => {
                 ("DELETE FROM ops WHERE revision < ?", vec![int(rev.0)?])

@@ -113,3 +113,58 @@ test("acknowledged edits survive SIGKILL and restart on the same persist dir", a
     peer.free();
   }
 });
+
+test("a comment thread with replies and its resolution survives a crash and follows its line", async () => {
+  const session = uniqueId("comments");
+  const connect = (user, role) => RawSocket.connect(server.wsBase, session, tokenFor(secret, user, session, role));
+  const amy = await connect("amy", "editor");
+  const vic = await connect("vic", "viewer");
+  try {
+    await amy.nextOf("sync", "full_sync");
+    await vic.nextOf("sync", "full_sync");
+    amy.send({ type: "edit", version: 0, data: { operation: { type: "insert", position: 0, content: "qreg q[2];\nh q[0];\n" }, metadata: { operation_id: "a1" } } });
+    await amy.nextOf("sync", "ack");
+    await vic.nextOf("edit");
+
+    vic.send({ type: "comment", data: { operation: { type: "add_comment", line: 1, text: "why H? 😀" }, metadata: { operation_id: "v1" } } });
+    const added = (await amy.nextOf("comment", "comment_thread")).data.operation.thread;
+    assert.equal(added.line, 1);
+    assert.equal(added.author, "vic");
+    amy.send({ type: "comment", data: { operation: { type: "reply_comment", comment_id: added.comment_id, text: "superposition" }, metadata: { operation_id: "a2" } } });
+    await vic.nextOf("comment", "comment_thread");
+    vic.send({ type: "comment", data: { operation: { type: "resolve_comment", comment_id: added.comment_id }, metadata: { operation_id: "v2" } } });
+    // Every change reaches everyone, the author included: amy sees her reply's update, then the resolve.
+    const replied = (await amy.nextOf("comment", "comment_thread")).data.operation.thread;
+    assert.deepEqual(replied.replies.map((r) => r.text), ["superposition"]);
+    const resolved = (await amy.nextOf("comment", "comment_thread")).data.operation.thread;
+    assert.equal(resolved.resolved, true);
+
+    // A line added above moves the thread down with its line.
+    amy.send({ type: "edit", version: 1, data: { operation: { type: "insert", position: 0, content: "OPENQASM 2.0;\n" }, metadata: { operation_id: "a3" } } });
+    await amy.nextOf("sync", "ack");
+  } finally {
+    await Promise.all([amy.close(), vic.close()]);
+  }
+
+  await server.restart({ crash: true });
+
+  const guest = await RawSocket.connect(server.wsBase, session, tokenFor(secret, "gus", session, "guest"));
+  try {
+    await guest.nextOf("sync", "full_sync");
+    const threads = (await guest.nextOf("comment", "comments")).data.operation.threads;
+    assert.equal(threads.length, 1);
+    const [thread] = threads;
+    assert.equal(thread.line, 2);
+    assert.equal(thread.text, "why H? 😀");
+    assert.equal(thread.resolved, true);
+    assert.equal(thread.orphaned, false);
+    assert.deepEqual(thread.replies.map((r) => [r.author, r.text]), [["amy", "superposition"]]);
+    // Guests read threads but may not add to them; the socket stays open.
+    guest.send({ type: "comment", data: { operation: { type: "reply_comment", comment_id: thread.comment_id, text: "me too" }, metadata: { operation_id: "g1" } } });
+    assert.equal((await guest.nextOf("error")).data.operation.code, "FORBIDDEN");
+    guest.send({ type: "sync", data: { operation: { type: "full_sync_request" } } });
+    assert.equal((await guest.nextOf("sync", "full_sync")).data.operation.version, 2);
+  } finally {
+    await guest.close();
+  }
+});

@@ -313,7 +313,9 @@ function connectOpen(wsBase, session, token, opts) {
   });
 }
 
-const notPresence = (frame) => frame.type !== "presence";
+/** Frames every connection gets that most tests do not look at: presence, and the comment list on join. */
+const notAmbient = (frame) =>
+  frame.type !== "presence" && !(frame.type === "comment" && frame.data?.operation?.type === "comments");
 
 /**
  * A socket that speaks raw JSON: every frame the server sends is parsed and queued. For protocol
@@ -360,9 +362,9 @@ export class RawSocket {
 
   /**
    * The next unread frame for which `pred` holds (frames before it are skipped). By default the next
-   * frame that is not `presence` (who joins or moves a cursor is not what these tests are about).
+   * frame that is neither presence nor the comment list on join (who joins or moves a cursor is not what these tests are about).
    */
-  async next(pred = notPresence, { timeout = WAIT_TIMEOUT_MS, label = "a frame" } = {}) {
+  async next(pred = notAmbient, { timeout = WAIT_TIMEOUT_MS, label = "a frame" } = {}) {
     return waitFor(
       () => {
         while (this.cursor < this.frames.length) {
@@ -384,9 +386,9 @@ export class RawSocket {
     );
   }
 
-  /** Frames that arrived and were not read yet (except `presence`). */
+  /** Frames that arrived and were not read yet (except presence and the comment list on join). */
   unread() {
-    return this.frames.slice(this.cursor).filter(notPresence);
+    return this.frames.slice(this.cursor).filter(notAmbient);
   }
 
   close() {

@@ -92,6 +92,45 @@ pub struct ParticipantView {
     pub user_info: Option<UserInfo>,
 }
 
+/// A reply in a comment thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentReply {
+    /// Unique within the thread.
+    pub reply_id: String,
+    /// Who wrote it.
+    pub author: String,
+    /// What they wrote.
+    pub text: String,
+    /// When the server received it.
+    pub created_at: EpochMillis,
+}
+
+/// A comment thread as clients see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentView {
+    /// The thread's id.
+    pub comment_id: String,
+    /// The line it is on now (0-based); absent once the line was deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// The line was deleted; the thread is kept, unanchored.
+    pub orphaned: bool,
+    /// Who started it.
+    pub author: String,
+    /// The first comment.
+    pub text: String,
+    /// When the server received it.
+    pub created_at: EpochMillis,
+    /// Resolved threads stay listed.
+    pub resolved: bool,
+    /// Replies, oldest first.
+    pub replies: Vec<CommentReply>,
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// What a message carries; the `type` tag says which.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -146,6 +185,48 @@ pub enum Operation {
         /// One entry per connection.
         participants: Vec<ParticipantView>,
     },
+    /// Start a comment thread on a line (in a `comment` message).
+    AddComment {
+        /// 0-based line.
+        line: u32,
+        /// The comment.
+        text: String,
+    },
+    /// Reply in a thread.
+    ReplyComment {
+        /// The thread.
+        comment_id: String,
+        /// The reply.
+        text: String,
+    },
+    /// Mark a thread resolved (or, with `resolved: false`, open again).
+    ResolveComment {
+        /// The thread.
+        comment_id: String,
+        /// The new state.
+        #[serde(default = "yes")]
+        resolved: bool,
+    },
+    /// Delete a thread (its author or an owner).
+    DeleteComment {
+        /// The thread.
+        comment_id: String,
+    },
+    /// A thread as it now stands (server → everyone, after any change to it).
+    CommentThread {
+        /// The thread.
+        thread: CommentView,
+    },
+    /// A thread was deleted (server → everyone).
+    CommentDeleted {
+        /// The thread.
+        comment_id: String,
+    },
+    /// Every thread of the session (server → joiner, after `full_sync`).
+    Comments {
+        /// The threads, oldest first.
+        threads: Vec<CommentView>,
+    },
     /// Someone connected (server → others).
     UserJoined {
         /// Their role in the session.
@@ -172,7 +253,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    const NAMES: [&'static str; 17] = [
+    const NAMES: [&'static str; 24] = [
         "insert",
         "delete",
         "transform",
@@ -187,6 +268,13 @@ impl Operation {
         "selection",
         "user_info",
         "participants",
+        "add_comment",
+        "reply_comment",
+        "resolve_comment",
+        "delete_comment",
+        "comment_thread",
+        "comment_deleted",
+        "comments",
         "user_joined",
         "user_left",
         "error",

@@ -69,3 +69,51 @@ proptest! {
         prop_assert_eq!(before.last().copied(), Some(MARK as u16), "text {:?}, cursor {}:{}", text, line, column);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// A thread on the line holding the marker stays on the line holding it, whatever lines are
+    /// inserted, split or joined around it, as long as the marker itself is not deleted.
+    #[test]
+    fn a_comment_stays_on_its_line(
+        above in "[a-c\n]{0,8}",
+        below in "[a-c\n]{0,8}",
+        edits in prop::collection::vec((any::<bool>(), any::<usize>(), 0..WORDS.len(), 1..4usize), 1..30),
+    ) {
+        let mut s = Hosted::new(SessionConfig::default());
+        let amy = participant("amy", Role::Editor);
+        let start = format!("{above}\n{MARK}{MARK}\n{below}");
+        let op = json!({"type": "insert", "position": 0, "content": start});
+        s.handle(&amy, &json!({"type": "edit", "version": 0, "data": {"operation": op, "metadata": {"operation_id": "init"}}}).to_string());
+        let line = above.matches('\n').count() + 1;
+        let add = json!({"type": "comment", "data": {"operation": {"type": "add_comment", "line": line, "text": "look"}, "metadata": {"operation_id": "c"}}});
+        s.handle(&amy, &add.to_string());
+
+        for (i, (insert, at, word, len)) in edits.into_iter().enumerate() {
+            let text = s.engine.text();
+            let chars: Vec<char> = text.chars().collect();
+            let op = if insert {
+                let c = at % (chars.len() + 1);
+                json!({"type": "insert", "position": utf16_at(&text, c), "content": WORDS[word]})
+            } else {
+                let from = at % chars.len();
+                let to = (from + len).min(chars.len());
+                if chars[from..to].contains(&MARK) {
+                    continue;
+                }
+                let (p, q) = (utf16_at(&text, from), utf16_at(&text, to));
+                json!({"type": "delete", "position": p, "length": q - p})
+            };
+            let msg = json!({"type": "edit", "version": s.engine.revision().0, "data": {"operation": op, "metadata": {"operation_id": i.to_string()}}});
+            s.handle(&amy, &msg.to_string());
+        }
+        let text = s.engine.text();
+        let marker_line = text.split('\n').position(|l| l.contains(MARK)).unwrap();
+        let joined = pump(&s.store, s.engine.join(&participant("cy", Role::Guest), EpochMillis(0)));
+        let threads: serde_json::Value = serde_json::from_str(&joined.replies[2]).unwrap();
+        let thread = &threads["data"]["operation"]["threads"][0];
+        prop_assert_eq!(&thread["orphaned"], &json!(false));
+        prop_assert_eq!(thread["line"].as_u64(), Some(marker_line as u64), "text {:?}", text);
+    }
+}

@@ -103,7 +103,7 @@ fn bad_input_gets_a_code_and_changes_nothing() {
         (edit(json!({"type": "delete", "position": 1, "length": 5}), "a5", 1), "OUT_OF_RANGE"),
         (insert(0, "x", "a6", 7), "INVALID_REVISION"),
         (insert(0, &"x".repeat(300), "a7", 1), "MESSAGE_TOO_LARGE"),
-        (json!({"type": "comment", "data": {"operation": {"type": "cursor", "line": 0, "column": 0}}}).to_string(), "UNSUPPORTED"),
+        (json!({"type": "comment", "data": {"operation": {"type": "cursor", "line": 0, "column": 0}}}).to_string(), "INVALID_MESSAGE"),
     ];
     for (raw, code) in cases {
         let out = s.handle(&alice, &raw);
@@ -373,4 +373,221 @@ fn a_quiet_session_is_snapshotted_by_an_alarm() {
     // Nothing changed since: the next alarm writes nothing; the next edit asks again.
     assert!(s.engine.on_alarm().is_empty());
     assert_eq!(s.handle(&alice, &insert(2, "c", "a3", 2)).alarms.len(), 1);
+}
+
+fn comment(op: serde_json::Value, id: &str) -> String {
+    json!({"type": "comment", "data": {"operation": op, "metadata": {"operation_id": id}}})
+        .to_string()
+}
+
+#[test]
+fn comment_threads_follow_their_line_and_obey_roles() {
+    let mut s = Hosted::new(SessionConfig::default());
+    let (amy, vic, gus) = (
+        participant("amy", Role::Editor),
+        participant("vic", Role::Viewer),
+        participant("gus", Role::Guest),
+    );
+    s.handle(
+        &amy,
+        &insert(0, "qreg q[2];\nh q[0];\ncx q[0],q[1];\n", "a1", 0),
+    );
+    // A viewer comments on `h q[0];` (line 1); everyone, the author included, gets the thread.
+    let out = s.handle(
+        &vic,
+        &comment(
+            json!({"type": "add_comment", "line": 1, "text": "why H?"}),
+            "v1",
+        ),
+    );
+    assert_eq!(out.replies, out.broadcasts);
+    let thread = operation(&out.replies[0])["thread"].clone();
+    assert_eq!(
+        (thread["comment_id"].as_str(), thread["line"].as_u64()),
+        (Some("c0"), Some(1))
+    );
+    // A resend finds the same thread.
+    let again = s.handle(
+        &vic,
+        &comment(
+            json!({"type": "add_comment", "line": 1, "text": "why H?"}),
+            "v1",
+        ),
+    );
+    assert!(again.broadcasts.is_empty());
+    assert_eq!(operation(&again.replies[0])["thread"]["comment_id"], "c0");
+    // Guests may not comment; bad lines and blank text are refused.
+    assert_eq!(
+        error_code(
+            &s.handle(
+                &gus,
+                &comment(
+                    json!({"type": "add_comment", "line": 0, "text": "hi"}),
+                    "g1"
+                )
+            )
+            .replies[0]
+        ),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        error_code(
+            &s.handle(
+                &vic,
+                &comment(
+                    json!({"type": "add_comment", "line": 9, "text": "hi"}),
+                    "v2"
+                )
+            )
+            .replies[0]
+        ),
+        "OUT_OF_RANGE"
+    );
+    assert_eq!(
+        error_code(
+            &s.handle(
+                &vic,
+                &comment(json!({"type": "add_comment", "line": 0, "text": " "}), "v3")
+            )
+            .replies[0]
+        ),
+        "INVALID_MESSAGE"
+    );
+    assert_eq!(
+        error_code(
+            &s.handle(
+                &vic,
+                &comment(
+                    json!({"type": "reply_comment", "comment_id": "c9", "text": "?"}),
+                    "v4"
+                )
+            )
+            .replies[0]
+        ),
+        "NOT_FOUND"
+    );
+    // Replies and resolve.
+    s.handle(
+        &amy,
+        &comment(
+            json!({"type": "reply_comment", "comment_id": "c0", "text": "superposition"}),
+            "a2",
+        ),
+    );
+    let resolved = s.handle(
+        &vic,
+        &comment(json!({"type": "resolve_comment", "comment_id": "c0"}), "v5"),
+    );
+    let thread = operation(&resolved.replies[0])["thread"].clone();
+    assert_eq!(thread["resolved"], true);
+    assert_eq!(thread["replies"][0]["text"], "superposition");
+    // Lines inserted above move the thread down with its line.
+    s.handle(
+        &amy,
+        &insert(0, "OPENQASM 2.0;\ninclude \"qelib1.inc\";\n", "a3", 1),
+    );
+    let joined = common::pump(&s.store, s.engine.join(&gus, EpochMillis(0)));
+    assert_eq!(operation(&joined.replies[2])["threads"][0]["line"], 3);
+    // Only the author or an owner deletes; the thread is kept across a restart meanwhile.
+    assert_eq!(
+        error_code(
+            &s.handle(
+                &amy,
+                &comment(json!({"type": "delete_comment", "comment_id": "c0"}), "a4")
+            )
+            .replies[0]
+        ),
+        "FORBIDDEN"
+    );
+    let restored =
+        SessionEngine::restore("s", SessionConfig::default(), s.store.load().unwrap()).unwrap();
+    let mut r = Hosted {
+        engine: restored,
+        store: s.store,
+    };
+    let joined = common::pump(&r.store, r.engine.join(&gus, EpochMillis(0)));
+    assert_eq!(operation(&joined.replies[2])["threads"][0]["line"], 3);
+    let deleted = r.handle(
+        &participant("olga", Role::Owner),
+        &comment(json!({"type": "delete_comment", "comment_id": "c0"}), "o1"),
+    );
+    assert_eq!(
+        operation(&deleted.broadcasts[0]),
+        json!({"type": "comment_deleted", "comment_id": "c0"})
+    );
+    assert!(r.store.load().unwrap().comments.is_empty());
+}
+
+#[test]
+fn deleting_a_commented_line_orphans_its_thread() {
+    let mut s = Hosted::new(SessionConfig::default());
+    let amy = participant("amy", Role::Editor);
+    s.handle(
+        &amy,
+        &insert(0, "qreg q[2];\nh q[0];\ncx q[0],q[1];", "a1", 0),
+    );
+    s.handle(
+        &amy,
+        &comment(json!({"type": "add_comment", "line": 1, "text": "H"}), "c1"),
+    );
+    s.handle(
+        &amy,
+        &comment(
+            json!({"type": "add_comment", "line": 2, "text": "CX"}),
+            "c2",
+        ),
+    );
+    // Deleting the text of line 1 but not its line break keeps the (now empty) line.
+    let emptied = s.handle(
+        &amy,
+        &edit(
+            json!({"type": "delete", "position": 11, "length": 7}),
+            "a2",
+            1,
+        ),
+    );
+    assert_eq!(
+        emptied.replies.len(),
+        1,
+        "no orphan notice: {:?}",
+        emptied.replies
+    );
+    // Deleting the whole line (with its break) orphans its thread: everyone is told, and it persists.
+    let out = s.handle(
+        &amy,
+        &edit(
+            json!({"type": "delete", "position": 11, "length": 1}),
+            "a3",
+            2,
+        ),
+    );
+    let notice = operation(&out.replies[1]);
+    assert_eq!(notice["type"], "comment_thread");
+    assert_eq!(
+        (
+            notice["thread"]["comment_id"].as_str(),
+            notice["thread"]["orphaned"].as_bool()
+        ),
+        (Some("c0"), Some(true))
+    );
+    assert!(notice["thread"].get("line").is_none());
+    assert_eq!(out.broadcasts.len(), 2);
+    let stored = s.store.load().unwrap();
+    assert!(
+        stored
+            .comments
+            .iter()
+            .any(|t| t.comment_id == "c0" && t.anchor.is_none())
+    );
+    // The last line, deleted with the break before it, orphans its thread too.
+    let out = s.handle(
+        &amy,
+        &edit(
+            json!({"type": "delete", "position": 10, "length": 14}),
+            "a4",
+            3,
+        ),
+    );
+    assert_eq!(operation(&out.replies[1])["thread"]["comment_id"], "c1");
+    assert_eq!(s.engine.text(), "qreg q[2];");
 }

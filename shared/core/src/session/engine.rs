@@ -2,6 +2,7 @@ use std::collections::{HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use super::comments::{CommentBook, CommentThread};
 use super::config::SessionConfig;
 use super::presence::{Presence, PresenceTable};
 use super::store::{EditKind, LoggedOp, Snapshot, StorageWrite, StoreError, StoredSession};
@@ -9,7 +10,7 @@ use super::undo::UndoStacks;
 use crate::auth::Role;
 use crate::error::{ApiError, ErrorCode};
 use crate::ot::{EditOp, OtError, Priority, Step, TextBuffer, transform};
-use crate::protocol::{Envelope, MessageType, Operation, Span};
+use crate::protocol::{CommentReply, Envelope, MessageType, Operation, Span};
 use crate::units::{EpochMillis, Revision, utf16_len};
 
 /// Longest accepted `operation_id`.
@@ -61,6 +62,8 @@ pub struct SessionEngine {
     stacks: UndoStacks,
     /// Every connection and its cursor and selection.
     presence: PresenceTable,
+    /// Comment threads and their line anchors.
+    comments: CommentBook,
     /// The revision of the latest persisted snapshot.
     snapshot_revision: Revision,
     /// When the alarm this engine asked for will fire, if it asked for one since it was loaded.
@@ -79,6 +82,7 @@ impl SessionEngine {
             applied: HashMap::new(),
             stacks: UndoStacks::default(),
             presence: PresenceTable::default(),
+            comments: CommentBook::default(),
             snapshot_revision: Revision(0),
             alarm_at: None,
         }
@@ -96,6 +100,7 @@ impl SessionEngine {
             engine.revision = snapshot.revision;
             engine.snapshot_revision = snapshot.revision;
         }
+        engine.comments.restore(stored.comments);
         let mut ops = stored.ops;
         ops.sort_by_key(|op| op.revision);
         let snapshot_revision = engine.revision;
@@ -106,12 +111,14 @@ impl SessionEngine {
                     engine.revision, op.revision
                 )));
             }
+            let len_before = u32::try_from(engine.text.len_utf16()).unwrap_or(u32::MAX);
             engine.text.apply(&op.op).map_err(|e| {
                 StoreError::Corrupt(format!(
                     "logged revision {} does not apply: {e}",
                     op.revision
                 ))
             })?;
+            engine.comments.shift(&op.op, len_before, op.revision);
             engine.revision = op.revision;
         }
         // The history is the contiguous run of logged edits that ends at the current revision.
@@ -162,9 +169,14 @@ impl SessionEngine {
             role: participant.role,
             name: participant.name.clone(),
         };
+        let threads = Operation::Comments {
+            threads: self.comments.all().map(|t| t.view(&self.text)).collect(),
+        };
+        let threads = self.message(MessageType::Comment, &participant.user_id, now, threads);
         vec![
             Effect::Reply(self.full_sync(participant, now)),
             Effect::Reply(others),
+            Effect::Reply(threads.to_json()),
             Effect::Broadcast(self.presence_message(participant, now, joined)),
         ]
     }
@@ -224,10 +236,7 @@ impl SessionEngine {
             MessageType::Sync => self.handle_sync(participant, &envelope, now),
             MessageType::Undo => self.handle_undo(participant, &envelope, now, false),
             MessageType::Redo => self.handle_undo(participant, &envelope, now, true),
-            MessageType::Comment => Err(ApiError::new(
-                ErrorCode::Unsupported,
-                "comments are not served by this version yet",
-            )),
+            MessageType::Comment => self.handle_comment(participant, envelope, now),
             MessageType::Error => Err(ApiError::new(
                 ErrorCode::InvalidMessage,
                 "`error` messages only travel from server to client",
@@ -249,18 +258,7 @@ impl SessionEngine {
                 format!("a {:?} cannot edit this session", participant.role).to_lowercase(),
             ));
         }
-        let operation_id = envelope
-            .data
-            .metadata
-            .operation_id
-            .clone()
-            .filter(|id| !id.is_empty() && id.len() <= MAX_OPERATION_ID_LEN)
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::InvalidMessage,
-                    "edits, undos and redos need `data.metadata.operation_id` (1 to 128 characters)",
-                )
-            })?;
+        let operation_id = required_operation_id(envelope.data.metadata.operation_id.clone())?;
         let key = (participant.user_id.clone(), operation_id);
         if let Some(revision) = self.applied.get(&key) {
             let ack = self.ack(participant, now, key.1, *revision, true);
@@ -292,7 +290,7 @@ impl SessionEngine {
             )
         })?;
         let transformed = self.transform_onto_head(op, base)?;
-        let (logged, mut effects) = self.record(key, transformed, EditKind::Edit, now)?;
+        let (logged, mut effects, notices) = self.record(key, transformed, EditKind::Edit, now)?;
         effects.push(Effect::Reply(self.ack(
             participant,
             now,
@@ -301,6 +299,7 @@ impl SessionEngine {
             false,
         )));
         effects.push(Effect::Broadcast(self.edit_message(&logged)));
+        effects.extend(notices.into_iter().flat_map(to_everyone));
         Ok(effects)
     }
 
@@ -353,24 +352,25 @@ impl SessionEngine {
         } else {
             EditKind::Undo { of: target }
         };
-        let (logged, mut effects) = self.record(key, op, kind, now)?;
+        let (logged, mut effects, notices) = self.record(key, op, kind, now)?;
         // The sender learns the op like everyone else; the message's operation_id is its acknowledgement.
-        let message = self.edit_message(&logged);
-        effects.push(Effect::Reply(message.clone()));
-        effects.push(Effect::Broadcast(message));
+        effects.extend(to_everyone(self.edit_message(&logged)));
+        effects.extend(notices.into_iter().flat_map(to_everyone));
         Ok(effects)
     }
 
     /// Applies an edit already transformed onto the head as the next revision, and returns it with
-    /// the writes that must be persisted before anyone hears of it.
+    /// the writes that must be persisted before anyone hears of it, and notices for everyone about
+    /// comment threads it orphaned.
     fn record(
         &mut self,
         (user_id, operation_id): (String, String),
         op: EditOp,
         kind: EditKind,
         now: EpochMillis,
-    ) -> Result<(LoggedOp, Vec<Effect>), ApiError> {
+    ) -> Result<(LoggedOp, Vec<Effect>, Vec<String>), ApiError> {
         self.check_growth(&op)?;
+        let len_before = u32::try_from(self.text.len_utf16()).unwrap_or(u32::MAX);
         let inverse = self.text.apply_inverting(&op).map_err(out_of_range)?;
         self.revision = self.revision.next();
         let logged = LoggedOp {
@@ -396,8 +396,13 @@ impl SessionEngine {
             effects.push(Effect::ScheduleAlarm(at));
         }
         self.presence.shift(&logged.op, logged.revision);
+        let mut notices = Vec::new();
+        for thread in self.comments.shift(&logged.op, len_before, logged.revision) {
+            notices.push(self.thread_message(&logged.user_id, now, &thread));
+            effects.push(Effect::Persist(StorageWrite::PutComment(thread)));
+        }
         self.remember(logged.clone());
-        Ok((logged, effects))
+        Ok((logged, effects, notices))
     }
 
     /// Adds an applied edit to the history (and the dedupe index and undo stacks), dropping the oldest.
@@ -488,19 +493,128 @@ impl SessionEngine {
         if self.revision == self.snapshot_revision {
             return Vec::new();
         }
-        self.snapshot_writes().into()
+        self.snapshot_writes()
     }
 
-    fn snapshot_writes(&mut self) -> [Effect; 2] {
+    fn snapshot_writes(&mut self) -> Vec<Effect> {
         self.snapshot_revision = self.revision;
         let keep_from = (self.revision.0 + 1).saturating_sub(self.config.history_limit as u64);
-        [
+        let mut writes = vec![
             Effect::Persist(StorageWrite::PutSnapshot(Snapshot {
                 revision: self.revision,
                 content: self.text.to_string(),
             })),
             Effect::Persist(StorageWrite::PruneOpsBefore(Revision(keep_from))),
-        ]
+        ];
+        // Threads are saved with their anchors as of the snapshot, so a reload only replays what follows.
+        let threads = self.comments.all().cloned().map(StorageWrite::PutComment);
+        writes.extend(threads.map(Effect::Persist));
+        writes
+    }
+
+    /// Threaded comments: anyone but a guest may add, reply and resolve; the author or an owner deletes.
+    fn handle_comment(
+        &mut self,
+        participant: &Participant,
+        envelope: Envelope,
+        now: EpochMillis,
+    ) -> Result<Vec<Effect>, ApiError> {
+        if !participant.role.can_comment() {
+            return Err(ApiError::new(ErrorCode::Forbidden, "guests cannot comment"));
+        }
+        let operation_id = envelope.data.metadata.operation_id.clone();
+        let user = participant.user_id.as_str();
+        let missing = |id: &str| ApiError::new(ErrorCode::NotFound, format!("no comment `{id}`"));
+        let thread = match envelope.data.operation {
+            Operation::AddComment { line, text } => {
+                let operation_id = required_operation_id(operation_id)?;
+                if let Some(thread) = self.comments.started_by(user, &operation_id) {
+                    // A resend: the thread exists already; tell the sender only.
+                    let message = self.thread_message(user, now, thread);
+                    return Ok(vec![Effect::Reply(message)]);
+                }
+                let text = comment_text(text)?;
+                let lines = self.text.line_col(u32::MAX).line + 1;
+                if line >= lines {
+                    return Err(ApiError::new(
+                        ErrorCode::OutOfRange,
+                        format!("line {line} does not exist (the document has {lines})"),
+                    ));
+                }
+                let at = (user, operation_id.as_str());
+                self.comments
+                    .add(&self.text, line, at, text, now, self.revision)
+                    .clone()
+            }
+            Operation::ReplyComment { comment_id, text } => {
+                let operation_id = required_operation_id(operation_id)?;
+                let text = comment_text(text)?;
+                let thread = self
+                    .comments
+                    .get_mut(&comment_id)
+                    .ok_or_else(|| missing(&comment_id))?;
+                let reply_id = format!("{user}:{operation_id}");
+                if !thread.replies.iter().any(|r| r.reply_id == reply_id) {
+                    thread.replies.push(CommentReply {
+                        reply_id,
+                        author: user.to_owned(),
+                        text,
+                        created_at: now,
+                    });
+                }
+                thread.clone()
+            }
+            Operation::ResolveComment {
+                comment_id,
+                resolved,
+            } => {
+                let thread = self
+                    .comments
+                    .get_mut(&comment_id)
+                    .ok_or_else(|| missing(&comment_id))?;
+                thread.resolved = resolved;
+                thread.clone()
+            }
+            Operation::DeleteComment { comment_id } => {
+                let thread = self
+                    .comments
+                    .get(&comment_id)
+                    .ok_or_else(|| missing(&comment_id))?;
+                if thread.author != user && participant.role != Role::Owner {
+                    return Err(ApiError::new(
+                        ErrorCode::Forbidden,
+                        "only the thread's author or an owner may delete it",
+                    ));
+                }
+                self.comments.remove(&comment_id);
+                let deleted = Operation::CommentDeleted {
+                    comment_id: comment_id.clone(),
+                };
+                let message = self
+                    .message(MessageType::Comment, user, now, deleted)
+                    .to_json();
+                let mut effects = vec![Effect::Persist(StorageWrite::DeleteComment(comment_id))];
+                effects.extend(to_everyone(message));
+                return Ok(effects);
+            }
+            _ => {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidMessage,
+                    "a comment carries `add_comment`, `reply_comment`, `resolve_comment` or `delete_comment`",
+                ));
+            }
+        };
+        let mut effects = vec![Effect::Persist(StorageWrite::PutComment(thread.clone()))];
+        effects.extend(to_everyone(self.thread_message(user, now, &thread)));
+        Ok(effects)
+    }
+
+    fn thread_message(&self, user_id: &str, now: EpochMillis, thread: &CommentThread) -> String {
+        let operation = Operation::CommentThread {
+            thread: thread.view(&self.text),
+        };
+        self.message(MessageType::Comment, user_id, now, operation)
+            .to_json()
     }
 
     fn handle_presence(
@@ -659,6 +773,36 @@ impl SessionEngine {
         );
         Effect::Reply(message.to_json())
     }
+}
+
+/// The same message to the sender and to everyone else.
+fn to_everyone(message: String) -> [Effect; 2] {
+    [Effect::Reply(message.clone()), Effect::Broadcast(message)]
+}
+
+/// Longest comment or reply, in characters.
+const MAX_COMMENT_CHARS: usize = 10_000;
+
+fn comment_text(text: String) -> Result<String, ApiError> {
+    let chars = text.chars().count();
+    if text.trim().is_empty() || chars > MAX_COMMENT_CHARS {
+        return Err(ApiError::new(
+            ErrorCode::InvalidMessage,
+            format!("a comment is 1 to {MAX_COMMENT_CHARS} characters, not blank"),
+        ));
+    }
+    Ok(text)
+}
+
+fn required_operation_id(operation_id: Option<String>) -> Result<String, ApiError> {
+    operation_id
+        .filter(|id| !id.is_empty() && id.len() <= MAX_OPERATION_ID_LEN)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidMessage,
+                "this needs `data.metadata.operation_id` (1 to 128 characters)",
+            )
+        })
 }
 
 fn out_of_range(error: OtError) -> ApiError {

@@ -2,12 +2,14 @@
 //! broadcast). The Durable Object (or any other shell) only pumps messages and carries effects out,
 //! persisting before it sends anything.
 
+mod comments;
 mod config;
 mod engine;
 mod presence;
 mod store;
 mod undo;
 
+pub use comments::{CommentThread, LineAnchor};
 pub use config::SessionConfig;
 pub use engine::{Effect, Participant, SessionEngine};
 pub use presence::Presence;

@@ -3,6 +3,7 @@ use std::cell::RefCell;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::comments::CommentThread;
 use crate::ot::EditOp;
 use crate::units::{EpochMillis, Revision};
 
@@ -64,6 +65,10 @@ pub enum StorageWrite {
     PutSnapshot(Snapshot),
     /// Drop logged edits with a revision below this one.
     PruneOpsBefore(Revision),
+    /// Insert or replace a comment thread.
+    PutComment(CommentThread),
+    /// Delete a comment thread.
+    DeleteComment(String),
 }
 
 /// What a session reloads from: the latest snapshot and the op log kept beside it.
@@ -73,6 +78,8 @@ pub struct StoredSession {
     pub snapshot: Option<Snapshot>,
     /// Logged edits in revision order.
     pub ops: Vec<LoggedOp>,
+    /// Comment threads.
+    pub comments: Vec<CommentThread>,
 }
 
 /// A storage failure: the session must not acknowledge what it could not write.
@@ -111,6 +118,11 @@ impl SessionStore for MemoryStore {
             StorageWrite::AppendOp(op) => state.ops.push(op.clone()),
             StorageWrite::PutSnapshot(s) => state.snapshot = Some(s.clone()),
             StorageWrite::PruneOpsBefore(rev) => state.ops.retain(|op| op.revision >= *rev),
+            StorageWrite::PutComment(thread) => {
+                state.comments.retain(|t| t.comment_id != thread.comment_id);
+                state.comments.push(thread.clone());
+            }
+            StorageWrite::DeleteComment(id) => state.comments.retain(|t| t.comment_id != *id),
         }
         Ok(())
     }
