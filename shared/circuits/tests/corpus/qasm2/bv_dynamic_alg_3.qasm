@@ -1,0 +1,13 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[3];
+creg c[2];
+x q[0];
+h q[1];
+h q[1];
+measure q[1] -> c[0];
+reset q[1];
+h q[1];
+cz q[1],q[0];
+h q[1];
+measure q[1] -> c[1];

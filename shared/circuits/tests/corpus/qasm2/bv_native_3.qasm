@@ -1,0 +1,18 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[3];
+creg c[2];
+rz(pi/2) q[0];
+sx q[0];
+rz(-pi/2) q[0];
+rz(pi/2) q[2];
+sx q[2];
+rz(pi) q[2];
+cx q[2],q[0];
+rz(pi/2) q[0];
+sx q[0];
+rz(pi/2) q[0];
+sx q[2];
+rz(pi/2) q[2];
+measure q[1] -> c[0];
+measure q[2] -> c[1];

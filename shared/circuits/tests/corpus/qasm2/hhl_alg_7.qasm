@@ -1,0 +1,37 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+gate qft_dg q0,q1,q2,q3,q4 { swap q1,q3; swap q0,q4; h q0; cp(-pi/2) q1,q0; h q1; cp(-pi/4) q2,q0; cp(-pi/2) q2,q1; h q2; cp(-pi/8) q3,q0; cp(-pi/4) q3,q1; cp(-pi/2) q3,q2; h q3; cp(-pi/16) q4,q0; cp(-pi/8) q4,q1; cp(-pi/4) q4,q2; cp(-pi/2) q4,q3; h q4; }
+gate qft q0,q1,q2,q3,q4 { h q4; cp(pi/2) q4,q3; cp(pi/4) q4,q2; cp(pi/8) q4,q1; cp(pi/16) q4,q0; h q3; cp(pi/2) q3,q2; cp(pi/4) q3,q1; cp(pi/8) q3,q0; h q2; cp(pi/2) q2,q1; cp(pi/4) q2,q0; h q1; cp(pi/2) q1,q0; h q0; swap q0,q4; swap q1,q3; }
+qreg sys[1];
+qreg phase[5];
+qreg ancilla[1];
+creg c[1];
+x sys[0];
+h phase[0];
+h phase[1];
+h phase[2];
+h phase[3];
+h phase[4];
+cp(11.366282220687872) phase[0],sys[0];
+cp(5.683141110343936) phase[1],sys[0];
+cp(2.841570555171968) phase[2],sys[0];
+cp(1.420785277585984) phase[3],sys[0];
+cp(0.710392638792992) phase[4],sys[0];
+qft_dg phase[0],phase[1],phase[2],phase[3],phase[4];
+cry(pi) phase[0],ancilla[0];
+cry(pi) phase[1],ancilla[0];
+cry(pi) phase[2],ancilla[0];
+cry(pi) phase[3],ancilla[0];
+cry(1.1714210053478946) phase[4],ancilla[0];
+qft phase[0],phase[1],phase[2],phase[3],phase[4];
+cp(-0.710392638792992) phase[4],sys[0];
+cp(-1.420785277585984) phase[3],sys[0];
+cp(-2.841570555171968) phase[2],sys[0];
+cp(-5.683141110343936) phase[1],sys[0];
+cp(-11.366282220687872) phase[0],sys[0];
+h phase[0];
+h phase[1];
+h phase[2];
+h phase[3];
+h phase[4];
+measure sys[0] -> c[0];

@@ -1,0 +1,36 @@
+OPENQASM 3.0;
+include "stdgates.inc";
+gate qft_dg _gate_q_0, _gate_q_1 {
+  swap _gate_q_0, _gate_q_1;
+  h _gate_q_0;
+  cp(-pi/2) _gate_q_1, _gate_q_0;
+  h _gate_q_1;
+}
+bit[3] meas;
+qubit[2] eval;
+qubit[1] q;
+h eval[0];
+U(0, 0, -pi/2) eval[0];
+h eval[1];
+U(0, 0, -pi/2) eval[1];
+ry(0.9272952180016122) q[0];
+U(pi/2, 0, pi/4) q[0];
+cx eval[0], q[0];
+U(pi, -pi, -pi/2) eval[0];
+U(1.7721542475852277, 2.1862760354652835, -2.1862760354652835) q[0];
+cx eval[0], q[0];
+U(pi, -pi/2, -pi/2) eval[0];
+U(2.172060543474025, 1.0303768265243125, -2.385623243165886) q[0];
+U(pi/2, -pi, -pi/4) q[0];
+cx eval[1], q[0];
+U(pi, -pi, -pi/2) eval[1];
+U(1.9390642202315365, 2.3856232431658855, -2.3856232431658855) q[0];
+cx eval[1], q[0];
+U(pi, pi/2, -pi/2) eval[1];
+qft_dg eval[0], eval[1];
+swap eval[0], eval[1];
+U(0.8246384324046585, -1.2977876237081865, 1.1795787319873074) q[0];
+barrier eval[0], eval[1], q[0];
+meas[0] = measure eval[0];
+meas[1] = measure eval[1];
+meas[2] = measure q[0];

@@ -1,0 +1,13 @@
+OPENQASM 3.0;
+include "stdgates.inc";
+bit[2] c;
+qubit[3] q;
+x q[0];
+h q[1];
+h q[1];
+c[0] = measure q[1];
+reset q[1];
+h q[1];
+cz q[1], q[0];
+h q[1];
+c[1] = measure q[1];

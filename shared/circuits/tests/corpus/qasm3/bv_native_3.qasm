@@ -1,0 +1,18 @@
+OPENQASM 3.0;
+include "stdgates.inc";
+bit[2] c;
+qubit[3] q;
+rz(pi/2) q[0];
+sx q[0];
+rz(-pi/2) q[0];
+rz(pi/2) q[2];
+sx q[2];
+rz(pi) q[2];
+cx q[2], q[0];
+rz(pi/2) q[0];
+sx q[0];
+rz(pi/2) q[0];
+sx q[2];
+rz(pi/2) q[2];
+c[0] = measure q[1];
+c[1] = measure q[2];
