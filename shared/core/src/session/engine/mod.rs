@@ -1,0 +1,345 @@
+//! The session engine: its state, joining and leaving, message dispatch and the messages it sends.
+//! The handlers live beside it: `edits` (edits, undo/redo, catch-up, snapshots), `comments`, `presence`.
+
+mod comments;
+mod edits;
+mod presence;
+
+use std::collections::{HashMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use super::comments::CommentBook;
+use super::config::SessionConfig;
+use super::presence::{Presence, PresenceTable};
+use super::store::{LoggedOp, StorageWrite, StoreError, StoredSession};
+use super::undo::UndoStacks;
+use crate::auth::Role;
+use crate::error::{ApiError, ErrorCode};
+use crate::ot::TextBuffer;
+use crate::protocol::{Envelope, MessageType, Operation};
+use crate::units::{EpochMillis, Revision};
+
+/// Longest accepted `operation_id`.
+const MAX_OPERATION_ID_LEN: usize = 128;
+
+/// Who is on a connection; shells keep it with the socket (the DO's socket attachment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    /// Authenticated user id.
+    pub user_id: String,
+    /// Role in this session.
+    pub role: Role,
+    /// Display name, if the token had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Which connection this is (unique within the session; a user may have several).
+    #[serde(default)]
+    pub connection_id: String,
+}
+
+/// What the shell must do, in this order: every `Persist` first (and stop if one fails), then the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Write durably before sending anything that follows.
+    Persist(StorageWrite),
+    /// Send to the connection the message came from.
+    Reply(String),
+    /// Send to every other connection of the session.
+    Broadcast(String),
+    /// Keep this presence with the sender's connection (it outlives the engine there, e.g. the socket
+    /// attachment), and give it back through [`SessionEngine::reattach`].
+    KeepPresence(Presence),
+    /// Call [`SessionEngine::on_alarm`] at this time (replacing any earlier request).
+    ScheduleAlarm(EpochMillis),
+}
+
+/// The document of one session and the rules for changing it.
+#[derive(Debug)]
+pub struct SessionEngine {
+    session_id: String,
+    config: SessionConfig,
+    text: TextBuffer,
+    revision: Revision,
+    /// The last `history_limit` applied edits, oldest first, ending at `revision`.
+    history: VecDeque<LoggedOp>,
+    /// (user, operation id) → revision, for every edit in `history`.
+    applied: HashMap<(String, String), Revision>,
+    /// What each user can undo and redo (revisions within `history`).
+    stacks: UndoStacks,
+    /// Every connection and its cursor and selection.
+    presence: PresenceTable,
+    /// Comment threads and their line anchors.
+    comments: CommentBook,
+    /// The revision of the latest persisted snapshot.
+    snapshot_revision: Revision,
+    /// When the alarm this engine asked for will fire, if it asked for one since it was loaded.
+    alarm_at: Option<EpochMillis>,
+}
+
+impl SessionEngine {
+    /// A session with an empty document at revision 0.
+    pub fn new(session_id: &str, config: SessionConfig) -> Self {
+        SessionEngine {
+            session_id: session_id.to_owned(),
+            config,
+            text: TextBuffer::default(),
+            revision: Revision(0),
+            history: VecDeque::new(),
+            applied: HashMap::new(),
+            stacks: UndoStacks::default(),
+            presence: PresenceTable::default(),
+            comments: CommentBook::default(),
+            snapshot_revision: Revision(0),
+            alarm_at: None,
+        }
+    }
+
+    /// Rebuilds a session from its snapshot and op log.
+    pub fn restore(
+        session_id: &str,
+        config: SessionConfig,
+        stored: StoredSession,
+    ) -> Result<Self, StoreError> {
+        let mut engine = SessionEngine::new(session_id, config);
+        if let Some(snapshot) = stored.snapshot {
+            engine.text = TextBuffer::new(&snapshot.content);
+            engine.revision = snapshot.revision;
+            engine.snapshot_revision = snapshot.revision;
+        }
+        engine.comments.restore(stored.comments);
+        let mut ops = stored.ops;
+        ops.sort_by_key(|op| op.revision);
+        let snapshot_revision = engine.revision;
+        for op in ops.iter().filter(|op| op.revision > snapshot_revision) {
+            if op.revision != engine.revision.next() {
+                return Err(StoreError::Corrupt(format!(
+                    "op log jumps from revision {} to {}",
+                    engine.revision, op.revision
+                )));
+            }
+            let len_before = u32::try_from(engine.text.len_utf16()).unwrap_or(u32::MAX);
+            engine.text.apply(&op.op).map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "logged revision {} does not apply: {e}",
+                    op.revision
+                ))
+            })?;
+            engine.comments.shift(&op.op, len_before, op.revision);
+            engine.revision = op.revision;
+        }
+        // The history is the contiguous run of logged edits that ends at the current revision.
+        let mut expected = engine.revision;
+        let mut kept = Vec::new();
+        for op in ops.into_iter().rev() {
+            if op.revision != expected || kept.len() >= engine.config.history_limit {
+                break;
+            }
+            expected = Revision(expected.0.saturating_sub(1));
+            kept.push(op);
+        }
+        for op in kept.into_iter().rev() {
+            engine.remember(op);
+        }
+        Ok(engine)
+    }
+
+    /// The current text.
+    pub fn text(&self) -> String {
+        self.text.to_string()
+    }
+
+    /// The current revision.
+    pub fn revision(&self) -> Revision {
+        self.revision
+    }
+
+    /// The session id.
+    pub fn session_id(&self) -> &str {
+        &self.session_id
+    }
+
+    /// Greets a new connection with the whole document and who else is here, and tells the others.
+    pub fn join(&mut self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
+        self.presence.insert(
+            participant,
+            Presence {
+                revision: self.revision,
+                ..Presence::default()
+            },
+        );
+        let others = Operation::Participants {
+            participants: self.presence.views(&self.text, &participant.connection_id),
+        };
+        let others = self.presence_message(participant, now, others);
+        let joined = Operation::UserJoined {
+            role: participant.role,
+            name: participant.name.clone(),
+        };
+        let threads = Operation::Comments {
+            threads: self.comments.all().map(|t| t.view(&self.text)).collect(),
+        };
+        let threads = self.message(MessageType::Comment, &participant.user_id, now, threads);
+        vec![
+            Effect::Reply(self.full_sync(participant, now)),
+            Effect::Reply(others),
+            Effect::Reply(threads.to_json()),
+            Effect::Broadcast(self.presence_message(participant, now, joined)),
+        ]
+    }
+
+    /// Takes back a connection that outlived this engine (the Durable Object slept, its sockets did not),
+    /// with the presence its shell kept; positions are brought up to date through the history.
+    pub fn reattach(&mut self, participant: &Participant, presence: Presence) {
+        let later = self.history.iter().map(|op| (&op.op, op.revision));
+        let presence = PresenceTable::catch_up(presence, self.oldest_base(), self.revision, later);
+        self.presence.insert(participant, presence);
+    }
+
+    /// Forgets a closed connection and tells the others.
+    pub fn leave(&mut self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
+        self.presence.remove(&participant.connection_id);
+        let left = self.presence_message(participant, now, Operation::UserLeft {});
+        vec![Effect::Broadcast(left)]
+    }
+
+    fn presence_message(
+        &self,
+        participant: &Participant,
+        now: EpochMillis,
+        operation: Operation,
+    ) -> String {
+        let mut message = self.message(MessageType::Presence, &participant.user_id, now, operation);
+        message.data.metadata.connection_id = Some(participant.connection_id.clone());
+        message.to_json()
+    }
+
+    /// Handles one text message from `participant`. Never panics; bad input yields an `error` reply.
+    pub fn handle_message(
+        &mut self,
+        participant: &Participant,
+        raw: &str,
+        now: EpochMillis,
+    ) -> Vec<Effect> {
+        if raw.len() > self.config.max_message_bytes {
+            let error = ApiError::new(
+                ErrorCode::MessageTooLarge,
+                format!(
+                    "message is {} bytes; the limit is {}",
+                    raw.len(),
+                    self.config.max_message_bytes
+                ),
+            );
+            return vec![self.error_reply(participant, now, error, None)];
+        }
+        let envelope = match Envelope::parse(raw) {
+            Ok(envelope) => envelope,
+            Err(error) => return vec![self.error_reply(participant, now, error, None)],
+        };
+        let operation_id = envelope.data.metadata.operation_id.clone();
+        let result = match envelope.kind {
+            MessageType::Edit => self.handle_edit(participant, &envelope, now),
+            MessageType::Presence => self.handle_presence(participant, envelope, now),
+            MessageType::Sync => self.handle_sync(participant, &envelope, now),
+            MessageType::Undo => self.handle_undo(participant, &envelope, now, false),
+            MessageType::Redo => self.handle_undo(participant, &envelope, now, true),
+            MessageType::Comment => self.handle_comment(participant, envelope, now),
+            MessageType::Error => Err(ApiError::new(
+                ErrorCode::InvalidMessage,
+                "`error` messages only travel from server to client",
+            )),
+        };
+        result.unwrap_or_else(|error| vec![self.error_reply(participant, now, error, operation_id)])
+    }
+
+    fn message(
+        &self,
+        kind: MessageType,
+        user_id: &str,
+        now: EpochMillis,
+        operation: Operation,
+    ) -> Envelope {
+        Envelope::new(
+            kind,
+            &self.session_id,
+            user_id,
+            now,
+            operation,
+            Some(self.revision),
+        )
+    }
+
+    fn full_sync(&self, participant: &Participant, now: EpochMillis) -> String {
+        let operation = Operation::FullSync {
+            content: self.text.to_string(),
+            version: self.revision,
+        };
+        self.message(MessageType::Sync, &participant.user_id, now, operation)
+            .to_json()
+    }
+
+    fn ack(
+        &self,
+        participant: &Participant,
+        now: EpochMillis,
+        operation_id: String,
+        version: Revision,
+        duplicate: bool,
+    ) -> String {
+        let operation = Operation::Ack {
+            operation_id: operation_id.clone(),
+            version,
+            duplicate,
+        };
+        self.message(MessageType::Sync, &participant.user_id, now, operation)
+            .with_operation_id(Some(operation_id))
+            .to_json()
+    }
+
+    fn edit_message(&self, op: &LoggedOp) -> String {
+        Envelope::new(
+            MessageType::Edit,
+            &self.session_id,
+            &op.user_id,
+            op.timestamp,
+            Operation::from_edit(&op.op),
+            Some(op.revision),
+        )
+        .with_operation_id(Some(op.operation_id.clone()))
+        .to_json()
+    }
+
+    fn error_reply(
+        &self,
+        participant: &Participant,
+        now: EpochMillis,
+        error: ApiError,
+        operation_id: Option<String>,
+    ) -> Effect {
+        let message = Envelope::error(
+            &self.session_id,
+            &participant.user_id,
+            now,
+            error,
+            operation_id,
+            Some(self.revision),
+        );
+        Effect::Reply(message.to_json())
+    }
+}
+
+/// The same message to the sender and to everyone else.
+fn to_everyone(message: String) -> [Effect; 2] {
+    [Effect::Reply(message.clone()), Effect::Broadcast(message)]
+}
+
+fn required_operation_id(operation_id: Option<String>) -> Result<String, ApiError> {
+    operation_id
+        .filter(|id| !id.is_empty() && id.len() <= MAX_OPERATION_ID_LEN)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidMessage,
+                "this needs `data.metadata.operation_id` (1 to 128 characters)",
+            )
+        })
+}
