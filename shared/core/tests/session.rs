@@ -4,16 +4,11 @@
 
 mod common;
 
-use common::{Hosted, operation, participant};
+use common::{Hosted, edit, error_code, operation, participant};
 use serde_json::json;
 use synq_core::EpochMillis;
 use synq_core::auth::Role;
 use synq_core::session::{Participant, SessionConfig, SessionEngine, SessionStore};
-
-fn edit(op: serde_json::Value, id: &str, version: u64) -> String {
-    json!({"type": "edit", "data": {"operation": op, "metadata": {"operation_id": id}}, "version": version})
-        .to_string()
-}
 
 fn insert(pos: u32, s: &str, id: &str, version: u64) -> String {
     edit(
@@ -21,12 +16,6 @@ fn insert(pos: u32, s: &str, id: &str, version: u64) -> String {
         id,
         version,
     )
-}
-
-fn error_code(raw: &str) -> String {
-    let op = operation(raw);
-    assert_eq!(op["type"], "error", "{raw}");
-    op["code"].as_str().unwrap().to_owned()
 }
 
 #[test]

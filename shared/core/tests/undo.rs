@@ -5,24 +5,15 @@
 
 mod common;
 
-use common::{Hosted, operation, participant};
+use common::{Hosted, edit, error_code, operation, participant};
 use proptest::prelude::*;
 use serde_json::json;
 use synq_core::auth::Role;
 use synq_core::session::{SessionConfig, SessionEngine, SessionStore};
 
-fn edit(op: serde_json::Value, id: &str, version: u64) -> String {
-    json!({"type": "edit", "data": {"operation": op, "metadata": {"operation_id": id}}, "version": version})
-        .to_string()
-}
-
 fn change(kind: &str, id: &str) -> String {
     json!({"type": kind, "data": {"operation": {"type": kind}, "metadata": {"operation_id": id}}})
         .to_string()
-}
-
-fn code(raw: &str) -> String {
-    operation(raw)["code"].as_str().unwrap_or("").to_owned()
 }
 
 #[test]
@@ -74,8 +65,11 @@ fn undo_reverts_only_my_edit_and_redo_restores_it() {
     // Undo twice walks back through my edits only; then there is nothing left.
     s.handle(&amy, &change("undo", "a4"));
     let none = s.handle(&amy, &change("undo", "a5"));
-    assert_eq!(code(&none.replies[0]), "NOTHING_TO_UNDO");
-    assert_eq!(code(&s.handle(&amy, &change("redo", "a6")).replies[0]), "");
+    assert_eq!(error_code(&none.replies[0]), "NOTHING_TO_UNDO");
+    assert_eq!(
+        error_code(&s.handle(&amy, &change("redo", "a6")).replies[0]),
+        ""
+    );
     assert_eq!(s.engine.text(), "// Bell\nh q[0];\ncx q[0],q[1];");
     // A new edit clears the redo stack.
     s.handle(
@@ -87,7 +81,7 @@ fn undo_reverts_only_my_edit_and_redo_restores_it() {
         ),
     );
     assert_eq!(
-        code(&s.handle(&amy, &change("redo", "a8")).replies[0]),
+        error_code(&s.handle(&amy, &change("redo", "a8")).replies[0]),
         "NOTHING_TO_UNDO"
     );
 }
@@ -117,10 +111,10 @@ fn undo_is_idempotent_by_operation_id_and_refused_to_readers() {
     assert_eq!(operation(&again.replies[0])["duplicate"], true);
     assert_eq!(s.engine.text(), "ab");
     let viewer = s.handle(&participant("vi", Role::Viewer), &change("undo", "v1"));
-    assert_eq!(code(&viewer.replies[0]), "FORBIDDEN");
+    assert_eq!(error_code(&viewer.replies[0]), "FORBIDDEN");
     let wrong = json!({"type": "undo", "data": {"operation": {"type": "redo"}, "metadata": {"operation_id": "x"}}});
     assert_eq!(
-        code(&s.handle(&amy, &wrong.to_string()).replies[0]),
+        error_code(&s.handle(&amy, &wrong.to_string()).replies[0]),
         "INVALID_MESSAGE"
     );
 }
@@ -197,7 +191,7 @@ proptest! {
         }
         let before_undo = s.engine.text();
         let out = s.handle(&amy, &change("undo", "undo"));
-        prop_assert_eq!(code(&out.replies[0]), "");
+        prop_assert_eq!(error_code(&out.replies[0]), "");
         let after_undo = s.engine.text();
         prop_assert!(!after_undo.contains('#'));
         prop_assert_eq!(after_undo.clone(), before_undo.replace('#', ""));

@@ -64,3 +64,18 @@ pub fn operation(raw: &str) -> serde_json::Value {
     let v: serde_json::Value = serde_json::from_str(raw).expect("server sends JSON");
     v["data"]["operation"].clone()
 }
+
+/// An `edit` message with `op` made against `version`.
+pub fn edit(op: serde_json::Value, id: &str, version: u64) -> String {
+    serde_json::json!({"type": "edit", "data": {"operation": op, "metadata": {"operation_id": id}}, "version": version})
+        .to_string()
+}
+
+/// The error code of a server reply, or "" if the reply is not an error.
+pub fn error_code(raw: &str) -> String {
+    let op = operation(raw);
+    if op["type"] != "error" {
+        return String::new();
+    }
+    op["code"].as_str().unwrap_or_default().to_owned()
+}
