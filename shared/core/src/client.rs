@@ -180,11 +180,8 @@ impl ClientSession {
                     operation_id,
                 },
             ) => {
-                let error = ApiError {
-                    code,
-                    message,
-                    retry_after_ms,
-                };
+                let mut error = ApiError::new(code, message);
+                error.retry_after_ms = retry_after_ms;
                 let ours = operation_id.is_some()
                     && operation_id.as_deref()
                         == self.inflight.as_ref().map(|i| i.operation_id.as_str());

@@ -1,5 +1,6 @@
-//! The one error shape of every surface: `{"error": {"code", "message", "retry_after_ms"?}}` over HTTP,
-//! the same body inside a WebSocket `error` message, `extensions.code` in GraphQL.
+//! The one error shape of every surface: `{"error": {"code", "message", "retry_after_ms"?, "field"?,
+//! "line"?, "column"?}}` over HTTP, the same body inside a WebSocket `error` message, `extensions.code`
+//! in GraphQL.
 
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +44,8 @@ pub enum ErrorCode {
     Unsupported,
     /// Something went wrong on the server; nothing acked was lost.
     Internal,
+    /// The OpenQASM program does not parse or is not a valid circuit; `line` and `column` say where.
+    InvalidCircuit,
 }
 
 impl ErrorCode {
@@ -53,7 +56,8 @@ impl ErrorCode {
             | ErrorCode::UnknownType
             | ErrorCode::InvalidMessage
             | ErrorCode::OutOfRange
-            | ErrorCode::InvalidRevision => 400,
+            | ErrorCode::InvalidRevision
+            | ErrorCode::InvalidCircuit => 400,
             ErrorCode::Unauthorized | ErrorCode::TokenExpired => 401,
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
@@ -78,6 +82,15 @@ pub struct ApiError {
     /// When to retry, for `RATE_LIMITED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_ms: Option<u64>,
+    /// The request field the error is about (`shots`, `qasm`, …), for `INVALID_MESSAGE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The 1-based source line the error is about, for `INVALID_CIRCUIT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// The 1-based source column (in characters) the error is about, for `INVALID_CIRCUIT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
 }
 
 impl ApiError {
@@ -87,7 +100,23 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after_ms: None,
+            field: None,
+            line: None,
+            column: None,
         }
+    }
+
+    /// The same error, about request field `field`.
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// The same error, about source line `line` and column `column` (both 1-based).
+    pub fn with_position(mut self, line: u32, column: u32) -> Self {
+        self.line = Some(line);
+        self.column = Some(column);
+        self
     }
 
     /// The HTTP body: `{"error": {...}}`.
@@ -121,5 +150,26 @@ mod tests {
         assert_eq!(v["error"]["code"], "RATE_LIMITED");
         assert_eq!(v["error"]["message"], "slow down");
         assert!(v["error"].get("retry_after_ms").is_none());
+        assert!(v["error"].get("field").is_none());
+        assert!(v["error"].get("line").is_none());
+    }
+
+    #[test]
+    fn field_and_position_join_the_shape() {
+        let body = ApiError::new(ErrorCode::InvalidCircuit, "expected `;`")
+            .with_position(3, 7)
+            .to_http_body();
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"]["code"], "INVALID_CIRCUIT");
+        assert_eq!(
+            (v["error"]["line"].as_u64(), v["error"]["column"].as_u64()),
+            (Some(3), Some(7))
+        );
+        assert_eq!(ErrorCode::InvalidCircuit.http_status(), 400);
+        let body = ApiError::new(ErrorCode::InvalidMessage, "not a number")
+            .with_field("shots")
+            .to_http_body();
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"]["field"], "shots");
     }
 }
