@@ -1,0 +1,139 @@
+//! Request bodies from JSON, with errors that name the field at fault.
+
+use serde_json::{Map, Value};
+use synq_core::{ApiError, ErrorCode};
+
+use crate::wire::{AnalyzeRequest, SimulateRequest};
+
+fn invalid(field: &str, message: String) -> ApiError {
+    ApiError::new(ErrorCode::InvalidMessage, message).with_field(field)
+}
+
+/// The body as a JSON object holding only `allowed` keys.
+fn object(body: &[u8], allowed: &[&str]) -> Result<Map<String, Value>, ApiError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::MalformedMessage,
+            format!("the body is not JSON: {e}"),
+        )
+    })?;
+    let Value::Object(map) = value else {
+        return Err(ApiError::new(
+            ErrorCode::InvalidMessage,
+            "the body must be a JSON object",
+        ));
+    };
+    if let Some(key) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(invalid(
+            key,
+            format!(
+                "unknown field `{key}`; the fields are {}",
+                allowed
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    Ok(map)
+}
+
+fn required_string(map: &mut Map<String, Value>, field: &str) -> Result<String, ApiError> {
+    match map.remove(field) {
+        Some(Value::String(s)) => Ok(s),
+        None | Some(Value::Null) => Err(invalid(field, format!("`{field}` is required"))),
+        Some(_) => Err(invalid(field, format!("`{field}` must be a string"))),
+    }
+}
+
+/// An optional whole number from 0 to 2^64 − 1; `null` counts as absent.
+fn optional_u64(map: &mut Map<String, Value>, field: &str) -> Result<Option<u64>, ApiError> {
+    match map.remove(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
+        Some(other) => Err(invalid(
+            field,
+            format!("`{field}` must be a whole number from 0 to 2^64 − 1, not {other}"),
+        )),
+    }
+}
+
+pub(crate) fn analyze_request(body: &[u8]) -> Result<AnalyzeRequest, ApiError> {
+    let mut map = object(body, &["qasm"])?;
+    Ok(AnalyzeRequest {
+        qasm: required_string(&mut map, "qasm")?,
+    })
+}
+
+pub(crate) fn simulate_request(body: &[u8]) -> Result<SimulateRequest, ApiError> {
+    let mut map = object(body, &["qasm", "shots", "seed", "max_qubits"])?;
+    Ok(SimulateRequest {
+        qasm: required_string(&mut map, "qasm")?,
+        shots: optional_u64(&mut map, "shots")?,
+        seed: optional_u64(&mut map, "seed")?,
+        max_qubits: optional_u64(&mut map, "max_qubits")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(r: Result<SimulateRequest, ApiError>) -> ApiError {
+        r.unwrap_err()
+    }
+
+    #[test]
+    fn reads_every_field() {
+        let r = simulate_request(
+            br#"{"qasm": "x", "shots": 10, "seed": 18446744073709551615, "max_qubits": null}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            SimulateRequest {
+                qasm: "x".into(),
+                shots: Some(10),
+                seed: Some(u64::MAX),
+                max_qubits: None
+            }
+        );
+        assert_eq!(analyze_request(br#"{"qasm": ""}"#).unwrap().qasm, "");
+    }
+
+    #[test]
+    fn names_the_field_at_fault() {
+        let e = err(simulate_request(b"{\"qasm\": 1}"));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidMessage, Some("qasm"))
+        );
+        let e = err(simulate_request(b"{}"));
+        assert_eq!(e.field.as_deref(), Some("qasm"));
+        for shots in ["-1", "1.5", "\"10\"", "1e3"] {
+            let body = format!("{{\"qasm\": \"\", \"shots\": {shots}}}");
+            let e = err(simulate_request(body.as_bytes()));
+            assert_eq!(e.field.as_deref(), Some("shots"), "{shots}");
+        }
+        let e = err(simulate_request(br#"{"qasm": "", "shot": 5}"#));
+        assert_eq!(e.field.as_deref(), Some("shot"));
+        assert!(e.message.contains("`shots`"), "{}", e.message);
+        let e = analyze_request(br#"{"qasm": "", "shots": 5}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("shots"));
+    }
+
+    #[test]
+    fn not_json_and_not_an_object() {
+        assert_eq!(
+            err(simulate_request(b"{\"qasm\"")).code,
+            ErrorCode::MalformedMessage
+        );
+        assert_eq!(
+            err(simulate_request(b"\xff\xfe")).code,
+            ErrorCode::MalformedMessage
+        );
+        let e = err(simulate_request(b"[1]"));
+        assert_eq!((e.code, e.field), (ErrorCode::InvalidMessage, None));
+    }
+}
