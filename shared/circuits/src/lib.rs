@@ -1,9 +1,10 @@
 //! SynQ's quantum circuit core: OpenQASM 2.0 and the OpenQASM 3 core in and out, one circuit IR over
 //! the standard gates of `qelib1.inc`/`stdgates.inc`, a seeded state-vector simulator with a
-//! step-by-step API, a unitary builder for small circuits, and resource counts.
+//! step-by-step API, a unitary builder for small circuits, resource counts, and an optimizer that
+//! translates into a basis gate set and shrinks the circuit ([`opt`]).
 //!
 //! It is pure and sans-IO (no files, clock or OS randomness: seeds are passed in) and builds for
-//! `wasm32-unknown-unknown`. It is not an optimizer or transpiler, and not the Worker endpoints.
+//! `wasm32-unknown-unknown`. It is not a router for device coupling maps, and not the Worker endpoints.
 //!
 //! ```
 //! let circuit = synq_circuits::parse(
@@ -20,6 +21,7 @@ pub mod counts;
 pub mod emit;
 pub mod error;
 pub mod ir;
+pub mod opt;
 pub mod parse;
 pub mod sim;
 pub mod units;
@@ -28,5 +30,6 @@ pub use counts::ResourceCounts;
 pub use emit::{to_qasm2, to_qasm3};
 pub use error::CircuitError;
 pub use ir::{Circuit, Condition, GateOp, Instruction, Operation, Register, StandardGate};
+pub use opt::{Basis, OptError, OptimizeOptions, optimize};
 pub use parse::{ParseOptions, StandardDefinitions, parse, parse_with};
 pub use units::{Clbit, Position, Qubit};

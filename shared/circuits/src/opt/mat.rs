@@ -1,0 +1,108 @@
+//! 2×2 complex matrices for single-qubit runs: products, predicates, and the matrix of a standard
+//! one-qubit gate (taken from the simulator, so the optimizer and the simulator agree by construction).
+
+use num_complex::Complex64 as C;
+
+use crate::ir::StandardGate;
+use crate::sim::StateVector;
+use crate::units::Qubit;
+
+/// Entries are considered zero below this.
+pub(crate) const EPS: f64 = 1e-10;
+
+/// A row-major 2×2 matrix `[m00, m01, m10, m11]`.
+pub(crate) type Mat2 = [C; 4];
+
+pub(crate) const IDENTITY: Mat2 = [
+    C::new(1.0, 0.0),
+    C::new(0.0, 0.0),
+    C::new(0.0, 0.0),
+    C::new(1.0, 0.0),
+];
+
+/// `a · b` (apply `b` first, then `a`).
+pub(crate) fn mul(a: &Mat2, b: &Mat2) -> Mat2 {
+    [
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+    ]
+}
+
+/// The conjugate transpose.
+pub(crate) fn adjoint(a: &Mat2) -> Mat2 {
+    [a[0].conj(), a[2].conj(), a[1].conj(), a[3].conj()]
+}
+
+/// The unitary of a `k`-qubit standard gate (`2^k × 2^k`, row-major, bit `j` = the gate's qubit `j`).
+pub(crate) fn gate_unitary(gate: StandardGate, params: &[f64]) -> Vec<C> {
+    let k = gate.num_qubits();
+    let dim = 1usize << k;
+    let qubits: Vec<Qubit> = (0..k as u32).map(Qubit).collect();
+    let mut m = vec![C::new(0.0, 0.0); dim * dim];
+    for col in 0..dim {
+        let mut s = StateVector::basis(k, col);
+        s.apply_gate(gate, params, &qubits);
+        for (row, a) in s.amplitudes().iter().enumerate() {
+            if let Some(x) = m.get_mut(row * dim + col) {
+                *x = *a;
+            }
+        }
+    }
+    m
+}
+
+/// The matrix of a one-qubit standard gate (identity for gates on more qubits).
+pub(crate) fn gate_matrix(gate: StandardGate, params: &[f64]) -> Mat2 {
+    if gate.num_qubits() != 1 {
+        return IDENTITY;
+    }
+    let m = gate_unitary(gate, params);
+    match m.as_slice() {
+        [a, b, c, d] => [*a, *b, *c, *d],
+        _ => IDENTITY,
+    }
+}
+
+/// Whether the off-diagonal entries vanish (the matrix commutes with a CX control).
+pub(crate) fn is_diagonal(m: &Mat2) -> bool {
+    m[1].norm() < EPS && m[2].norm() < EPS
+}
+
+/// Whether the matrix is `a·I + b·X` (it commutes with a CX target).
+pub(crate) fn is_x_type(m: &Mat2) -> bool {
+    (m[0] - m[3]).norm() < EPS && (m[1] - m[2]).norm() < EPS
+}
+
+/// Whether `m` is the identity times a phase.
+pub(crate) fn is_identity_up_to_phase(m: &Mat2) -> bool {
+    is_diagonal(m) && (m[0] - m[3]).norm() < EPS
+}
+
+/// `φ` such that `a ≈ e^{iφ} b`, for unitaries `a` and `b` equal up to phase.
+pub(crate) fn phase_between(a: &[C], b: &[C]) -> f64 {
+    let overlap: C = a.iter().zip(b).map(|(x, y)| x * y.conj()).sum();
+    overlap.arg()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::StandardGate as G;
+
+    #[test]
+    fn predicates() {
+        assert!(is_diagonal(&gate_matrix(G::Rz, &[0.3])));
+        assert!(is_x_type(&gate_matrix(G::Rx, &[0.3])));
+        assert!(is_x_type(&gate_matrix(G::Sx, &[])));
+        assert!(!is_x_type(&gate_matrix(G::H, &[])));
+        let h = gate_matrix(G::H, &[]);
+        assert!(is_identity_up_to_phase(&mul(&h, &h)));
+        let s = gate_matrix(G::S, &[]);
+        assert!(is_identity_up_to_phase(&mul(&s, &adjoint(&s))));
+        let z = gate_matrix(G::Z, &[]);
+        let rz = gate_matrix(G::Rz, &[std::f64::consts::PI]);
+        assert!((phase_between(&rz, &z) + std::f64::consts::FRAC_PI_2).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,95 @@
+//! The optimizer: basis translation and gate-count passes at levels 0–3.
+//!
+//! - **0**: translate every gate into the basis (exact up to global phase, which is tracked in
+//!   [`Circuit::global_phase`]).
+//! - **1**: + fuse runs of single-qubit gates and resynthesize each in the basis's shortest Euler
+//!   form (dropping runs that multiply to the identity); cancel adjacent CX pairs.
+//! - **2**: + commutation: CX pairs cancel across gates that commute with them (shared controls or
+//!   targets, diagonal gates on the control, X rotations on the target), and single-qubit gates
+//!   merge across CX gates they commute with.
+//! - **3**: + two-qubit block resynthesis where it pays, iterated to a fixed point.
+//!
+//! Measurements, resets, barriers and conditioned gates stay where they are and nothing moves across
+//! them. The result is never larger (in gates) than the level-0 translation.
+//!
+//! ```
+//! use synq_circuits::opt::{Basis, OptimizeOptions, optimize};
+//! let c = synq_circuits::parse(
+//!     "OPENQASM 2.0; include \"qelib1.inc\"; qreg q[2]; h q[0]; h q[0]; cx q[0], q[1]; cx q[0], q[1]; t q[1];",
+//! ).unwrap();
+//! let out = optimize(&c, &OptimizeOptions { level: 1, basis: Basis::ibm() }).unwrap();
+//! assert_eq!(out.instructions.len(), 1); // rz(π/4)
+//! ```
+
+mod basis;
+mod cancel;
+mod commute;
+mod error;
+mod euler;
+mod fuse;
+mod mat;
+mod program;
+mod translate;
+
+pub use basis::{Basis, OneQubitForm};
+pub use error::OptError;
+
+use crate::ir::{Circuit, Operation};
+use program::Program;
+
+/// What [`optimize`] does.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct OptimizeOptions {
+    /// 0 (translate only) to 3 (everything); see the module documentation.
+    pub level: u8,
+    /// The gate set of the result.
+    pub basis: Basis,
+}
+
+/// Upper bound on pass rounds (each round strictly shrinks the circuit, so this is only a guard).
+const MAX_ROUNDS: usize = 64;
+
+/// Number of unitary gates in a circuit.
+pub fn gate_count(circuit: &Circuit) -> usize {
+    circuit
+        .instructions
+        .iter()
+        .filter(|i| matches!(i.op, Operation::Gate(_)))
+        .count()
+}
+
+/// Translates `circuit` into `options.basis` and optimizes it at `options.level`. The result acts
+/// like the input up to global phase and has at most as many gates as the plain translation.
+pub fn optimize(circuit: &Circuit, options: &OptimizeOptions) -> Result<Circuit, OptError> {
+    if options.level > 3 {
+        return Err(OptError::Level(options.level));
+    }
+    circuit.validate()?;
+    let form = options.basis.one_qubit_form();
+    let mut program = Program::translate(circuit, form);
+    let translated = program.lower(circuit, form);
+    if options.level == 0 {
+        return Ok(translated);
+    }
+    let n = program.num_qubits;
+    let rounds = if options.level >= 3 { MAX_ROUNDS } else { 8 };
+    for _ in 0..rounds {
+        let mut changed = fuse::fuse_runs(&mut program.nodes, n);
+        let (phase, dropped) = fuse::drop_identities(&mut program.nodes);
+        program.phase += phase;
+        changed |= dropped;
+        changed |= cancel::cancel_cx(&mut program.nodes, n, options.level >= 2);
+        if options.level >= 2 {
+            changed |= commute::merge_across_cx(&mut program.nodes, n, form);
+        }
+        if !changed {
+            break;
+        }
+    }
+    let optimized = program.lower(circuit, form);
+    Ok(if gate_count(&optimized) <= gate_count(&translated) {
+        optimized
+    } else {
+        translated
+    })
+}
