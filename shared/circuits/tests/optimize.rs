@@ -1,0 +1,296 @@
+#![allow(clippy::unwrap_used)]
+//! The optimizer keeps every circuit's unitary (global phase included) at every level and in every
+//! basis, never returns more gates than the plain translation, only emits basis gates, and does the
+//! cancellations each level promises.
+
+use std::f64::consts::{FRAC_PI_2, FRAC_PI_4, PI};
+
+use proptest::prelude::*;
+use synq_circuits::opt::{Basis, OptimizeOptions, gate_count, optimize};
+use synq_circuits::sim::{Unitary, unitary};
+use synq_circuits::{
+    Circuit, Clbit, Condition, GateOp, Instruction, Operation, Qubit, ResourceCounts, StandardGate,
+    parse,
+};
+
+fn bases() -> Vec<Basis> {
+    vec![
+        Basis::ibm(),
+        Basis::cx_u3(),
+        Basis::cx_rz_ry(),
+        Basis::from_names(&["cx", "rz", "sx"]).unwrap(),
+        Basis::from_names(&["cx", "p", "sx", "x"]).unwrap(),
+        Basis::from_names(&["cx", "rz", "rx"]).unwrap(),
+        Basis::from_names(&["cx", "u"]).unwrap(),
+    ]
+}
+
+fn max_diff(a: &Unitary, b: &Unitary) -> f64 {
+    a.data
+        .iter()
+        .zip(&b.data)
+        .map(|(x, y)| (x - y).norm())
+        .fold(0.0, f64::max)
+}
+
+fn in_basis(c: &Circuit, basis: &Basis) -> bool {
+    c.instructions.iter().all(|i| match &i.op {
+        Operation::Gate(g) => basis.contains(g.gate),
+        _ => true,
+    })
+}
+
+/// Special angles make cancellations and merges likely; random ones test the general paths.
+fn angle() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        prop::sample::select(vec![0.0, FRAC_PI_4, FRAC_PI_2, PI, -FRAC_PI_2, 2.0 * PI]),
+        -7.0f64..7.0,
+    ]
+}
+
+fn gate_strategy(n: u32, pool: Vec<StandardGate>) -> impl Strategy<Value = GateOp> {
+    let pool: Vec<StandardGate> = pool
+        .into_iter()
+        .filter(|g| g.num_qubits() as u32 <= n)
+        .collect();
+    (
+        prop::sample::select(pool),
+        prop::collection::vec(angle(), 4),
+        Just(()).prop_perturb(move |_, mut rng| {
+            let mut qs: Vec<u32> = (0..n).collect();
+            for i in (1..qs.len()).rev() {
+                let j = (rng.next_u32() as usize) % (i + 1);
+                qs.swap(i, j);
+            }
+            qs
+        }),
+    )
+        .prop_map(|(gate, params, qs)| GateOp {
+            gate,
+            params: params[..gate.num_params()].to_vec(),
+            qubits: qs[..gate.num_qubits()].iter().map(|&q| Qubit(q)).collect(),
+        })
+}
+
+fn circuit(max_gates: usize, pool: Vec<StandardGate>) -> impl Strategy<Value = Circuit> {
+    (1u32..=6)
+        .prop_flat_map(move |n| {
+            (
+                Just(n),
+                prop::collection::vec(gate_strategy(n, pool.clone()), 0..max_gates),
+                -3.0f64..3.0,
+            )
+        })
+        .prop_map(|(n, gates, phase)| {
+            let mut c = Circuit::new();
+            c.add_qreg("q", n);
+            c.global_phase = phase;
+            c.instructions = gates
+                .into_iter()
+                .map(|g| Instruction {
+                    op: Operation::Gate(g),
+                    condition: None,
+                })
+                .collect();
+            c
+        })
+}
+
+/// A few gates on few qubits, so that inverses meet and cancel often.
+fn clifford_t_pool() -> Vec<StandardGate> {
+    use StandardGate as G;
+    vec![
+        G::H,
+        G::X,
+        G::Z,
+        G::S,
+        G::Sdg,
+        G::T,
+        G::Tdg,
+        G::Sx,
+        G::Rz,
+        G::Rx,
+        G::Cx,
+        G::Cz,
+        G::Swap,
+        G::Cp,
+        G::Ccx,
+    ]
+}
+
+fn check_levels(c: &Circuit) -> Result<(), TestCaseError> {
+    let want = unitary(c).unwrap();
+    for basis in bases() {
+        let mut sizes = Vec::new();
+        for level in 0..=3 {
+            let out = optimize(
+                c,
+                &OptimizeOptions {
+                    level,
+                    basis: basis.clone(),
+                },
+            )
+            .unwrap();
+            prop_assert!(in_basis(&out, &basis), "level {level}: not in {basis:?}");
+            let diff = max_diff(&unitary(&out).unwrap(), &want);
+            prop_assert!(
+                diff < 1e-8,
+                "level {level}, {basis:?}: unitary differs by {diff}"
+            );
+            sizes.push(gate_count(&out));
+        }
+        prop_assert!(
+            sizes.iter().all(|s| *s <= sizes[0]),
+            "{basis:?}: sizes by level {sizes:?}"
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn every_level_keeps_the_unitary_of_random_circuits(
+        c in circuit(24, StandardGate::ALL.to_vec())
+    ) {
+        check_levels(&c)?;
+    }
+
+    #[test]
+    fn every_level_keeps_the_unitary_of_cancelling_circuits(c in circuit(40, clifford_t_pool())) {
+        check_levels(&c)?;
+    }
+
+    #[test]
+    fn measurements_resets_barriers_and_conditions_stay_in_order(
+        c in circuit(20, clifford_t_pool()),
+        extras in prop::collection::vec((0u8..4, any::<u32>(), any::<u32>()), 0..8),
+    ) {
+        let mut c = c;
+        let nq = c.num_qubits() as u32;
+        c.add_creg("c", 2);
+        for (kind, a, b) in extras {
+            let qubit = Qubit(a % nq);
+            let at = (b as usize) % (c.instructions.len() + 1);
+            let (op, condition) = match kind {
+                0 => (Operation::Measure { qubit, clbit: Clbit(b % 2) }, None),
+                1 => (Operation::Reset { qubit }, None),
+                2 => (Operation::Barrier { qubits: vec![qubit] }, None),
+                _ => (
+                    Operation::Gate(GateOp {
+                        gate: StandardGate::H,
+                        params: vec![],
+                        qubits: vec![qubit],
+                    }),
+                    Some(Condition::Bit { clbit: Clbit(b % 2), value: true }),
+                ),
+            };
+            c.instructions.insert(at, Instruction { op, condition });
+        }
+        let fixed = |c: &Circuit| -> Vec<Instruction> {
+            c.instructions
+                .iter()
+                .filter(|i| !matches!(i.op, Operation::Gate(_)))
+                .cloned()
+                .collect()
+        };
+        let conditioned = |c: &Circuit| c.instructions.iter().filter(|i| i.condition.is_some()).count();
+        for level in 0..=3 {
+            let out = optimize(&c, &OptimizeOptions { level, basis: Basis::ibm() }).unwrap();
+            prop_assert!(out.validate().is_ok());
+            prop_assert_eq!(fixed(&out), fixed(&c));
+            // A conditioned `h` becomes rz·sx·rz, each piece under the condition.
+            prop_assert_eq!(conditioned(&out), 3 * conditioned(&c));
+        }
+    }
+}
+
+fn opt(src: &str, level: u8) -> Circuit {
+    let c = parse(src).unwrap();
+    let out = optimize(
+        &c,
+        &OptimizeOptions {
+            level,
+            basis: Basis::ibm(),
+        },
+    )
+    .unwrap();
+    let (a, b) = (unitary(&c).unwrap(), unitary(&out).unwrap());
+    assert!(max_diff(&a, &b) < 1e-9, "{src} at level {level}");
+    out
+}
+
+fn header(n: u32) -> String {
+    format!("OPENQASM 2.0; include \"qelib1.inc\"; qreg q[{n}];")
+}
+
+#[test]
+fn level_zero_translates_gate_by_gate() {
+    let out = opt(
+        &format!("{} h q[0]; h q[0]; cx q[0], q[1]; t q[1];", header(2)),
+        0,
+    );
+    let counts = ResourceCounts::of(&out);
+    // h = rz·sx·rz, twice; t = rz.
+    assert_eq!(counts.gates, 8);
+    assert_eq!(counts.cx, 1);
+}
+
+#[test]
+fn level_one_fuses_runs_and_cancels_adjacent_pairs() {
+    let src = format!(
+        "{} h q[0]; h q[0]; cx q[0], q[1]; cx q[0], q[1]; rz(0.2) q[1]; rz(-0.2) q[1]; \
+         t q[0]; t q[0]; s q[0]; x q[1];",
+        header(2)
+    );
+    let out = opt(&src, 1);
+    // t·t·s = rz(π); x stays.
+    assert_eq!(gate_count(&out), 2);
+}
+
+#[test]
+fn level_two_cancels_across_commuting_gates() {
+    // The CX pair is separated by an rz on the control and an rx on the target, and a CX sharing the
+    // control: level 1 keeps both, level 2 cancels them; the two rz merge across the CX.
+    let src = format!(
+        "{} cx q[0], q[1]; rz(0.3) q[0]; rx(0.4) q[1]; cx q[0], q[2]; cx q[0], q[1]; rz(0.5) q[0];",
+        header(3)
+    );
+    let one = ResourceCounts::of(&opt(&src, 1));
+    let two = ResourceCounts::of(&opt(&src, 2));
+    assert_eq!(one.cx, 3);
+    assert_eq!(two.cx, 1);
+    assert!(two.gates < one.gates, "{two:?} vs {one:?}");
+}
+
+#[test]
+fn global_phase_is_kept() {
+    let src = "OPENQASM 3; include \"stdgates.inc\"; qubit[1] q; gphase(0.3); z q[0]; rz(pi) q[0];";
+    let out = opt(src, 3);
+    assert_eq!(gate_count(&out), 0);
+    assert!((out.global_phase - (0.3 - FRAC_PI_2)).abs() < 1e-9);
+}
+
+#[test]
+fn bad_inputs_are_errors_not_panics() {
+    let mut c = Circuit::new();
+    c.add_qreg("q", 1);
+    c.gate(StandardGate::Cx, &[], &[0, 3]);
+    assert!(optimize(&c, &OptimizeOptions::default()).is_err());
+    let ok = Circuit::new();
+    assert!(
+        optimize(
+            &ok,
+            &OptimizeOptions {
+                level: 4,
+                basis: Basis::ibm()
+            }
+        )
+        .is_err()
+    );
+    let mut nan = Circuit::new();
+    nan.add_qreg("q", 1);
+    nan.gate(StandardGate::Rz, &[f64::NAN], &[0]);
+    assert!(optimize(&nan, &OptimizeOptions::default()).is_err());
+}
