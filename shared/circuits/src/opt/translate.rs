@@ -2,7 +2,8 @@
 //! returned phase makes it exact, not only up to global phase).
 //!
 //! Controlled single-qubit gates use one CX when the target unitary is traceless (`cy`, `cz`, `ch`:
-//! a conjugated CX) and the two-CX `A·X·B·X·C` construction otherwise. Multi-controlled X, Z and
+//! a conjugated CX) and otherwise two CX around one Z rotation, conjugated by the target's
+//! eigenbasis. Multi-controlled X, Z and
 //! √X gates use the Gray-code phase polynomial of the multi-controlled phase (`2^k − 2` CX on `k`
 //! qubits: 6 for `ccx`, 14 for `c3x`).
 
@@ -10,7 +11,6 @@ use num_complex::Complex64 as C;
 
 use crate::ir::StandardGate as G;
 
-use super::euler;
 use super::mat::{self, EPS, Mat2};
 use super::program::Node;
 
@@ -76,29 +76,34 @@ fn controlled(out: &mut Vec<Node>, c: u32, t: u32, u: &Mat2) {
         one(out, c, diag_phase(lambda.arg()));
         return;
     }
-    let (theta, phi, lam) = euler::zyz_angles(u);
-    let zyz = mat::mul(
-        &mat::gate_matrix(G::Rz, &[phi]),
-        &mat::mul(
-            &mat::gate_matrix(G::Ry, &[theta]),
-            &mat::gate_matrix(G::Rz, &[lam]),
-        ),
-    );
-    let alpha = mat::phase_between(u, &zyz);
-    let a = mat::mul(
-        &mat::gate_matrix(G::Rz, &[phi]),
-        &mat::gate_matrix(G::Ry, &[theta / 2.0]),
-    );
-    let b = mat::mul(
-        &mat::gate_matrix(G::Ry, &[-theta / 2.0]),
-        &mat::gate_matrix(G::Rz, &[-(phi + lam) / 2.0]),
-    );
-    g1(out, t, G::Rz, &[(lam - phi) / 2.0]);
+    // u = V·diag(λ1, λ2)·V† = V·λ1·P(β)·V†: conjugate a controlled phase, whose middle gate is a
+    // single Z rotation (the V's merge with the neighbours).
+    let (v, l1, l2) = if mat::is_diagonal(u) {
+        (mat::IDENTITY, u[0], u[3])
+    } else {
+        // The λ1 eigenvector spans the columns of u − λ2·I (u is normal).
+        let det = u[0] * u[3] - u[1] * u[2];
+        let l2 = (trace - (trace * trace - det * 4.0).sqrt()) / 2.0;
+        let (a, b) = ([u[0] - l2, u[2]], [u[1], u[3] - l2]);
+        let na = (a[0].norm_sqr() + a[1].norm_sqr()).sqrt();
+        let nb = (b[0].norm_sqr() + b[1].norm_sqr()).sqrt();
+        let e = if na >= nb {
+            [a[0] / na, a[1] / na]
+        } else {
+            [b[0] / nb, b[1] / nb]
+        };
+        let v: Mat2 = [e[0], -e[1].conj(), e[1], e[0].conj()];
+        let d = mat::mul(&mat::adjoint(&v), &mat::mul(u, &v));
+        (v, d[0], d[3])
+    };
+    let beta = (l2 / l1).arg();
+    one(out, t, mat::adjoint(&v));
+    g1(out, t, G::Rz, &[beta / 2.0]);
     cx(out, c, t);
-    one(out, t, b);
+    g1(out, t, G::Rz, &[-beta / 2.0]);
     cx(out, c, t);
-    one(out, t, a);
-    one(out, c, diag_phase(alpha));
+    one(out, t, v);
+    one(out, c, diag_phase(l1.arg() + beta / 2.0));
 }
 
 /// Phase `phi` on the all-ones state of `qubits`, as a Gray-code phase polynomial.
@@ -210,6 +215,7 @@ pub(crate) fn translate(gate: G, params: &[f64], qubits: &[u32], out: &mut Vec<N
 mod tests {
     use super::*;
     use crate::ir::Circuit;
+    use crate::opt::euler;
     use crate::sim::{equivalent_up_to_global_phase, unitary};
 
     /// The circuit of the nodes (one-qubit nodes written as `u` gates, exactly, phase included).
