@@ -72,8 +72,12 @@ fn gate_strategy(n: u32, pool: Vec<StandardGate>) -> impl Strategy<Value = GateO
         })
 }
 
-fn circuit(max_gates: usize, pool: Vec<StandardGate>) -> impl Strategy<Value = Circuit> {
-    (1u32..=6)
+fn circuit_on(
+    qubits: std::ops::RangeInclusive<u32>,
+    max_gates: usize,
+    pool: Vec<StandardGate>,
+) -> impl Strategy<Value = Circuit> {
+    qubits
         .prop_flat_map(move |n| {
             (
                 Just(n),
@@ -94,6 +98,30 @@ fn circuit(max_gates: usize, pool: Vec<StandardGate>) -> impl Strategy<Value = C
                 .collect();
             c
         })
+}
+
+fn circuit(max_gates: usize, pool: Vec<StandardGate>) -> impl Strategy<Value = Circuit> {
+    circuit_on(1..=6, max_gates, pool)
+}
+
+/// CX gates and the single-qubit gates that do or do not commute with them, densely on 2–3
+/// qubits: every commutation rule gets exercised.
+fn commutation_pool() -> Vec<StandardGate> {
+    use StandardGate as G;
+    vec![
+        G::Cx,
+        G::Cx,
+        G::Cx,
+        G::X,
+        G::Sx,
+        G::Rx,
+        G::Rz,
+        G::T,
+        G::S,
+        G::H,
+        G::Z,
+        G::Ry,
+    ]
 }
 
 /// A few gates on few qubits, so that inverses meet and cancel often.
@@ -148,7 +176,7 @@ fn check_levels(c: &Circuit) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(96))]
 
     #[test]
     fn every_level_keeps_the_unitary_of_random_circuits(
@@ -159,6 +187,13 @@ proptest! {
 
     #[test]
     fn every_level_keeps_the_unitary_of_cancelling_circuits(c in circuit(40, clifford_t_pool())) {
+        check_levels(&c)?;
+    }
+
+    #[test]
+    fn every_level_keeps_the_unitary_of_dense_cx_circuits(
+        c in circuit_on(2..=3, 16, commutation_pool())
+    ) {
         check_levels(&c)?;
     }
 

@@ -195,3 +195,46 @@ fn corpus_optimizes_to_equivalent_smaller_circuits() {
         o0.cx
     );
 }
+
+/// Every corpus file, including the dynamic ones (mid-circuit measurement, reset, conditions) and the
+/// large ones: every level succeeds, validates, and is no larger than the translation.
+#[test]
+fn every_corpus_file_optimizes_without_growing() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("facts.json")).unwrap()).unwrap();
+    let options = ParseOptions {
+        standard_definitions: StandardDefinitions::ExpandOutsideLibrary,
+        ..Default::default()
+    };
+    let mut files = 0;
+    for entry in doc["circuits"].as_array().unwrap() {
+        let Some(paths) = entry["files"].as_object() else {
+            continue;
+        };
+        for (fmt, rel) in paths {
+            let source = std::fs::read_to_string(dir.join(rel.as_str().unwrap())).unwrap();
+            let circuit = parse_with(&source, &options).unwrap();
+            files += 1;
+            let mut sizes = Vec::new();
+            for level in 0..=3u8 {
+                let out = optimize(
+                    &circuit,
+                    &OptimizeOptions {
+                        level,
+                        basis: Basis::ibm(),
+                    },
+                )
+                .unwrap();
+                assert!(out.validate().is_ok(), "{} [{fmt}]", entry["id"]);
+                sizes.push(ResourceCounts::of(&out).gates);
+            }
+            assert!(
+                sizes.iter().all(|s| *s <= sizes[0]),
+                "{} [{fmt}]: {sizes:?}",
+                entry["id"]
+            );
+        }
+    }
+    assert!(files >= 500, "{files} files");
+}

@@ -172,9 +172,18 @@ pub(crate) fn translate(gate: G, params: &[f64], qubits: &[u32], out: &mut Vec<N
             controlled(out, q(0), q(1), &[at(1, 1), at(1, 3), at(3, 1), at(3, 3)]);
         }
         G::Swap => {
-            cx(out, q(0), q(1));
-            cx(out, q(1), q(0));
-            cx(out, q(0), q(1));
+            // Start with the orientation of the last CX on these qubits, so that the two can cancel.
+            let (a, b) = match out
+                .iter()
+                .rev()
+                .find(|n| n.touches(q(0)) || n.touches(q(1)))
+            {
+                Some(Node::Cx { c, t }) if *c == q(1) && *t == q(0) => (q(1), q(0)),
+                _ => (q(0), q(1)),
+            };
+            cx(out, a, b);
+            cx(out, b, a);
+            cx(out, a, b);
         }
         G::Rzz => {
             cx(out, q(0), q(1));
