@@ -1,15 +1,19 @@
-//! SynQ Edge API Worker: the HTTP entry point on Cloudflare. It authenticates callers and routes each
-//! session's WebSocket to that session's Durable Object.
+//! SynQ Edge API Worker: the HTTP entry point on Cloudflare. It authenticates callers, routes each
+//! session's WebSocket to that session's Durable Object, and serves the stateless circuit endpoints.
 //!
 //! Routes:
 //! - `GET /healthz` → `200 {"status":"ok"}`
 //! - `GET /sessions/{id}/ws` with `Upgrade: websocket` and a JWT (`Authorization: Bearer` or `?token=`)
 //!   → the `Session` Durable Object named `id`
+//! - `POST /api/v1/circuits/analyze` and `/simulate` with a JWT → `synq_circuits_api::handle`
+//! - a known path with another method → `405 METHOD_NOT_ALLOWED` with `Allow`
 //! - anything else → `404 {"error":{"code":"NOT_FOUND","message":"…"}}`
 
 mod auth;
 mod route;
 
+use futures_util::StreamExt;
+use synq_circuits_api::{Endpoint, Limits};
 use synq_core::{ApiError, ErrorCode};
 use synq_durable_objects::{NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER};
 use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, Result, event};
@@ -24,7 +28,7 @@ pub use synq_durable_objects::Session;
 const SESSIONS_BINDING: &str = "SESSIONS";
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
     match route(&req.method(), &path) {
         Route::Health => Response::ok(r#"{"status":"ok"}"#).map(json),
@@ -36,6 +40,19 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             ErrorCode::InvalidMessage,
             "a session id is 1 to 128 characters of [A-Za-z0-9._-]",
         )),
+        Route::Circuits(endpoint) => match circuits(&mut req, &env, endpoint).await {
+            Ok(body) => Response::ok(body).map(json),
+            Err(error) => error_response(&error),
+        },
+        Route::MethodNotAllowed { allow } => {
+            let error = ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("{path} takes {allow}, not {}", req.method()),
+            );
+            let mut response = error_response(&error)?;
+            response.headers_mut().set("allow", allow.as_ref())?;
+            Ok(response)
+        }
         Route::NotFound => error_response(&ApiError::new(
             ErrorCode::NotFound,
             format!("no route for {} {path}", req.method()),
@@ -54,6 +71,62 @@ fn error_response(error: &ApiError) -> Result<Response> {
     Ok(json(
         Response::ok(error.to_http_body())?.with_status(error.code.http_status()),
     ))
+}
+
+/// A circuit endpoint: any valid token (roles are per session and do not apply), a bounded body, then
+/// the core's handler. The seed for simulations without one comes from here: the core has no randomness.
+async fn circuits(
+    req: &mut Request,
+    env: &Env,
+    endpoint: Endpoint,
+) -> std::result::Result<String, ApiError> {
+    auth::authenticate(req, env)?;
+    let limits = Limits::default();
+    let body = read_body(req, &limits).await?;
+    synq_circuits_api::handle(endpoint, &body, random_seed(), &limits)
+}
+
+/// The request body, refused as soon as it is known to be over the limit: by its `content-length`, or
+/// while it streams in (a chunked body has none).
+async fn read_body(req: &mut Request, limits: &Limits) -> std::result::Result<Vec<u8>, ApiError> {
+    let declared = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(len) = declared {
+        limits.check_body_size(len)?;
+    }
+    // No body at all reads as empty (and is then refused as not JSON).
+    let Ok(mut stream) = req.stream() else {
+        return Ok(Vec::new());
+    };
+    let mut body = Vec::new();
+    let mut received = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                ErrorCode::InvalidMessage,
+                format!("could not read the body: {e}"),
+            )
+        })?;
+        received = received.saturating_add(chunk.len() as u64);
+        // Over the limit, the rest is read and dropped: answering while the client is still sending
+        // loses the answer (and, under `wrangler dev`, the next request). Memory stays bounded.
+        if limits.check_body_size(received).is_ok() {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    limits.check_body_size(received)?;
+    Ok(body)
+}
+
+/// 53 random bits (so that JavaScript clients can send the seed back unchanged).
+fn random_seed() -> u64 {
+    let high = (worker::js_sys::Math::random() * f64::from(1u32 << 21)) as u64;
+    let low = (worker::js_sys::Math::random() * 4_294_967_296.0) as u64;
+    (high << 32) | low
 }
 
 /// Authenticates the caller, finds their role in the session, and forwards the upgrade to the

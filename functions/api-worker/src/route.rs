@@ -1,5 +1,6 @@
 //! Where a request goes. Pure, so it is unit-tested natively.
 
+use synq_circuits_api::Endpoint;
 use worker::Method;
 
 const MAX_SESSION_ID_LEN: usize = 128;
@@ -10,19 +11,33 @@ pub(crate) enum Route<'a> {
     Health,
     SessionSocket(&'a str),
     BadSessionId,
+    /// `POST /api/v1/circuits/{analyze,simulate}`: stateless, any valid token.
+    Circuits(Endpoint),
+    /// The path exists, but not for this method; `allow` is the method it takes.
+    MethodNotAllowed {
+        allow: Method,
+    },
     NotFound,
 }
 
 pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
-    if *method != Method::Get {
-        return Route::NotFound;
-    }
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match segments.as_slice() {
-        ["healthz"] => Route::Health,
-        ["sessions", id, "ws"] if is_valid_session_id(id) => Route::SessionSocket(id),
-        ["sessions", _, "ws"] => Route::BadSessionId,
-        _ => Route::NotFound,
+    let (allow, found) = match segments.as_slice() {
+        ["healthz"] => (Method::Get, Route::Health),
+        ["sessions", id, "ws"] if is_valid_session_id(id) => {
+            (Method::Get, Route::SessionSocket(id))
+        }
+        ["sessions", _, "ws"] => (Method::Get, Route::BadSessionId),
+        ["api", "v1", "circuits", "analyze"] => (Method::Post, Route::Circuits(Endpoint::Analyze)),
+        ["api", "v1", "circuits", "simulate"] => {
+            (Method::Post, Route::Circuits(Endpoint::Simulate))
+        }
+        _ => return Route::NotFound,
+    };
+    if *method == allow {
+        found
+    } else {
+        Route::MethodNotAllowed { allow }
     }
 }
 
@@ -54,13 +69,49 @@ mod tests {
             route(&Method::Get, "/sessions/%20x/ws"),
             Route::BadSessionId
         );
-        assert_eq!(route(&Method::Post, "/healthz"), Route::NotFound);
+        assert_eq!(
+            route(&Method::Post, "/healthz"),
+            Route::MethodNotAllowed { allow: Method::Get }
+        );
+        assert_eq!(
+            route(&Method::Delete, "/sessions/demo/ws"),
+            Route::MethodNotAllowed { allow: Method::Get }
+        );
         assert_eq!(route(&Method::Get, "/"), Route::NotFound);
         assert_eq!(route(&Method::Get, "/sessions/demo"), Route::NotFound);
         assert_eq!(
             route(&Method::Get, "/sessions/demo/ws/extra"),
             Route::NotFound
         );
+    }
+
+    #[test]
+    fn circuit_routes_take_post_only() {
+        assert_eq!(
+            route(&Method::Post, "/api/v1/circuits/analyze"),
+            Route::Circuits(Endpoint::Analyze)
+        );
+        assert_eq!(
+            route(&Method::Post, "/api/v1/circuits/simulate"),
+            Route::Circuits(Endpoint::Simulate)
+        );
+        for method in [Method::Get, Method::Put, Method::Delete, Method::Head] {
+            assert_eq!(
+                route(&method, "/api/v1/circuits/simulate"),
+                Route::MethodNotAllowed {
+                    allow: Method::Post
+                }
+            );
+        }
+        // No optimizer yet, and nothing else under /api/v1.
+        for path in [
+            "/api/v1/circuits/optimize",
+            "/api/v1/circuits",
+            "/api/v1/circuits/analyze/x",
+            "/api/v2/circuits/analyze",
+        ] {
+            assert_eq!(route(&Method::Post, path), Route::NotFound, "{path}");
+        }
     }
 
     #[test]
