@@ -11,6 +11,7 @@ import { after, before } from "node:test";
 
 import { startWrangler } from "./harness.mjs";
 import { authSuite } from "./suites/auth.mjs";
+import { circuitsSuite } from "./suites/circuits.mjs";
 import { convergenceSuite } from "./suites/convergence.mjs";
 import { httpSuite } from "./suites/http.mjs";
 import { presenceSuite } from "./suites/presence.mjs";
@@ -33,6 +34,7 @@ after(async () => {
 });
 
 httpSuite(ctx);
+circuitsSuite(ctx);
 authSuite(ctx);
 rolesSuite(ctx);
 protocolSuite(ctx);
