@@ -1,15 +1,16 @@
 //! The endpoints: request in, response or error out.
 
-use synq_circuits::ir::{Circuit, Operation};
+use synq_circuits::ir::{Circuit, Operation, StandardGate};
+use synq_circuits::opt::{Basis, OptError, OptimizeOptions, gate_count, optimize as run_optimizer};
 use synq_circuits::sim::{SimOptions, run_shots};
-use synq_circuits::{CircuitError, ParseOptions, ResourceCounts, parse_with};
+use synq_circuits::{CircuitError, ParseOptions, ResourceCounts, parse_with, to_qasm2, to_qasm3};
 use synq_core::{ApiError, ErrorCode};
 
 use crate::decode;
 use crate::limits::Limits;
 use crate::wire::{
-    AnalyzeRequest, AnalyzeResponse, DEFAULT_SHOTS, Format, MAX_SHOTS, SimulateRequest,
-    SimulateResponse,
+    AnalyzeRequest, AnalyzeResponse, DEFAULT_LEVEL, DEFAULT_SHOTS, Format, MAX_LEVEL, MAX_SHOTS,
+    OptimizeRequest, OptimizeResponse, SimulateRequest, SimulateResponse,
 };
 
 /// Seeds the server picks stay below 2^53, so that JavaScript clients can send them back unchanged.
@@ -22,6 +23,8 @@ pub enum Endpoint {
     Analyze,
     /// `POST /api/v1/circuits/simulate`
     Simulate,
+    /// `POST /api/v1/circuits/optimize`
+    Optimize,
 }
 
 /// Serves one request body: the JSON response, or the error to send in the one error shape.
@@ -42,6 +45,9 @@ pub fn handle(
             fallback_seed,
             limits,
         )?),
+        Endpoint::Optimize => {
+            serde_json::to_string(&optimize(&decode::optimize_request(body)?, limits)?)
+        }
     };
     json.map_err(|e| ApiError::new(ErrorCode::Internal, format!("response serialization: {e}")))
 }
@@ -123,6 +129,125 @@ pub fn simulate(
         seed,
         qubits,
     })
+}
+
+/// The one-qubit families a basis may use, for error messages.
+const SUPPORTED_BASES: &str = "a basis is `cx` plus one of the one-qubit families rz+sx, p+sx, u3, u, \
+                               rz+ry or rz+rx (with `x` optional beside sx), e.g. [\"cx\", \"rz\", \"sx\", \"x\"]";
+
+/// Translates a program into a basis and optimizes it.
+pub fn optimize(req: &OptimizeRequest, limits: &Limits) -> Result<OptimizeResponse, ApiError> {
+    let level = req.level.unwrap_or(u64::from(DEFAULT_LEVEL));
+    let level = u8::try_from(level)
+        .ok()
+        .filter(|l| *l <= MAX_LEVEL)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidMessage,
+                format!("`level` must be from 0 to {MAX_LEVEL}, not {level}"),
+            )
+            .with_field("level")
+        })?;
+    let basis = match &req.basis {
+        None => Basis::ibm(),
+        Some(names) => Basis::from_names(names).map_err(opt_error)?,
+    };
+    let circuit = parse(&req.qasm, limits)?;
+    let format = req.format.unwrap_or_else(|| format_of(&req.qasm));
+
+    let estimate = translated_size(&circuit, &basis);
+    if estimate > limits.max_optimize_gates {
+        return Err(ApiError::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "in this basis the circuit would take about {estimate} gates, over this server's limit of {} \
+                 for optimization",
+                limits.max_optimize_gates
+            ),
+        ));
+    }
+    let options = OptimizeOptions {
+        level,
+        basis: basis.clone(),
+    };
+    let optimized = run_optimizer(&circuit, &options).map_err(opt_error)?;
+    let qasm = match format {
+        Format::OpenQasm2 => to_qasm2(&optimized),
+        Format::OpenQasm3 => to_qasm3(&optimized),
+    }
+    .map_err(|e| match e {
+        CircuitError::Emit(why) => ApiError::new(
+            ErrorCode::InvalidMessage,
+            format!(
+                "the optimized circuit cannot be written as {}: {why}",
+                format.name()
+            ),
+        )
+        .with_field("format"),
+        e => ApiError::new(ErrorCode::Internal, format!("emitting the result: {e}")),
+    })?;
+    Ok(OptimizeResponse {
+        qasm,
+        format,
+        level,
+        basis: basis.gates().iter().map(|g| g.name().to_string()).collect(),
+        before: ResourceCounts::of(&circuit).into(),
+        after: ResourceCounts::of(&optimized).into(),
+    })
+}
+
+/// About how many instructions translating `circuit` into `basis` gives: each gate weighs what one
+/// gate of its kind with generic angles translates to (special angles only give fewer), everything
+/// else one. Computed before translating, so that a small program of wide gates cannot fill the memory.
+fn translated_size(circuit: &Circuit, basis: &Basis) -> usize {
+    let mut weights: Vec<(StandardGate, usize)> = Vec::new();
+    let mut total = 0usize;
+    for inst in &circuit.instructions {
+        let weight = match &inst.op {
+            Operation::Gate(g) => match weights.iter().find(|(k, _)| *k == g.gate) {
+                Some((_, w)) => *w,
+                None => {
+                    let w = translated_gate_size(g.gate, basis);
+                    weights.push((g.gate, w));
+                    w
+                }
+            },
+            _ => 1,
+        };
+        total = total.saturating_add(weight);
+    }
+    total
+}
+
+/// Gates one `gate` with generic angles translates to in `basis` (level 0).
+fn translated_gate_size(gate: StandardGate, basis: &Basis) -> usize {
+    const ANGLES: [f64; 4] = [0.3, 0.7, 1.1, 1.7];
+    let n = gate.num_qubits();
+    let mut one = Circuit::new();
+    one.add_qreg("q", n as u32);
+    let qubits: Vec<u32> = (0..n as u32).collect();
+    let params = ANGLES.get(..gate.num_params()).unwrap_or(&ANGLES);
+    one.gate(gate, params, &qubits);
+    let options = OptimizeOptions {
+        level: 0,
+        basis: basis.clone(),
+    };
+    // A standard gate always translates; were it not to, the gate counts as the largest there is.
+    run_optimizer(&one, &options).map_or(64, |c| gate_count(&c).max(1))
+}
+
+/// An optimizer error in the one error shape: a bad basis or level names its field.
+fn opt_error(e: OptError) -> ApiError {
+    match e {
+        OptError::Level(_) => {
+            ApiError::new(ErrorCode::InvalidMessage, e.to_string()).with_field("level")
+        }
+        OptError::UnknownGate { .. } | OptError::UnsupportedBasis { .. } => {
+            ApiError::new(ErrorCode::InvalidMessage, format!("{e}; {SUPPORTED_BASES}"))
+                .with_field("basis")
+        }
+        OptError::Circuit(e) => circuit_error(e),
+    }
 }
 
 fn parse(qasm: &str, limits: &Limits) -> Result<Circuit, ApiError> {

@@ -1,4 +1,4 @@
-//! SynQ's stateless circuit endpoints — `POST /api/v1/circuits/analyze` and `/simulate` — as plain
+//! SynQ's stateless circuit endpoints — `POST /api/v1/circuits/analyze`, `/simulate` and `/optimize` — as plain
 //! functions: JSON body in, JSON body or [`ApiError`] out. One definition of their wire types, their
 //! limits and their validation, tested natively; the Worker only reads the request and writes the response.
 //!
@@ -19,11 +19,11 @@ mod handle;
 mod limits;
 mod wire;
 
-pub use handle::{Endpoint, analyze, handle, simulate};
+pub use handle::{Endpoint, analyze, handle, optimize, simulate};
 pub use limits::Limits;
 pub use wire::{
-    AnalyzeRequest, AnalyzeResponse, Counts, DEFAULT_SHOTS, Format, MAX_SHOTS, SimulateRequest,
-    SimulateResponse,
+    AnalyzeRequest, AnalyzeResponse, Counts, DEFAULT_LEVEL, DEFAULT_SHOTS, Format, MAX_LEVEL,
+    MAX_SHOTS, OptimizeRequest, OptimizeResponse, SimulateRequest, SimulateResponse,
 };
 
 /// Re-exported so that callers name the one error type without depending on `synq-core` themselves.

@@ -30,6 +30,16 @@ pub enum Format {
     OpenQasm3,
 }
 
+impl Format {
+    /// Its wire name: `openqasm2` or `openqasm3`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::OpenQasm2 => "openqasm2",
+            Format::OpenQasm3 => "openqasm3",
+        }
+    }
+}
+
 /// What a circuit uses (after `gate` definitions, loops and broadcasts are expanded).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
@@ -113,4 +123,43 @@ pub struct SimulateResponse {
     pub seed: u64,
     /// Qubits simulated.
     pub qubits: usize,
+}
+
+/// Optimization level when the request names none.
+pub const DEFAULT_LEVEL: u8 = 2;
+/// Highest optimization level.
+pub const MAX_LEVEL: u8 = 3;
+
+/// `POST /api/v1/circuits/optimize`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptimizeRequest {
+    /// An OpenQASM 2.0 or 3 program.
+    pub qasm: String,
+    /// 0 (translate into the basis only) to [`MAX_LEVEL`]; [`DEFAULT_LEVEL`] when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<u64>,
+    /// The gate names of the target basis (`qelib1.inc` spelling); IBM's `cx, rz, sx, x` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<Vec<String>>,
+    /// The OpenQASM version of the answer; the input's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<Format>,
+}
+
+/// The answer to `optimize`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptimizeResponse {
+    /// The optimized program, in `format`, using only the gates of `basis`.
+    pub qasm: String,
+    /// The OpenQASM version of `qasm`.
+    pub format: Format,
+    /// The level applied.
+    pub level: u8,
+    /// The basis's gates, without repeats.
+    pub basis: Vec<String>,
+    /// Counts of the input as parsed (what `analyze` reports).
+    pub before: Counts,
+    /// Counts of the optimized circuit.
+    pub after: Counts,
 }

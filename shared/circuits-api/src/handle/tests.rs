@@ -264,6 +264,7 @@ mod never_panics {
         fn on_any_bytes(body in proptest::collection::vec(any::<u8>(), 0..200)) {
             let _ = handle(Endpoint::Analyze, &body, 1, &limits());
             let _ = handle(Endpoint::Simulate, &body, 1, &limits());
+            let _ = handle(Endpoint::Optimize, &body, 1, &limits());
         }
 
         #[test]
@@ -277,6 +278,219 @@ mod never_panics {
                 prop_assert_eq!(r.counts.values().sum::<u64>(), shots);
             }
             let _ = handle(Endpoint::Analyze, body.as_bytes(), 1, &limits());
+            let body = serde_json::json!({ "qasm": qasm, "level": shots % 5 }).to_string();
+            if let Ok(json) = handle(Endpoint::Optimize, body.as_bytes(), 1, &limits()) {
+                let r: OptimizeResponse = serde_json::from_str(&json).unwrap();
+                prop_assert!(parse(&r.qasm, &limits()).is_ok(), "{}", r.qasm);
+            }
         }
+    }
+}
+
+mod optimize {
+    use super::*;
+    use crate::Counts;
+    use synq_circuits::sim::{equivalent_up_to_global_phase, unitary};
+
+    /// Three qubits, no measurements: small enough for its unitary, with work for every pass.
+    const SMALL: &str = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\nh q[0];\nh q[0];\n\
+                         cx q[0], q[1];\ncx q[0], q[1];\nt q[1];\nccx q[0], q[1], q[2];\nrz(0.3) q[2];\n\
+                         rz(-0.1) q[2];\ncu1(0.7) q[2], q[0];\nswap q[1], q[2];\ny q[0];\n";
+
+    fn req(qasm: &str, level: Option<u64>, basis: Option<&[&str]>) -> OptimizeRequest {
+        OptimizeRequest {
+            qasm: qasm.into(),
+            level,
+            basis: basis.map(|b| b.iter().map(|s| s.to_string()).collect()),
+            format: None,
+        }
+    }
+
+    fn field_error(r: &OptimizeRequest) -> (ErrorCode, Option<String>, String) {
+        let e = optimize(r, &limits()).unwrap_err();
+        (e.code, e.field, e.message)
+    }
+
+    #[test]
+    fn keeps_the_unitary_and_never_grows_past_the_translation() {
+        let input = parse(SMALL, &limits()).unwrap();
+        let expected = unitary(&input).unwrap();
+        let bases: [Option<&[&str]>; 4] = [
+            None,
+            Some(&["cx", "u3"]),
+            Some(&["cx", "rz", "ry"]),
+            Some(&["rz", "sx", "cx"]),
+        ];
+        for basis in bases {
+            let translated = optimize(&req(SMALL, Some(0), basis), &limits()).unwrap();
+            for level in 0..=3 {
+                for format in [Format::OpenQasm2, Format::OpenQasm3] {
+                    let r = optimize(
+                        &OptimizeRequest {
+                            format: Some(format),
+                            ..req(SMALL, Some(level), basis)
+                        },
+                        &limits(),
+                    )
+                    .unwrap();
+                    let what = format!("{basis:?} level {level} {format:?}:\n{}", r.qasm);
+                    assert_eq!((r.level, r.format), (level as u8, format), "{what}");
+                    assert_eq!(format_of(&r.qasm), format, "{what}");
+                    // The answer re-parses, acts as the input does, and uses only the basis.
+                    let again = parse(&r.qasm, &limits()).unwrap();
+                    assert!(
+                        equivalent_up_to_global_phase(&unitary(&again).unwrap(), &expected, 1e-9),
+                        "{what}"
+                    );
+                    assert_eq!(Counts::from(ResourceCounts::of(&again)), r.after, "{what}");
+                    assert!(
+                        r.after.gate_counts.keys().all(|g| r.basis.contains(g)),
+                        "{what}"
+                    );
+                    assert!(r.after.gates <= translated.after.gates, "{what}");
+                    let analyzed = analyze(&AnalyzeRequest { qasm: SMALL.into() }, &limits());
+                    assert_eq!(r.before, analyzed.unwrap().counts, "{what}");
+                }
+            }
+            let best = optimize(&req(SMALL, Some(3), basis), &limits()).unwrap();
+            assert!(
+                best.after.gates < translated.after.gates,
+                "{basis:?}: {} vs {}",
+                best.after.gates,
+                translated.after.gates
+            );
+        }
+    }
+
+    #[test]
+    fn defaults_to_level_2_the_ibm_basis_and_the_inputs_format() {
+        let r = optimize(&req(BELL3, None, None), &limits()).unwrap();
+        assert_eq!((r.level, r.format), (DEFAULT_LEVEL, Format::OpenQasm3));
+        assert_eq!(r.basis, ["cx", "rz", "sx", "x"]);
+        let r = optimize(&req(BELL2, None, None), &limits()).unwrap();
+        assert_eq!(r.format, Format::OpenQasm2);
+        assert!(r.qasm.starts_with("OPENQASM 2.0;"), "{}", r.qasm);
+        // Repeats in the basis are dropped.
+        let r = optimize(&req(BELL2, None, Some(&["cx", "u3", "cx"])), &limits()).unwrap();
+        assert_eq!(r.basis, ["cx", "u3"]);
+    }
+
+    #[test]
+    fn keeps_measurements_so_the_outcomes_are_the_same() {
+        // |110⟩ after X on qubits 1 and 2 through gates that cancel: a deterministic outcome.
+        let qasm = "OPENQASM 2.0; include \"qelib1.inc\"; qreg q[3]; creg c[3]; x q[1]; h q[2]; \
+                    cx q[1], q[2]; cx q[1], q[2]; s q[2]; s q[2]; h q[2]; measure q -> c;";
+        let expected = simulate(&sim(qasm), 0, &limits()).unwrap();
+        assert_eq!(expected.counts.keys().collect::<Vec<_>>(), ["110"]);
+        for level in 0..=3 {
+            let r = optimize(&req(qasm, Some(level), None), &limits()).unwrap();
+            assert_eq!(r.after.measurements, 3);
+            assert_eq!(simulate(&sim(&r.qasm), 0, &limits()).unwrap(), expected);
+        }
+        // The Bell pair's seeded counts survive too.
+        let r = optimize(&req(BELL2, Some(3), None), &limits()).unwrap();
+        assert_eq!(
+            simulate(&sim(&r.qasm), 0, &limits()).unwrap(),
+            simulate(&sim(BELL2), 0, &limits()).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_bad_level_names_the_field() {
+        for level in [4, 255, 256, u64::MAX] {
+            let (code, field, message) = field_error(&req(BELL2, Some(level), None));
+            assert_eq!(
+                (code, field.as_deref()),
+                (ErrorCode::InvalidMessage, Some("level"))
+            );
+            assert!(message.contains("0 to 3"), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_bad_basis_names_the_field_and_the_supported_families() {
+        let bases: [&[&str]; 5] = [
+            &["cz", "rz", "sx"],
+            &["cx", "h"],
+            &["cx", "bogus"],
+            &[],
+            &["cx", "ccx"],
+        ];
+        for basis in bases {
+            let (code, field, message) = field_error(&req(BELL2, None, Some(basis)));
+            assert_eq!(
+                (code, field.as_deref()),
+                (ErrorCode::InvalidMessage, Some("basis")),
+                "{basis:?}"
+            );
+            assert!(message.contains("rz+sx"), "{message}");
+        }
+        // The basis is checked before the program.
+        let (_, field, _) = field_error(&req("not qasm", None, Some(&["h"])));
+        assert_eq!(field.as_deref(), Some("basis"));
+    }
+
+    #[test]
+    fn bad_qasm_is_invalid_circuit_at_a_line_and_column() {
+        let qasm = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nh q[0]\ncx q[0], q[1];\n";
+        let e = optimize(&req(qasm, None, None), &limits()).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidCircuit, "{e}");
+        assert_eq!((e.line, e.column), (Some(5), Some(1)), "{e}");
+    }
+
+    #[test]
+    fn a_result_openqasm_2_cannot_write_is_refused_by_format() {
+        let qasm = "OPENQASM 3.0; include \"stdgates.inc\"; qubit[2] q; bit[2] c; c[0] = measure q[0]; \
+                    if (c[0]) { x q[1]; }";
+        let ok = optimize(&req(qasm, None, None), &limits()).unwrap();
+        assert_eq!(ok.format, Format::OpenQasm3);
+        let r = OptimizeRequest {
+            format: Some(Format::OpenQasm2),
+            ..req(qasm, None, None)
+        };
+        let e = optimize(&r, &limits()).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidMessage, Some("format")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_translation_is_bounded() {
+        let mut qasm = String::from("OPENQASM 2.0; include \"qelib1.inc\"; qreg q[3];");
+        let ccx = translated_gate_size(StandardGate::Ccx, &Basis::ibm());
+        let fits = limits().max_optimize_gates / ccx;
+        qasm += &" ccx q[0], q[1], q[2];".repeat(fits);
+        assert!(optimize(&req(&qasm, Some(0), None), &limits()).is_ok());
+        qasm += " ccx q[0], q[1], q[2];";
+        let e = optimize(&req(&qasm, Some(0), None), &limits()).unwrap_err();
+        assert_eq!(e.code, ErrorCode::LimitExceeded, "{e}");
+        // The estimate is an upper bound of the real translation.
+        let c = parse(SMALL, &limits()).unwrap();
+        let translated = optimize(&req(SMALL, Some(0), None), &limits()).unwrap();
+        assert!(translated_size(&c, &Basis::ibm()) >= translated.after.gates);
+    }
+
+    #[test]
+    fn answers_the_wire_shape() {
+        let body =
+            serde_json::json!({ "qasm": BELL2, "level": 1, "basis": ["cx", "u3"] }).to_string();
+        let json = handle(Endpoint::Optimize, body.as_bytes(), 0, &limits()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["format"], "openqasm2");
+        assert_eq!(v["level"], 1);
+        assert_eq!(v["basis"], serde_json::json!(["cx", "u3"]));
+        assert_eq!(v["before"]["gate_counts"]["h"], 1);
+        assert_eq!(v["after"]["gate_counts"]["u3"], 1);
+        assert!(v["qasm"].as_str().unwrap().contains("u3("), "{json}");
+        let e = handle(
+            Endpoint::Optimize,
+            br#"{"qasm": "", "level": "2"}"#,
+            0,
+            &limits(),
+        )
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("level"));
     }
 }
