@@ -5,7 +5,7 @@
 //! - `GET /healthz` → `200 {"status":"ok"}`
 //! - `GET /sessions/{id}/ws` with `Upgrade: websocket` and a JWT (`Authorization: Bearer` or `?token=`)
 //!   → the `Session` Durable Object named `id`
-//! - `POST /api/v1/circuits/analyze` and `/simulate` with a JWT → `synq_circuits_api::handle`
+//! - `POST /api/v1/circuits/analyze`, `/simulate` and `/optimize` with a JWT → `synq_circuits_api::handle`
 //! - a known path with another method → `405 METHOD_NOT_ALLOWED` with `Allow`
 //! - anything else → `404 {"error":{"code":"NOT_FOUND","message":"…"}}`
 

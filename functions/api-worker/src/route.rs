@@ -11,7 +11,7 @@ pub(crate) enum Route<'a> {
     Health,
     SessionSocket(&'a str),
     BadSessionId,
-    /// `POST /api/v1/circuits/{analyze,simulate}`: stateless, any valid token.
+    /// `POST /api/v1/circuits/{analyze,simulate,optimize}`: stateless, any valid token.
     Circuits(Endpoint),
     /// The path exists, but not for this method; `allow` is the method it takes.
     MethodNotAllowed {
@@ -31,6 +31,9 @@ pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
         ["api", "v1", "circuits", "analyze"] => (Method::Post, Route::Circuits(Endpoint::Analyze)),
         ["api", "v1", "circuits", "simulate"] => {
             (Method::Post, Route::Circuits(Endpoint::Simulate))
+        }
+        ["api", "v1", "circuits", "optimize"] => {
+            (Method::Post, Route::Circuits(Endpoint::Optimize))
         }
         _ => return Route::NotFound,
     };
@@ -95,18 +98,30 @@ mod tests {
             route(&Method::Post, "/api/v1/circuits/simulate"),
             Route::Circuits(Endpoint::Simulate)
         );
-        for method in [Method::Get, Method::Put, Method::Delete, Method::Head] {
-            assert_eq!(
-                route(&method, "/api/v1/circuits/simulate"),
-                Route::MethodNotAllowed {
-                    allow: Method::Post
-                }
-            );
-        }
-        // No optimizer yet, and nothing else under /api/v1.
+        assert_eq!(
+            route(&Method::Post, "/api/v1/circuits/optimize"),
+            Route::Circuits(Endpoint::Optimize)
+        );
         for path in [
+            "/api/v1/circuits/analyze",
+            "/api/v1/circuits/simulate",
             "/api/v1/circuits/optimize",
+        ] {
+            for method in [Method::Get, Method::Put, Method::Delete, Method::Head] {
+                assert_eq!(
+                    route(&method, path),
+                    Route::MethodNotAllowed {
+                        allow: Method::Post
+                    },
+                    "{method} {path}"
+                );
+            }
+        }
+        // Nothing else under /api/v1.
+        for path in [
             "/api/v1/circuits",
+            "/api/v1/circuits/optimise",
+            "/api/v1/circuits/optimize/x",
             "/api/v1/circuits/analyze/x",
             "/api/v2/circuits/analyze",
         ] {
