@@ -1,10 +1,11 @@
 //! `synq-bench`: SynQ's benchmarks. `fanout` measures WebSocket fan-out latency of the SynQ Worker under
 //! `wrangler dev` beside a bare-DO platform floor; `replay` times a real editing trace through the
-//! session engine natively. Each prints one JSON document on stdout; progress goes to stderr.
+//! session engine natively; `circuits` times the circuit optimizer on a folder of OpenQASM files. Each prints one JSON document on stdout; progress goes to stderr.
 //!
 //! It is a native tool only: nothing here is linked into a Worker.
 
 mod args;
+mod circuits;
 mod fanout;
 mod messages;
 mod replay;
@@ -33,6 +34,10 @@ commands:
   replay  [--trace PATH] [--runs 5]
           Replays a trace (default $SYNQ_TRACES_DIR or ../shared/data/traces, automerge-paper.json.gz)
           through the session engine natively.
+  circuits --dir DIR [--level 3] [--runs 5]
+          Parses every .qasm file in DIR and optimizes it into the basis {cx, rz, sx, x} at the
+          level, timing the optimizer over the runs (median); reports gates, CX and depth after.
+          bench/circuits/compare.py runs it beside Qiskit's transpile.
 
 environment:
   SYNQ_ROOT        repository root (default: the one this binary was built from)
@@ -93,6 +98,28 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             let ok = report.text_matches;
             print_json(&Output {
                 bench: "replay",
+                machine: machine(&root),
+                report,
+            })?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        "circuits" => {
+            let mut args = args;
+            let dir = args
+                .take("dir")
+                .map(PathBuf::from)
+                .context("circuits needs --dir DIR")?;
+            let level = args.take_parsed("level", 3u8)?;
+            let runs = args.take_parsed("runs", 5usize)?.max(1);
+            args.finish()?;
+            let report = circuits::run(&dir, level, runs)?;
+            let ok = report.failures.is_empty();
+            print_json(&Output {
+                bench: "circuits",
                 machine: machine(&root),
                 report,
             })?;
