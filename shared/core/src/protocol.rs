@@ -415,6 +415,12 @@ impl Envelope {
 
     /// Parses a message, telling malformed JSON, unknown types and wrong shapes apart.
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        // Valid messages take one pass; only a refused one is parsed again to say what is wrong.
+        serde_json::from_str(raw).or_else(|_| Self::diagnose(raw))
+    }
+
+    /// Why `raw` is not a message, as the most specific error.
+    fn diagnose(raw: &str) -> Result<Self, ApiError> {
         let value: Value = serde_json::from_str(raw).map_err(|e| {
             ApiError::new(ErrorCode::MalformedMessage, format!("not valid JSON: {e}"))
         })?;
