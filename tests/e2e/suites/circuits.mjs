@@ -1,4 +1,4 @@
-// The stateless circuit endpoints of the API Worker: POST /api/v1/circuits/analyze and /simulate.
+// The stateless circuit endpoints of the API Worker: POST /api/v1/circuits/analyze, /simulate and /optimize.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
@@ -20,6 +20,27 @@ h q[0];
 cx q[0], q[1];
 c = measure q;
 `;
+/** A deterministic outcome (`111`) reached through gates that cancel, merge and translate. */
+const DETERMINISTIC = `OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[3];
+creg c[3];
+x q[0];
+h q[2];
+h q[2];
+cx q[0], q[1];
+cx q[1], q[2];
+cx q[1], q[2];
+t q[2];
+tdg q[2];
+ccx q[0], q[1], q[2];
+s q[0];
+rz(0.25) q[1];
+rz(-0.25) q[1];
+swap q[0], q[1];
+measure q -> c;
+`;
+const IBM = ["cx", "rz", "sx", "x"];
 /** The Worker's qubit cap (synq_circuits_api::Limits::default). */
 const MAX_SIM_QUBITS = 20;
 
@@ -142,7 +163,7 @@ export function circuitsSuite(ctx) {
     test("bad OpenQASM is INVALID_CIRCUIT with its line and column", async () => {
       // Line 5 lacks its `;`: the parser stops at the next token, line 6 column 1.
       const qasm = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0]\n\ncx q[0], q[1];\n';
-      for (const endpoint of ["analyze", "simulate"]) {
+      for (const endpoint of ["analyze", "simulate", "optimize"]) {
         const err = assertError(await call(endpoint, { qasm }), 400, "INVALID_CIRCUIT");
         assert.equal(err.line, 6, JSON.stringify(err));
         assert.equal(err.column, 1, JSON.stringify(err));
@@ -176,6 +197,7 @@ export function circuitsSuite(ctx) {
         },
       });
       assertError(await call("simulate", chunked), 413, "MESSAGE_TOO_LARGE");
+      assertError(await call("optimize", { qasm }), 413, "MESSAGE_TOO_LARGE");
     });
 
     test("no token, a forged one or an expired one is 401", async () => {
@@ -184,15 +206,93 @@ export function circuitsSuite(ctx) {
       assertError(await call("simulate", { qasm: BELL2 }, { bearer: forged }), 401, "UNAUTHORIZED");
       const expired = mintToken(ctx.secret, { sub: "alice", roles: {}, exp: Math.floor(Date.now() / 1000) - 3600 });
       assertError(await call("analyze", { qasm: BELL2 }, { bearer: expired }), 401, "TOKEN_EXPIRED");
+      assertError(await call("optimize", { qasm: BELL2 }, { auth: "none" }), 401, "UNAUTHORIZED");
     });
 
-    test("another method is 405 METHOD_NOT_ALLOWED with Allow: POST; there is no optimize yet", async () => {
-      for (const method of ["GET", "PUT", "DELETE"]) {
-        const res = await call("analyze", method === "GET" ? undefined : { qasm: BELL2 }, { method });
-        assertError(res, 405, "METHOD_NOT_ALLOWED");
-        assert.equal(res.headers.get("allow"), "POST");
+    test("another method is 405 METHOD_NOT_ALLOWED with Allow: POST", async () => {
+      for (const endpoint of ["analyze", "optimize"]) {
+        for (const method of ["GET", "PUT", "DELETE"]) {
+          const res = await call(endpoint, method === "GET" ? undefined : { qasm: BELL2 }, { method });
+          assertError(res, 405, "METHOD_NOT_ALLOWED");
+          assert.equal(res.headers.get("allow"), "POST");
+        }
       }
-      assertError(await call("optimize", { qasm: BELL2 }), 404, "NOT_FOUND");
+      assertError(await call("optimise", { qasm: BELL2 }), 404, "NOT_FOUND");
+    });
+
+    test("optimize at levels 0 and 3: valid QASM in the basis, never past the translation, same outcomes", async () => {
+      const seeded = { shots: 500, seed: 11 };
+      const original = await call("simulate", { qasm: DETERMINISTIC, ...seeded });
+      assert.equal(original.status, 200, original.text);
+      assert.deepEqual(original.json.counts, { 111: 500 }, original.text);
+      const analyzed = await call("analyze", { qasm: DETERMINISTIC });
+      assert.equal(analyzed.status, 200, analyzed.text);
+
+      const results = {};
+      for (const level of [0, 3]) {
+        const res = await call("optimize", { qasm: DETERMINISTIC, level });
+        assert.equal(res.status, 200, res.text);
+        assert.match(res.headers.get("content-type") ?? "", /application\/json/);
+        const r = res.json;
+        assert.equal(r.level, level);
+        assert.equal(r.format, "openqasm2");
+        assert.deepEqual(r.basis, IBM);
+        assert.deepEqual(r.before, analyzed.json.counts, "before counts the input as /analyze does");
+        assert.ok(r.qasm.startsWith("OPENQASM 2.0;"), r.qasm);
+        for (const name of Object.keys(r.after.gate_counts)) {
+          assert.ok([...IBM, "measure"].includes(name), `${name} in ${r.qasm}`);
+        }
+        assert.equal(r.after.measurements, 3);
+        // The answer is valid QASM that /analyze counts as `after` says.
+        const again = await call("analyze", { qasm: r.qasm });
+        assert.equal(again.status, 200, again.text);
+        assert.deepEqual(again.json.counts, r.after);
+        // Same seed, same outcomes.
+        const sim = await call("simulate", { qasm: r.qasm, ...seeded });
+        assert.equal(sim.status, 200, sim.text);
+        assert.deepEqual(sim.json, original.json);
+        results[level] = r;
+      }
+      // Level 0 is the plain translation: level 3 is never larger, and here strictly smaller.
+      assert.ok(results[3].after.gates <= results[0].after.gates, JSON.stringify(results));
+      assert.ok(results[3].after.gates < results[0].after.gates, JSON.stringify(results));
+      assert.ok(results[3].after.cx <= results[0].after.cx, JSON.stringify(results));
+    });
+
+    test("optimize defaults to level 2 and the input's format, and writes the format asked for", async () => {
+      const three = await call("optimize", { qasm: BELL3 });
+      assert.equal(three.status, 200, three.text);
+      assert.equal(three.json.level, 2);
+      assert.equal(three.json.format, "openqasm3");
+      assert.ok(three.json.qasm.startsWith("OPENQASM 3.0;"), three.json.qasm);
+      const two = await call("optimize", { qasm: BELL3, format: "openqasm2", basis: ["cx", "u3"] });
+      assert.equal(two.status, 200, two.text);
+      assert.equal(two.json.format, "openqasm2");
+      assert.deepEqual(two.json.basis, ["cx", "u3"]);
+      assert.deepEqual(Object.keys(two.json.after.gate_counts).sort(), ["cx", "measure", "u3"]);
+      const seeded = { shots: 1000, seed: 5 };
+      const a = await call("simulate", { qasm: two.json.qasm, ...seeded });
+      const b = await call("simulate", { qasm: BELL3, ...seeded });
+      assert.deepEqual(a.json, b.json);
+    });
+
+    test("optimize: a bad basis or level is INVALID_MESSAGE naming the field", async () => {
+      for (const basis of [["cz", "rz", "sx"], ["cx", "h"], ["cx", "bogus"], [], "cx", ["cx", 1]]) {
+        const err = assertError(await call("optimize", { qasm: BELL2, basis }), 400, "INVALID_MESSAGE");
+        assert.equal(err.field, "basis", JSON.stringify(err));
+      }
+      const unsupported = assertError(
+        await call("optimize", { qasm: BELL2, basis: ["cx", "h"] }),
+        400,
+        "INVALID_MESSAGE",
+      );
+      assert.match(unsupported.message, /rz\+sx/);
+      for (const level of [4, -1, 1.5, "2"]) {
+        const err = assertError(await call("optimize", { qasm: BELL2, level }), 400, "INVALID_MESSAGE");
+        assert.equal(err.field, "level", JSON.stringify(err));
+      }
+      const format = assertError(await call("optimize", { qasm: BELL2, format: "qasm" }), 400, "INVALID_MESSAGE");
+      assert.equal(format.field, "format");
     });
   });
 }
