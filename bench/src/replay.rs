@@ -77,6 +77,7 @@ pub(crate) fn run(path: &Path, runs: usize) -> anyhow::Result<Report> {
         role: Role::Editor,
         name: None,
         connection_id: "replay".to_owned(),
+        expires_at: None,
     };
     let mut total_ms = Vec::with_capacity(runs);
     let mut text_matches = true;
@@ -190,6 +191,7 @@ mod tests {
             role: Role::Editor,
             name: None,
             connection_id: "replay".into(),
+            expires_at: None,
         };
         let mut engine = SessionEngine::new("t", SessionConfig::default());
         for (n, m) in messages.iter().enumerate() {

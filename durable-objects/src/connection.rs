@@ -2,6 +2,7 @@
 //! the socket attachment so it survives hibernation.
 
 use serde::{Deserialize, Serialize};
+use synq_core::EpochMillis;
 use synq_core::session::{Participant, Presence};
 use worker::Headers;
 use worker::js_sys::Math;
@@ -14,6 +15,8 @@ pub const USER_HEADER: &str = "x-synq-user";
 pub const ROLE_HEADER: &str = "x-synq-role";
 /// The user's display name, if the token had one.
 pub const NAME_HEADER: &str = "x-synq-name";
+/// When the user's token expires (epoch milliseconds).
+pub const EXPIRES_HEADER: &str = "x-synq-expires";
 
 /// Per-socket state, stored as the WebSocket attachment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,6 +45,9 @@ impl Connection {
                 role: get(ROLE_HEADER)?.parse().ok()?,
                 name: get(NAME_HEADER),
                 connection_id: connection_id(),
+                expires_at: get(EXPIRES_HEADER)
+                    .and_then(|v| v.parse().ok())
+                    .map(EpochMillis),
             },
             presence: None,
         })

@@ -8,5 +8,5 @@ mod connection;
 mod session;
 mod sql_store;
 
-pub use connection::{NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER};
+pub use connection::{EXPIRES_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER};
 pub use session::Session;

@@ -238,6 +238,13 @@ impl Session {
                     }
                 }
                 Effect::Broadcast(message) => self.broadcast(ws, &message),
+                Effect::Close { code, reason } => {
+                    if let Some(ws) = ws
+                        && let Err(e) = ws.close(Some(code), Some(reason))
+                    {
+                        console_warn!("session: closing failed: {e}");
+                    }
+                }
                 Effect::KeepPresence(presence) => {
                     let Some(ws) = ws else { continue };
                     if let Ok(Some(mut connection)) = ws.deserialize_attachment::<Connection>() {

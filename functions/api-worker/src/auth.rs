@@ -1,6 +1,6 @@
 //! Reads the token from the request and the keys from the environment; verification is the core's.
 
-use synq_core::auth::{Hs256Secret, SessionClaims, TokenVerifier};
+use synq_core::auth::{Authenticated, Hs256Secret, TokenVerifier};
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 use worker::{Date, Env, Request};
 
@@ -54,8 +54,7 @@ fn token(req: &Request) -> Option<String> {
 }
 
 /// Verifies the caller's token now.
-pub(crate) fn authenticate(req: &Request, env: &Env) -> Result<SessionClaims, ApiError> {
+pub(crate) fn authenticate(req: &Request, env: &Env) -> Result<Authenticated, ApiError> {
     let token = token(req).unwrap_or_default();
-    let verified = verifier(env)?.verify(&token, EpochMillis(Date::now().as_millis()))?;
-    Ok(verified.claims)
+    Ok(verifier(env)?.verify(&token, EpochMillis(Date::now().as_millis()))?)
 }

@@ -15,7 +15,7 @@ mod route;
 use futures_util::StreamExt;
 use synq_circuits_api::{Endpoint, Limits};
 use synq_core::{ApiError, ErrorCode};
-use synq_durable_objects::{NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER};
+use synq_durable_objects::{EXPIRES_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER};
 use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, Result, event};
 
 use route::{Route, route};
@@ -148,7 +148,8 @@ async fn session_socket(
             "expected a WebSocket upgrade",
         ));
     }
-    let claims = auth::authenticate(req, env)?;
+    let verified = auth::authenticate(req, env)?;
+    let claims = &verified.claims;
     let role = claims.role_in(id).ok_or_else(|| {
         ApiError::new(
             ErrorCode::Forbidden,
@@ -162,6 +163,9 @@ async fn session_socket(
     headers.set(SESSION_HEADER, id).map_err(internal)?;
     headers.set(USER_HEADER, &claims.sub).map_err(internal)?;
     headers.set(ROLE_HEADER, role.as_str()).map_err(internal)?;
+    headers
+        .set(EXPIRES_HEADER, &verified.valid_until.0.to_string())
+        .map_err(internal)?;
     if let Some(name) = &claims.name {
         headers.set(NAME_HEADER, name).map_err(internal)?;
     }

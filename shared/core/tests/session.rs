@@ -580,3 +580,25 @@ fn deleting_a_commented_line_orphans_its_thread() {
     assert_eq!(operation(&out.replies[1])["thread"]["comment_id"], "c1");
     assert_eq!(s.engine.text(), "qreg q[2];");
 }
+
+#[test]
+fn a_connection_whose_token_expired_is_told_and_closed() {
+    let mut s = Hosted::new(SessionConfig::default());
+    let alice = Participant {
+        expires_at: Some(EpochMillis(0)),
+        ..participant("alice", Role::Editor)
+    };
+    // Hosted::handle runs at time 0: still valid.
+    assert_eq!(
+        operation(&s.handle(&alice, &insert(0, "a", "a1", 0)).replies[0])["type"],
+        "ack"
+    );
+    let late = s
+        .engine
+        .handle_message(&alice, &insert(1, "b", "a2", 1), EpochMillis(1));
+    let out = common::pump(&s.store, late);
+    assert_eq!(error_code(&out.replies[0]), "TOKEN_EXPIRED");
+    assert_eq!(out.closed, Some(1008));
+    assert!(out.broadcasts.is_empty());
+    assert_eq!(s.engine.text(), "a");
+}

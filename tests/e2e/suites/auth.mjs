@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 
 import WebSocket from "ws";
 
-import { RawSocket, mintToken, tokenFor, tryUpgrade, uniqueId } from "../harness.mjs";
+import { RawSocket, mintToken, tokenFor, tryUpgrade, uniqueId, waitFor } from "../harness.mjs";
 
 /** Asserts a refused upgrade: the status and `{"error":{"code", "message"}}`. */
 function assertRefused(result, status, code) {
@@ -98,6 +98,33 @@ export function authSuite(ctx) {
       // An hour past expiry: far beyond any clock-skew leeway.
       const expired = tokenFor(ctx.secret, "alice", session, "editor", { iat: now - 7200, exp: now - 3600 });
       assertRefused(await tryUpgrade(ctx.server.wsBase, session, expired), 401, "TOKEN_EXPIRED");
+    });
+
+    test("an open socket whose token expires is told TOKEN_EXPIRED and closed with 1008", async () => {
+      const session = uniqueId("auth-expiring");
+      const now = Math.floor(Date.now() / 1000);
+      // Expired 27 s ago: still inside the server's 30 s clock-skew leeway, so honoured for about 3 s more.
+      const token = tokenFor(ctx.secret, "alice", session, "editor", { iat: now - 60, exp: now - 27 });
+      const raw = await RawSocket.connect(ctx.server.wsBase, session, token);
+      try {
+        await raw.nextOf("sync", "full_sync");
+        raw.send({ type: "edit", version: 0, data: { operation: { type: "insert", position: 0, content: "ok" }, metadata: { operation_id: "e1" } } });
+        assert.equal((await raw.nextOf("sync", "ack")).data.operation.version, 1);
+        await new Promise((resolve) => setTimeout(resolve, 4500));
+        raw.send({ type: "edit", version: 1, data: { operation: { type: "insert", position: 2, content: "!" }, metadata: { operation_id: "e2" } } });
+        assert.equal((await raw.nextOf("error")).data.operation.code, "TOKEN_EXPIRED");
+        await waitFor(() => raw.closed, { label: "the socket closed" });
+        assert.equal(raw.closed.code, 1008);
+      } finally {
+        await raw.close();
+      }
+      // The edit after expiry was not applied.
+      const fresh = await RawSocket.connect(ctx.server.wsBase, session, tokenFor(ctx.secret, "bob", session, "guest"));
+      try {
+        assert.equal((await fresh.nextOf("sync", "full_sync")).data.operation.content, "ok");
+      } finally {
+        await fresh.close();
+      }
     });
 
     test("a token not valid yet (nbf an hour ahead) → 401 TOKEN_EXPIRED", async () => {

@@ -44,6 +44,8 @@ impl SessionClaims {
 pub struct Authenticated {
     /// The verified claims.
     pub claims: SessionClaims,
+    /// Until when the token is honoured (its `exp` plus the clock-skew leeway): an open connection ends then.
+    pub valid_until: EpochMillis,
 }
 
 /// Why a token was refused.
@@ -156,6 +158,9 @@ impl TokenVerifier {
         }
         Ok(Authenticated {
             claims: claims.custom.clone(),
+            valid_until: EpochMillis(
+                u64::try_from(expiry.timestamp_millis().saturating_add(leeway)).unwrap_or(0),
+            ),
         })
     }
 }
@@ -199,6 +204,7 @@ mod tests {
         let token = issue_hs256(&Hs256Secret::new(b"test-secret"), claims(), NOW, 60_000).unwrap();
         let auth = verifier().verify(&token, NOW).unwrap();
         assert_eq!(auth.claims.sub, "alice");
+        assert_eq!(auth.valid_until, EpochMillis(NOW.0 + 60_000 + LEEWAY_MS));
         assert_eq!(auth.claims.role_in("demo"), Some(Role::Editor));
         assert_eq!(auth.claims.role_in("other"), Some(Role::Guest));
     }

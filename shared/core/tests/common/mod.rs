@@ -11,6 +11,7 @@ pub struct Outcome {
     pub broadcasts: Vec<String>,
     pub alarms: Vec<synq_core::EpochMillis>,
     pub kept: Vec<synq_core::session::Presence>,
+    pub closed: Option<u16>,
 }
 
 /// Carries effects out as a shell must: all writes first, then the messages.
@@ -23,6 +24,7 @@ pub fn pump(store: &dyn SessionStore, effects: Vec<Effect>) -> Outcome {
             Effect::Broadcast(m) => out.broadcasts.push(m),
             Effect::ScheduleAlarm(at) => out.alarms.push(at),
             Effect::KeepPresence(p) => out.kept.push(p),
+            Effect::Close { code, .. } => out.closed = Some(code),
         }
     }
     out
@@ -34,6 +36,7 @@ pub fn participant(user: &str, role: Role) -> Participant {
         role,
         name: None,
         connection_id: format!("{user}-conn"),
+        expires_at: None,
     }
 }
 

@@ -20,6 +20,9 @@ use crate::ot::TextBuffer;
 use crate::protocol::{Envelope, MessageType, Operation};
 use crate::units::{EpochMillis, Revision};
 
+/// WebSocket close code for a policy violation (RFC 6455 §7.4.1), used when credentials expire.
+const CLOSE_POLICY_VIOLATION: u16 = 1008;
+
 /// Longest accepted `operation_id`.
 const MAX_OPERATION_ID_LEN: usize = 128;
 
@@ -36,6 +39,9 @@ pub struct Participant {
     /// Which connection this is (unique within the session; a user may have several).
     #[serde(default)]
     pub connection_id: String,
+    /// When the credentials this connection was opened with expire; later messages end it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<EpochMillis>,
 }
 
 /// What the shell must do, in this order: every `Persist` first (and stop if one fails), then the rest.
@@ -50,6 +56,13 @@ pub enum Effect {
     /// Keep this presence with the sender's connection (it outlives the engine there, e.g. the socket
     /// attachment), and give it back through [`SessionEngine::reattach`].
     KeepPresence(Presence),
+    /// Close the sender's connection (after the replies before it): its credentials expired.
+    Close {
+        /// WebSocket close code.
+        code: u16,
+        /// Why, for the client.
+        reason: String,
+    },
     /// Call [`SessionEngine::on_alarm`] at this time (replacing any earlier request).
     ScheduleAlarm(EpochMillis),
 }
@@ -221,6 +234,21 @@ impl SessionEngine {
         raw: &str,
         now: EpochMillis,
     ) -> Vec<Effect> {
+        if participant.expires_at.is_some_and(|at| now > at) {
+            // The token this socket was opened with expired: say so and end it; the client reconnects
+            // with a fresh token, catches up and resends what was not acknowledged.
+            let error = ApiError::new(
+                ErrorCode::TokenExpired,
+                "the token for this connection expired; reconnect with a new one",
+            );
+            return vec![
+                self.error_reply(participant, now, error, None),
+                Effect::Close {
+                    code: CLOSE_POLICY_VIOLATION,
+                    reason: "token expired".to_owned(),
+                },
+            ];
+        }
         if raw.len() > self.config.max_message_bytes {
             let error = ApiError::new(
                 ErrorCode::MessageTooLarge,
