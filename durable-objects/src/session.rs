@@ -82,8 +82,8 @@ impl DurableObject for Session {
         let greeting = match self.with_engine(&connection.session_id, |engine| {
             engine.join(&connection.participant, now())
         }) {
-            Ok(effects) => effects,
-            Err(error) => return http_error(&error),
+            Ok(Ok(effects)) => effects,
+            Ok(Err(error)) | Err(error) => return http_error(&error),
         };
         let pair = WebSocketPair::new()?;
         pair.server.serialize_attachment(&connection)?;
@@ -136,13 +136,7 @@ impl DurableObject for Session {
         _reason: String,
         _was_clean: bool,
     ) -> Result<()> {
-        if let Ok(Some(connection)) = ws.deserialize_attachment::<Connection>()
-            && let Ok(effects) = self.with_engine(&connection.session_id, |engine| {
-                engine.leave(&connection.participant, now())
-            })
-        {
-            self.carry_out(Some(&ws), effects).await;
-        }
+        self.forget(&ws).await;
         // Complete the closing handshake; 1005/1006 are reserved and may not be sent back.
         let code = u16::try_from(code)
             .ok()
@@ -171,13 +165,26 @@ impl DurableObject for Session {
         Response::empty()
     }
 
-    async fn websocket_error(&self, _ws: WebSocket, error: worker::Error) -> Result<()> {
+    async fn websocket_error(&self, ws: WebSocket, error: worker::Error) -> Result<()> {
         console_warn!("session: websocket error: {error}");
+        // The socket is gone: forget it as on close (a later close report is then a no-op).
+        self.forget(&ws).await;
         Ok(())
     }
 }
 
 impl Session {
+    /// Tells the engine a socket is gone.
+    async fn forget(&self, ws: &WebSocket) {
+        if let Ok(Some(connection)) = ws.deserialize_attachment::<Connection>()
+            && let Ok(effects) = self.with_engine(&connection.session_id, |engine| {
+                engine.leave(&connection.participant, now())
+            })
+        {
+            self.carry_out(Some(ws), effects).await;
+        }
+    }
+
     /// Runs `f` on the session engine, loading it from storage first if needed.
     fn with_engine<T>(
         &self,

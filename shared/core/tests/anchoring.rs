@@ -31,7 +31,7 @@ proptest! {
     ) {
         let mut s = Hosted::new(SessionConfig::default());
         let (amy, bo) = (participant("amy", Role::Editor), participant("bo", Role::Editor));
-        pump(&s.store, s.engine.join(&bo, EpochMillis(0)));
+        pump(&s.store, s.engine.join(&bo, EpochMillis(0)).unwrap());
         let start = format!("{prefix}{MARK}{suffix}");
         let op = json!({"type": "insert", "position": 0, "content": start});
         s.handle(&amy, &json!({"type": "edit", "version": 0, "data": {"operation": op, "metadata": {"operation_id": "init"}}}).to_string());
@@ -60,7 +60,7 @@ proptest! {
             s.handle(&amy, &msg.to_string());
         }
         let text = s.engine.text();
-        let joined = pump(&s.store, s.engine.join(&participant("cy", Role::Guest), EpochMillis(0)));
+        let joined = pump(&s.store, s.engine.join(&participant("cy", Role::Guest), EpochMillis(0)).unwrap());
         let list: serde_json::Value = serde_json::from_str(&joined.replies[1]).unwrap();
         let bo_view = list["data"]["operation"]["participants"].as_array().unwrap().iter().find(|p| p["user_id"] == "bo").unwrap().clone();
         let (line, column) = (bo_view["cursor"]["line"].as_u64().unwrap() as usize, bo_view["cursor"]["column"].as_u64().unwrap() as usize);
@@ -110,7 +110,7 @@ proptest! {
         }
         let text = s.engine.text();
         let marker_line = text.split('\n').position(|l| l.contains(MARK)).unwrap();
-        let joined = pump(&s.store, s.engine.join(&participant("cy", Role::Guest), EpochMillis(0)));
+        let joined = pump(&s.store, s.engine.join(&participant("cy", Role::Guest), EpochMillis(0)).unwrap());
         let threads: serde_json::Value = serde_json::from_str(&joined.replies[2]).unwrap();
         let thread = &threads["data"]["operation"]["threads"][0];
         prop_assert_eq!(&thread["orphaned"], &json!(false));

@@ -204,7 +204,11 @@ impl Sim {
 }
 
 fn join(server: &mut Hosted, who: &Participant) -> Vec<String> {
-    pump(&server.store, server.engine.join(who, EpochMillis(0))).replies
+    pump(
+        &server.store,
+        server.engine.join(who, EpochMillis(0)).unwrap(),
+    )
+    .replies
 }
 
 /// The reference: the logged edits applied to a plain UTF-16 vector.

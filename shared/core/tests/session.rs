@@ -201,7 +201,7 @@ fn joins_and_leaves_are_announced_to_the_others() {
         name: Some("Bob".into()),
         ..participant("bob", Role::Viewer)
     };
-    let joined = common::pump(&s.store, s.engine.join(&bob, EpochMillis(5)));
+    let joined = common::pump(&s.store, s.engine.join(&bob, EpochMillis(5)).unwrap());
     assert_eq!(operation(&joined.replies[0])["type"], "full_sync");
     assert_eq!(
         operation(&joined.replies[1]),
@@ -236,8 +236,8 @@ fn cursors_follow_the_text_and_a_joiner_sees_everyone() {
         participant("amy", Role::Editor),
         participant("bo", Role::Editor),
     );
-    common::pump(&s.store, s.engine.join(&amy, EpochMillis(0)));
-    common::pump(&s.store, s.engine.join(&bo, EpochMillis(0)));
+    common::pump(&s.store, s.engine.join(&amy, EpochMillis(0)).unwrap());
+    common::pump(&s.store, s.engine.join(&bo, EpochMillis(0)).unwrap());
     s.handle(&amy, &insert(0, "qreg q[2];\nh q[0];\n", "a1", 0));
     // Bo's cursor sits before `q[0]` on line 1, his selection covers `h`.
     let out = s.handle(
@@ -257,7 +257,7 @@ fn cursors_follow_the_text_and_a_joiner_sees_everyone() {
     // Amy adds a line above: Bo's cursor and selection move down with their text.
     s.handle(&amy, &insert(0, "OPENQASM 2.0;\n", "a2", 1));
     let carol = participant("carol", Role::Guest);
-    let joined = common::pump(&s.store, s.engine.join(&carol, EpochMillis(0)));
+    let joined = common::pump(&s.store, s.engine.join(&carol, EpochMillis(0)).unwrap());
     let list = operation(&joined.replies[1]);
     let bo_view = list["participants"]
         .as_array()
@@ -292,7 +292,8 @@ fn cursors_follow_the_text_and_a_joiner_sees_everyone() {
     let joined = common::pump(
         &s.store,
         s.engine
-            .join(&participant("dan", Role::Guest), EpochMillis(0)),
+            .join(&participant("dan", Role::Guest), EpochMillis(0))
+            .unwrap(),
     );
     let list = operation(&joined.replies[1]);
     let users: Vec<_> = list["participants"]
@@ -315,7 +316,7 @@ fn presence_kept_by_the_shell_is_brought_up_to_date_on_reattach() {
         participant("amy", Role::Editor),
         participant("bo", Role::Editor),
     );
-    common::pump(&s.store, s.engine.join(&bo, EpochMillis(0)));
+    common::pump(&s.store, s.engine.join(&bo, EpochMillis(0)).unwrap());
     s.handle(&amy, &insert(0, "abc", "a1", 0));
     let kept = s
         .handle(
@@ -329,7 +330,7 @@ fn presence_kept_by_the_shell_is_brought_up_to_date_on_reattach() {
     let mut restored =
         SessionEngine::restore("s", SessionConfig::default(), s.store.load().unwrap()).unwrap();
     restored.reattach(&bo, kept);
-    let joined = common::pump(&s.store, restored.join(&amy, EpochMillis(0)));
+    let joined = common::pump(&s.store, restored.join(&amy, EpochMillis(0)).unwrap());
     assert_eq!(
         operation(&joined.replies[1])["participants"][0]["cursor"],
         json!({"line": 0, "column": 4})
@@ -475,7 +476,7 @@ fn comment_threads_follow_their_line_and_obey_roles() {
         &amy,
         &insert(0, "OPENQASM 2.0;\ninclude \"qelib1.inc\";\n", "a3", 1),
     );
-    let joined = common::pump(&s.store, s.engine.join(&gus, EpochMillis(0)));
+    let joined = common::pump(&s.store, s.engine.join(&gus, EpochMillis(0)).unwrap());
     assert_eq!(operation(&joined.replies[2])["threads"][0]["line"], 3);
     // Only the author or an owner deletes; the thread is kept across a restart meanwhile.
     assert_eq!(
@@ -494,7 +495,7 @@ fn comment_threads_follow_their_line_and_obey_roles() {
         engine: restored,
         store: s.store,
     };
-    let joined = common::pump(&r.store, r.engine.join(&gus, EpochMillis(0)));
+    let joined = common::pump(&r.store, r.engine.join(&gus, EpochMillis(0)).unwrap());
     assert_eq!(operation(&joined.replies[2])["threads"][0]["line"], 3);
     let deleted = r.handle(
         &participant("olga", Role::Owner),
@@ -601,4 +602,28 @@ fn a_connection_whose_token_expired_is_told_and_closed() {
     assert_eq!(out.closed, Some(1008));
     assert!(out.broadcasts.is_empty());
     assert_eq!(s.engine.text(), "a");
+}
+
+#[test]
+fn joins_beyond_the_connection_limits_are_refused() {
+    let mut s = Hosted::new(SessionConfig {
+        max_connections: 3,
+        max_connections_per_user: 2,
+        ..SessionConfig::default()
+    });
+    let conn = |user: &str, n: u32| Participant {
+        connection_id: format!("{user}-{n}"),
+        ..participant(user, Role::Editor)
+    };
+    s.engine.join(&conn("amy", 1), EpochMillis(0)).unwrap();
+    s.engine.join(&conn("amy", 2), EpochMillis(0)).unwrap();
+    let third_tab = s.engine.join(&conn("amy", 3), EpochMillis(0)).unwrap_err();
+    assert_eq!(third_tab.code, synq_core::ErrorCode::LimitExceeded);
+    s.engine.join(&conn("bo", 1), EpochMillis(0)).unwrap();
+    let full = s.engine.join(&conn("cy", 1), EpochMillis(0)).unwrap_err();
+    assert_eq!(full.code, synq_core::ErrorCode::LimitExceeded);
+    // A leave frees a place; leaving twice is announced once.
+    assert_eq!(s.engine.leave(&conn("amy", 1), EpochMillis(0)).len(), 1);
+    assert!(s.engine.leave(&conn("amy", 1), EpochMillis(0)).is_empty());
+    s.engine.join(&conn("cy", 1), EpochMillis(0)).unwrap();
 }

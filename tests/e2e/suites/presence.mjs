@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { RawSocket, envelope, tokenFor, uniqueId } from "../harness.mjs";
+import { RawSocket, envelope, tokenFor, tryUpgrade, uniqueId } from "../harness.mjs";
 
 export function presenceSuite(ctx) {
   describe("presence", () => {
@@ -74,6 +74,36 @@ export function presenceSuite(ctx) {
         }
       } finally {
         await alice.close();
+      }
+    });
+
+    test("a user gets at most 5 connections to a session; closing one frees a place", async () => {
+      const session = uniqueId("limits");
+      const token = tokenFor(ctx.secret, "tabby", session, "editor");
+      const tabs = [];
+      try {
+        for (let i = 0; i < 5; i++) {
+          const tab = await RawSocket.connect(ctx.server.wsBase, session, token);
+          await tab.nextOf("sync", "full_sync");
+          tabs.push(tab);
+        }
+        const refused = await tryUpgrade(ctx.server.wsBase, session, token);
+        assert.equal(refused.status, 429, refused.body);
+        assert.equal(refused.json?.error?.code, "LIMIT_EXCEEDED", refused.body);
+        // Another user is not affected.
+        const other = await RawSocket.connect(ctx.server.wsBase, session, tokenFor(ctx.secret, "other", session, "guest"));
+        await other.nextOf("sync", "full_sync");
+        tabs.push(other);
+        // The open tabs still work.
+        tabs[0].send(envelope("edit", { type: "insert", position: 0, content: "x" }, { version: 0, operationId: "t1" }));
+        await tabs[0].nextOf("sync", "ack");
+
+        await tabs.shift().close();
+        const again = await RawSocket.connect(ctx.server.wsBase, session, token);
+        tabs.push(again);
+        assert.equal((await again.nextOf("sync", "full_sync")).data.operation.content, "x");
+      } finally {
+        await Promise.all(tabs.map((t) => t.close()));
       }
     });
   });

@@ -1,6 +1,10 @@
 /// Limits and tuning of one session; every field has the documented default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionConfig {
+    /// Most connections (participants' sockets) one session accepts.
+    pub max_connections: usize,
+    /// Most connections one user may hold to a session (tabs, devices).
+    pub max_connections_per_user: usize,
     /// Largest accepted client message, in bytes of JSON text.
     pub max_message_bytes: usize,
     /// Largest document, in UTF-16 units; an edit that would grow it further is refused.
@@ -19,6 +23,8 @@ pub struct SessionConfig {
 impl Default for SessionConfig {
     fn default() -> Self {
         SessionConfig {
+            max_connections: 100,
+            max_connections_per_user: 5,
             max_message_bytes: 64 * 1024,
             max_document_utf16: 512 * 1024,
             max_steps_per_edit: 1_000,

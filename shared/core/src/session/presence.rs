@@ -59,9 +59,22 @@ impl PresenceTable {
         );
     }
 
-    /// Removes a connection.
-    pub(crate) fn remove(&mut self, connection_id: &str) {
-        self.entries.remove(connection_id);
+    /// How many connections there are.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// How many connections `user_id` has.
+    pub(crate) fn count_for(&self, user_id: &str) -> usize {
+        self.entries
+            .values()
+            .filter(|(p, _)| p.user_id == user_id)
+            .count()
+    }
+
+    /// Removes a connection; `false` if it was not there.
+    pub(crate) fn remove(&mut self, connection_id: &str) -> bool {
+        self.entries.remove(connection_id).is_some()
     }
 
     /// Applies a presence operation from `participant`; returns the new presence, or `None` if the

@@ -172,8 +172,31 @@ impl SessionEngine {
         &self.session_id
     }
 
-    /// Greets a new connection with the whole document and who else is here, and tells the others.
-    pub fn join(&mut self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
+    /// Greets a new connection with the whole document and who else is here, and tells the others; or
+    /// refuses it with `LIMIT_EXCEEDED` when the session or the user has as many connections as allowed.
+    pub fn join(
+        &mut self,
+        participant: &Participant,
+        now: EpochMillis,
+    ) -> Result<Vec<Effect>, ApiError> {
+        if self.presence.len() >= self.config.max_connections {
+            return Err(ApiError::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "this session has its maximum of {} connections",
+                    self.config.max_connections
+                ),
+            ));
+        }
+        if self.presence.count_for(&participant.user_id) >= self.config.max_connections_per_user {
+            return Err(ApiError::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "`{}` already has {} connections to this session; close one first",
+                    participant.user_id, self.config.max_connections_per_user
+                ),
+            ));
+        }
         self.presence.insert(
             participant,
             Presence {
@@ -193,12 +216,12 @@ impl SessionEngine {
             threads: self.comments.all().map(|t| t.view(&self.text)).collect(),
         };
         let threads = self.message(MessageType::Comment, &participant.user_id, now, threads);
-        vec![
+        Ok(vec![
             Effect::Reply(self.full_sync(participant, now)),
             Effect::Reply(others),
             Effect::Reply(threads.to_json()),
             Effect::Broadcast(self.presence_message(participant, now, joined)),
-        ]
+        ])
     }
 
     /// Takes back a connection that outlived this engine (the Durable Object slept, its sockets did not),
@@ -209,9 +232,11 @@ impl SessionEngine {
         self.presence.insert(participant, presence);
     }
 
-    /// Forgets a closed connection and tells the others.
+    /// Forgets a closed connection and tells the others (once, however often the shell reports it).
     pub fn leave(&mut self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
-        self.presence.remove(&participant.connection_id);
+        if !self.presence.remove(&participant.connection_id) {
+            return Vec::new();
+        }
         let left = self.presence_message(participant, now, Operation::UserLeft {});
         vec![Effect::Broadcast(left)]
     }
