@@ -96,6 +96,13 @@ impl SynqClient {
         self.inner.receive(message, millis(now)).map_err(js_error)
     }
 
+    /// After `RATE_LIMITED` or `INTERNAL` for the in-flight edit (wait `retry_after_ms`): the same edit
+    /// again, or nothing.
+    #[wasm_bindgen(js_name = retryPending)]
+    pub fn retry_pending(&mut self, now: f64) -> Option<String> {
+        self.inner.retry_pending(millis(now))
+    }
+
     /// The message that undoes this user's last edit; the server answers with an ordinary edit.
     pub fn undo(&mut self, now: f64) -> String {
         self.inner.undo_request(millis(now))

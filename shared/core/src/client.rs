@@ -23,8 +23,9 @@ pub enum ClientError {
     /// not apply). The client has asked for a full sync; unconfirmed local edits are dropped.
     #[error("lost sync with the server: {0}")]
     OutOfSync(String),
-    /// The server refused something; if it was our in-flight edit, local edits were dropped and a
-    /// full sync requested.
+    /// The server refused something. If it refused our in-flight edit for good, local edits were dropped
+    /// (ask for a full sync); if it was `RATE_LIMITED` or `INTERNAL`, they are kept: call `retry_pending`
+    /// after `retry_after_ms`.
     #[error("server error: {0}")]
     Server(ApiError),
     /// The server's message did not parse.
@@ -185,13 +186,25 @@ impl ClientSession {
                 let ours = operation_id.is_some()
                     && operation_id.as_deref()
                         == self.inflight.as_ref().map(|i| i.operation_id.as_str());
-                if ours || code == ErrorCode::RevisionTooOld {
+                let transient = matches!(code, ErrorCode::RateLimited | ErrorCode::Internal);
+                if ours && transient {
+                    // Nothing was applied: keep every local edit and send the same edit again later.
+                    if let Some(inflight) = &mut self.inflight {
+                        inflight.needs_resend = true;
+                    }
+                } else if ours || code == ErrorCode::RevisionTooOld {
                     self.drop_local_edits();
                 }
                 Err(ClientError::Server(error))
             }
             _ => Ok(Vec::new()),
         }
+    }
+
+    /// After a `RATE_LIMITED` or `INTERNAL` refusal of the in-flight edit (wait `retry_after_ms` first):
+    /// the same edit again, under the same operation id. `None` if nothing waits to be resent.
+    pub fn retry_pending(&mut self, now: EpochMillis) -> Option<String> {
+        self.resend(now)
     }
 
     /// The message that undoes this user's last edit. The server answers with the undo as an ordinary
