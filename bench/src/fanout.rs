@@ -190,7 +190,12 @@ async fn start(target: Target, root: &Path) -> anyhow::Result<Server> {
         name: target.name().to_owned(),
         root: root.to_owned(),
         config: target.config(root),
-        vars: vec![("JWT_SECRET".to_owned(), secret.clone())],
+        // The bench measures fan-out, not the rate limits (100 edits/s is far above the defaults).
+        vars: vec![
+            ("JWT_SECRET".to_owned(), secret.clone()),
+            ("SYNQ_MESSAGES_PER_MINUTE".to_owned(), "1000000".to_owned()),
+            ("SYNQ_EDITS_PER_MINUTE".to_owned(), "1000000".to_owned()),
+        ],
         log: root.join(format!("target/bench/wrangler-{}.log", target.name())),
     };
     eprintln!(

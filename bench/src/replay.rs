@@ -82,8 +82,11 @@ pub(crate) fn run(path: &Path, runs: usize) -> anyhow::Result<Report> {
     let mut total_ms = Vec::with_capacity(runs);
     let mut text_matches = true;
     for run in 0..runs {
+        // One author replaying a whole paper at full speed: no rate limits here.
         let config = SessionConfig {
             max_document_utf16: usize::MAX,
+            messages_per_minute: u32::MAX,
+            edits_per_minute: u32::MAX,
             ..SessionConfig::default()
         };
         let mut engine = SessionEngine::new("replay", config);

@@ -25,6 +25,32 @@ pub struct Session {
     store: Option<SqlSessionStore>,
     /// Loaded from storage on first use (again after a wake from hibernation, or after a failed write).
     engine: RefCell<Option<SessionEngine>>,
+    /// Limits: the defaults, with any `SYNQ_*` overrides from the environment.
+    config: SessionConfig,
+}
+
+/// The session limits, with `SYNQ_MESSAGES_PER_MINUTE`, `SYNQ_EDITS_PER_MINUTE`, `SYNQ_MAX_CONNECTIONS` and
+/// `SYNQ_MAX_CONNECTIONS_PER_USER` (wrangler vars) overriding the defaults when set to a number.
+fn session_config(env: &Env) -> SessionConfig {
+    let var = |name: &str| {
+        env.var(name)
+            .ok()
+            .and_then(|v| v.to_string().trim().parse::<u64>().ok())
+    };
+    let mut config = SessionConfig::default();
+    if let Some(n) = var("SYNQ_MESSAGES_PER_MINUTE") {
+        config.messages_per_minute = u32::try_from(n).unwrap_or(u32::MAX);
+    }
+    if let Some(n) = var("SYNQ_EDITS_PER_MINUTE") {
+        config.edits_per_minute = u32::try_from(n).unwrap_or(u32::MAX);
+    }
+    if let Some(n) = var("SYNQ_MAX_CONNECTIONS") {
+        config.max_connections = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    if let Some(n) = var("SYNQ_MAX_CONNECTIONS_PER_USER") {
+        config.max_connections_per_user = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    config
 }
 
 fn now() -> EpochMillis {
@@ -53,7 +79,7 @@ fn send_error(ws: &WebSocket, connection: Option<&Connection>, error: ApiError) 
 }
 
 impl DurableObject for Session {
-    fn new(state: State, _env: Env) -> Self {
+    fn new(state: State, env: Env) -> Self {
         let store = SqlSessionStore::open(state.storage().sql())
             .inspect_err(|e| console_error!("session: opening storage failed: {e}"))
             .ok();
@@ -61,6 +87,7 @@ impl DurableObject for Session {
             state,
             store,
             engine: RefCell::new(None),
+            config: session_config(&env),
         }
     }
 
@@ -195,7 +222,7 @@ impl Session {
         let mut slot = self.engine.borrow_mut();
         if slot.is_none() {
             let stored = store.load().map_err(storage_error)?;
-            let mut engine = SessionEngine::restore(session_id, SessionConfig::default(), stored)
+            let mut engine = SessionEngine::restore(session_id, self.config.clone(), stored)
                 .map_err(storage_error)?;
             // Sockets outlive the engine when the DO hibernates: take their connections back.
             for ws in self.state.get_websockets() {

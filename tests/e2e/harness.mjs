@@ -110,7 +110,8 @@ const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
 /**
  * Starts `wrangler dev --local` on a fresh port with `--persist-to persistDir` (a new temporary
- * directory if omitted, removed by `dispose()`), and `JWT_SECRET` set to `secret`.
+ * directory if omitted, removed by `dispose()`), `JWT_SECRET` set to `secret`, and `vars` (by default rate
+ * limits far above what the suites send).
  *
  * The returned handle:
  * - `base` / `wsBase`: `http://127.0.0.1:<port>` / `ws://…` of the current process;
@@ -120,7 +121,10 @@ const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
  * - `restart({ crash })`: `kill()` or `stop()`, then start again on the same persist directory;
  * - `dispose()`: stop, then delete the persist directory if the harness created it.
  */
-export async function startWrangler({ secret, persistDir, label = "wrangler" } = {}) {
+/** Rate limits far above what the suites send: only limits.test.mjs runs with real ones. */
+const GENEROUS_RATES = { SYNQ_MESSAGES_PER_MINUTE: "1000000", SYNQ_EDITS_PER_MINUTE: "1000000" };
+
+export async function startWrangler({ secret, persistDir, label = "wrangler", vars = GENEROUS_RATES } = {}) {
   if (!secret) throw new Error("startWrangler needs the JWT secret");
   const ownDir = !persistDir;
   const dir = persistDir ?? mkdtempSync(join(tmpdir(), "synq-e2e-"));
@@ -143,6 +147,7 @@ export async function startWrangler({ secret, persistDir, label = "wrangler" } =
         "--inspector-port", String(inspectorPort),
         "--persist-to", dir,
         "--var", `JWT_SECRET:${secret}`,
+        ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
         "--show-interactive-dev-session=false",
       ],
       {

@@ -8,6 +8,7 @@ pub mod client;
 pub mod error;
 pub mod ot;
 pub mod protocol;
+pub mod rate;
 pub mod session;
 pub mod units;
 

@@ -77,8 +77,11 @@ struct Sim {
 
 impl Sim {
     fn new(clients: usize) -> Self {
+        // Rates are not what this test is about: clients here send hundreds of messages at time 0.
         let server = Hosted::new(SessionConfig {
             snapshot_every: u64::MAX,
+            messages_per_minute: u32::MAX,
+            edits_per_minute: u32::MAX,
             ..SessionConfig::default()
         });
         let mut sim = Sim {

@@ -627,3 +627,50 @@ fn joins_beyond_the_connection_limits_are_refused() {
     assert!(s.engine.leave(&conn("amy", 1), EpochMillis(0)).is_empty());
     s.engine.join(&conn("cy", 1), EpochMillis(0)).unwrap();
 }
+
+#[test]
+fn rates_are_limited_per_connection_and_per_user_and_recover() {
+    let mut s = Hosted::new(SessionConfig {
+        messages_per_minute: 6,
+        edits_per_minute: 3,
+        ..SessionConfig::default()
+    });
+    let amy = participant("amy", Role::Editor);
+    let amy_tab2 = Participant {
+        connection_id: "amy-tab2".into(),
+        ..participant("amy", Role::Editor)
+    };
+    for i in 0..3u64 {
+        s.handle(&amy, &insert(0, "x", &format!("a{i}"), i));
+    }
+    // The fourth edit in the same minute is refused from any of amy's tabs, with its id and when to retry.
+    let limited = s.handle(&amy_tab2, &insert(0, "y", "t1", 3));
+    let op = operation(&limited.replies[0]);
+    assert_eq!(
+        (op["code"].as_str(), op["operation_id"].as_str()),
+        (Some("RATE_LIMITED"), Some("t1"))
+    );
+    assert_eq!(op["retry_after_ms"], 20_000);
+    assert_eq!(s.engine.text(), "xxx");
+    // A resend of an edit that was applied is still acknowledged (no token needed).
+    assert_eq!(
+        operation(&s.handle(&amy, &insert(0, "x", "a2", 2)).replies[0])["duplicate"],
+        true
+    );
+    // The connection's message budget (6) is now spent too: even presence is refused.
+    let cursor = json!({"type": "presence", "data": {"operation": {"type": "cursor", "line": 0, "column": 0}}});
+    for _ in 0..2 {
+        assert!(s.handle(&amy, &cursor.to_string()).replies.is_empty());
+    }
+    assert_eq!(
+        error_code(&s.handle(&amy, &cursor.to_string()).replies[0]),
+        "RATE_LIMITED"
+    );
+    // After the wait, the refused edit goes through under the same id.
+    let later = s
+        .engine
+        .handle_message(&amy_tab2, &insert(0, "y", "t1", 3), EpochMillis(20_000));
+    let out = common::pump(&s.store, later);
+    assert_eq!(operation(&out.replies[0])["type"], "ack");
+    assert_eq!(s.engine.text(), "yxxx");
+}

@@ -41,8 +41,11 @@ fn automerge_paper_replays_to_its_end_content() {
     let trace: Trace =
         serde_json::from_reader(flate2::read::GzDecoder::new(file)).expect("trace parses");
 
+    // One author typing a whole paper as fast as the engine goes: no rate limits here.
     let config = SessionConfig {
         max_document_utf16: usize::MAX,
+        messages_per_minute: u32::MAX,
+        edits_per_minute: u32::MAX,
         ..SessionConfig::default()
     };
     let mut engine = SessionEngine::new("paper", config);

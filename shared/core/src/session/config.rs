@@ -5,6 +5,10 @@ pub struct SessionConfig {
     pub max_connections: usize,
     /// Most connections one user may hold to a session (tabs, devices).
     pub max_connections_per_user: usize,
+    /// Messages one connection may send per minute (the same again as a burst).
+    pub messages_per_minute: u32,
+    /// Edits (undo and redo included) one user may make per minute across connections (and as a burst).
+    pub edits_per_minute: u32,
     /// Largest accepted client message, in bytes of JSON text.
     pub max_message_bytes: usize,
     /// Largest document, in UTF-16 units; an edit that would grow it further is refused.
@@ -25,6 +29,8 @@ impl Default for SessionConfig {
         SessionConfig {
             max_connections: 100,
             max_connections_per_user: 5,
+            messages_per_minute: 100,
+            edits_per_minute: 50,
             max_message_bytes: 64 * 1024,
             max_document_utf16: 512 * 1024,
             max_steps_per_edit: 1_000,

@@ -4,13 +4,14 @@ use super::{Effect, Participant, SessionEngine, required_operation_id, to_everyo
 use crate::error::{ApiError, ErrorCode};
 use crate::ot::{EditOp, OtError, Priority, Step, transform};
 use crate::protocol::{Envelope, MessageType, Operation};
+use crate::rate::TokenBucket;
 use crate::session::store::{EditKind, LoggedOp, Snapshot, StorageWrite};
 use crate::units::{EpochMillis, Revision, utf16_len};
 
 impl SessionEngine {
     /// Checks the role and reads the operation id; an id seen before gets its original ack back.
     pub(super) fn admit_change(
-        &self,
+        &mut self,
         participant: &Participant,
         envelope: &Envelope,
         now: EpochMillis,
@@ -26,6 +27,19 @@ impl SessionEngine {
         if let Some(revision) = self.applied.get(&key) {
             let ack = self.ack(participant, now, key.1, *revision, true);
             return Ok(Err(vec![Effect::Reply(ack)]));
+        }
+        let per_minute = self.config.edits_per_minute;
+        let bucket = self
+            .edit_buckets
+            .entry(participant.user_id.clone())
+            .or_insert_with(|| TokenBucket::per_minute(per_minute, now));
+        if let Err(retry_after_ms) = bucket.take(now) {
+            let mut error = ApiError::new(
+                ErrorCode::RateLimited,
+                format!("at most {per_minute} edits a minute per user; nothing was applied"),
+            );
+            error.retry_after_ms = Some(retry_after_ms);
+            return Err(error);
         }
         Ok(Ok(key))
     }

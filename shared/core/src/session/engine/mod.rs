@@ -18,6 +18,7 @@ use crate::auth::Role;
 use crate::error::{ApiError, ErrorCode};
 use crate::ot::TextBuffer;
 use crate::protocol::{Envelope, MessageType, Operation};
+use crate::rate::TokenBucket;
 use crate::units::{EpochMillis, Revision};
 
 /// WebSocket close code for a policy violation (RFC 6455 §7.4.1), used when credentials expire.
@@ -84,6 +85,10 @@ pub struct SessionEngine {
     presence: PresenceTable,
     /// Comment threads and their line anchors.
     comments: CommentBook,
+    /// Messages per connection.
+    message_buckets: HashMap<String, TokenBucket>,
+    /// Edits per user.
+    edit_buckets: HashMap<String, TokenBucket>,
     /// The revision of the latest persisted snapshot.
     snapshot_revision: Revision,
     /// When the alarm this engine asked for will fire, if it asked for one since it was loaded.
@@ -103,6 +108,8 @@ impl SessionEngine {
             stacks: UndoStacks::default(),
             presence: PresenceTable::default(),
             comments: CommentBook::default(),
+            message_buckets: HashMap::new(),
+            edit_buckets: HashMap::new(),
             snapshot_revision: Revision(0),
             alarm_at: None,
         }
@@ -234,6 +241,7 @@ impl SessionEngine {
 
     /// Forgets a closed connection and tells the others (once, however often the shell reports it).
     pub fn leave(&mut self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
+        self.message_buckets.remove(&participant.connection_id);
         if !self.presence.remove(&participant.connection_id) {
             return Vec::new();
         }
@@ -290,6 +298,21 @@ impl SessionEngine {
             Err(error) => return vec![self.error_reply(participant, now, error, None)],
         };
         let operation_id = envelope.data.metadata.operation_id.clone();
+        let bucket = self
+            .message_buckets
+            .entry(participant.connection_id.clone())
+            .or_insert_with(|| TokenBucket::per_minute(self.config.messages_per_minute, now));
+        if let Err(retry_after_ms) = bucket.take(now) {
+            let mut error = ApiError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "at most {} messages a minute per connection; nothing was applied",
+                    self.config.messages_per_minute
+                ),
+            );
+            error.retry_after_ms = Some(retry_after_ms);
+            return vec![self.error_reply(participant, now, error, operation_id)];
+        }
         let result = match envelope.kind {
             MessageType::Edit => self.handle_edit(participant, &envelope, now),
             MessageType::Presence => self.handle_presence(participant, envelope, now),
