@@ -2,7 +2,7 @@
 
 use synq_circuits::ir::{Circuit, Operation, StandardGate};
 use synq_circuits::opt::{Basis, OptError, OptimizeOptions, gate_count, optimize as run_optimizer};
-use synq_circuits::sim::{SimOptions, run_shots};
+use synq_circuits::sim::{SimOptions, run_shots, terminal_measurements};
 use synq_circuits::{CircuitError, ParseOptions, ResourceCounts, parse_with, to_qasm2, to_qasm3};
 use synq_core::{ApiError, ErrorCode};
 
@@ -285,42 +285,13 @@ fn work(circuit: &Circuit, shots: u64) -> u64 {
         .filter(|i| !matches!(i.op, Operation::Barrier { .. }))
         .count() as u64;
     let pass = steps.max(1).saturating_mul(amplitudes);
-    if measurements_are_terminal(circuit) {
+    if terminal_measurements(circuit) {
         let per_shot = u64::from(qubits) + circuit.num_clbits() as u64 + 1;
         pass.saturating_add(amplitudes)
             .saturating_add(shots.saturating_mul(per_shot))
     } else {
         pass.saturating_mul(shots)
     }
-}
-
-/// The simulator's rule for sampling from one pass: no conditions, no resets, and no gate on a qubit
-/// after it was measured.
-fn measurements_are_terminal(circuit: &Circuit) -> bool {
-    let mut measured = vec![false; circuit.num_qubits()];
-    for inst in &circuit.instructions {
-        if inst.condition.is_some() {
-            return false;
-        }
-        match &inst.op {
-            Operation::Measure { qubit, .. } => {
-                if let Some(m) = measured.get_mut(qubit.index()) {
-                    *m = true;
-                }
-            }
-            Operation::Reset { .. } => return false,
-            Operation::Gate(g) => {
-                if g.qubits
-                    .iter()
-                    .any(|q| measured.get(q.index()).copied().unwrap_or(false))
-                {
-                    return false;
-                }
-            }
-            Operation::Barrier { .. } => {}
-        }
-    }
-    true
 }
 
 /// The format a program that parsed declares: its first token after whitespace and comments is

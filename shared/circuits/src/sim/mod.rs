@@ -8,6 +8,6 @@ mod run;
 mod state;
 mod unitary;
 
-pub use run::{SimOptions, Simulator, Step, run_shots};
+pub use run::{SimOptions, Simulator, Step, run_shots, terminal_measurements};
 pub use state::StateVector;
 pub use unitary::{MAX_UNITARY_QUBITS, Unitary, equivalent_up_to_global_phase, unitary};

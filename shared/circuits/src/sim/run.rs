@@ -195,8 +195,8 @@ impl<'c> Simulator<'c> {
 }
 
 /// Whether every measurement can be sampled from the final state: no conditions, no resets, and no
-/// gate on a qubit after it was measured.
-fn terminal_measurements(circuit: &Circuit) -> bool {
+/// gate on a qubit after it was measured. Then one simulation serves every shot.
+pub fn terminal_measurements(circuit: &Circuit) -> bool {
     let mut measured = vec![false; circuit.num_qubits()];
     for inst in &circuit.instructions {
         if inst.condition.is_some() {
