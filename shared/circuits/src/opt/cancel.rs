@@ -21,6 +21,12 @@ pub(crate) fn commutes_with_cx(node: &Node, c: u32, t: u32) -> bool {
     }
 }
 
+/// Keeps the nodes whose `removed` flag is not set (a pass marks while it scans, then drops at once).
+pub(crate) fn drop_removed(nodes: &mut Vec<Node>, removed: &[bool]) {
+    let mut flags = removed.iter();
+    nodes.retain(|_| !flags.next().copied().unwrap_or(false));
+}
+
 /// Per-qubit lists of the indices of the nodes on that qubit, in order.
 pub(crate) fn wires(nodes: &[Node], num_qubits: usize) -> Vec<Vec<usize>> {
     let mut w = vec![Vec::new(); num_qubits];
@@ -105,12 +111,7 @@ pub(crate) fn cancel_cx(nodes: &mut Vec<Node>, num_qubits: usize, commute: bool)
             }
         }
     }
-    let mut k = 0;
-    nodes.retain(|_| {
-        let keep = !removed.get(k).copied().unwrap_or(false);
-        k += 1;
-        keep
-    });
+    drop_removed(nodes, &removed);
     changed
 }
 

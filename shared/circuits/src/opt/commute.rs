@@ -3,7 +3,7 @@
 //! previous) single-qubit gate there when the merged gate is no longer than the two apart.
 
 use super::basis::OneQubitForm;
-use super::cancel::wires;
+use super::cancel::{drop_removed, wires};
 use super::euler;
 use super::mat::{self, Mat2};
 use super::program::Node;
@@ -87,12 +87,7 @@ pub(crate) fn merge_across_cx(
                 }
             }
         }
-        let mut k = 0;
-        nodes.retain(|_| {
-            let keep = !removed.get(k).copied().unwrap_or(false);
-            k += 1;
-            keep
-        });
+        drop_removed(nodes, &removed);
     }
     changed
 }
