@@ -13,6 +13,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use serde::Serialize;
+
+use crate::median::median;
 use synq_circuits::opt::{Basis, OptimizeOptions, gate_count, optimize};
 use synq_circuits::{Circuit, ParseOptions, ResourceCounts, StandardDefinitions, parse_with};
 
@@ -205,18 +207,6 @@ pub(crate) fn totals(circuits: &[CircuitResult]) -> Totals {
     })
 }
 
-/// The median (mean of the two middle values for an even count), `None` when empty.
-pub(crate) fn median(values: &[f64]) -> Option<f64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -224,13 +214,6 @@ mod tests {
 
     const BELL_TWICE: &str = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\n\
         h q[0];\nh q[0];\nh q[0];\ncx q[0], q[1];\ncx q[0], q[1];\ncx q[0], q[1];\nmeasure q -> c;\n";
-
-    #[test]
-    fn median_of_odd_even_and_empty() {
-        assert_eq!(median(&[]), None);
-        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
-    }
 
     #[test]
     fn measures_a_circuit_in_the_basis() {

@@ -23,8 +23,9 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use crate::median::median;
 use crate::messages::{EDIT_CONTENT, Incoming, classify, floor_edit};
-use crate::stats::{Latencies, Summary, median, ratio, round3};
+use crate::stats::{Latencies, Summary, ratio, round3};
 use crate::wrangler::{Spec, WranglerDev};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;

@@ -7,6 +7,7 @@
 mod args;
 mod circuits;
 mod fanout;
+mod median;
 mod messages;
 mod replay;
 mod stats;

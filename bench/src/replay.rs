@@ -12,7 +12,8 @@ use synq_core::EpochMillis;
 use synq_core::auth::Role;
 use synq_core::session::{Effect, Participant, SessionConfig, SessionEngine};
 
-use crate::stats::{median, round3};
+use crate::median::median;
+use crate::stats::round3;
 
 /// The trace used when none is given.
 pub(crate) const DEFAULT_TRACE: &str = "automerge-paper.json.gz";

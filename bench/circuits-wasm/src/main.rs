@@ -10,6 +10,8 @@
 mod args;
 #[path = "../../src/circuits.rs"]
 mod circuits;
+#[path = "../../src/median.rs"]
+mod median;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
