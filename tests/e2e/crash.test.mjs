@@ -128,10 +128,13 @@ test("a comment thread with replies and its resolution survives a crash and foll
 
     vic.send({ type: "comment", data: { operation: { type: "add_comment", line: 1, text: "why H? 😀" }, metadata: { operation_id: "v1" } } });
     const added = (await amy.nextOf("comment", "comment_thread")).data.operation.thread;
+    // The author gets the new thread too; vic must read past it, or vic's resolve races amy's reply.
+    assert.equal((await vic.nextOf("comment", "comment_thread")).data.operation.thread.comment_id, added.comment_id);
     assert.equal(added.line, 1);
     assert.equal(added.author, "vic");
     amy.send({ type: "comment", data: { operation: { type: "reply_comment", comment_id: added.comment_id, text: "superposition" }, metadata: { operation_id: "a2" } } });
-    await vic.nextOf("comment", "comment_thread");
+    const seenByVic = (await vic.nextOf("comment", "comment_thread")).data.operation.thread;
+    assert.deepEqual(seenByVic.replies.map((r) => r.text), ["superposition"]);
     vic.send({ type: "comment", data: { operation: { type: "resolve_comment", comment_id: added.comment_id }, metadata: { operation_id: "v2" } } });
     // Every change reaches everyone, the author included: amy sees her reply's update, then the resolve.
     const replied = (await amy.nextOf("comment", "comment_thread")).data.operation.thread;
