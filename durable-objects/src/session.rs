@@ -3,11 +3,12 @@
 
 use std::cell::RefCell;
 
-use synq_core::protocol::Envelope;
+use synq_core::protocol::{Envelope, HEARTBEAT_PING, HEARTBEAT_PONG};
 use synq_core::session::{Effect, SessionConfig, SessionEngine, SessionStore};
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 use worker::js_sys::{Function, Reflect};
 use worker::wasm_bindgen::JsValue;
+use worker::worker_sys::WebSocketRequestResponsePair;
 use worker::{
     Date, DurableObject, Env, Request, Response, Result, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair, console_error, console_warn, durable_object,
@@ -29,8 +30,9 @@ pub struct Session {
     config: SessionConfig,
 }
 
-/// The session limits, with `SYNQ_MESSAGES_PER_MINUTE`, `SYNQ_EDITS_PER_MINUTE`, `SYNQ_MAX_CONNECTIONS` and
-/// `SYNQ_MAX_CONNECTIONS_PER_USER` (wrangler vars) overriding the defaults when set to a number.
+/// The session limits, with `SYNQ_MESSAGES_PER_MINUTE`, `SYNQ_EDITS_PER_MINUTE`, `SYNQ_MAX_CONNECTIONS`,
+/// `SYNQ_MAX_CONNECTIONS_PER_USER`, `SYNQ_IDLE_TIMEOUT_MS` and `SYNQ_ARCHIVE_AFTER_MS` (wrangler vars)
+/// overriding the defaults when set to a number.
 fn session_config(env: &Env) -> SessionConfig {
     let var = |name: &str| {
         env.var(name)
@@ -49,6 +51,12 @@ fn session_config(env: &Env) -> SessionConfig {
     }
     if let Some(n) = var("SYNQ_MAX_CONNECTIONS_PER_USER") {
         config.max_connections_per_user = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    if let Some(n) = var("SYNQ_IDLE_TIMEOUT_MS") {
+        config.idle_timeout_ms = n;
+    }
+    if let Some(n) = var("SYNQ_ARCHIVE_AFTER_MS") {
+        config.archive_after_ms = n;
     }
     config
 }
@@ -83,6 +91,11 @@ impl DurableObject for Session {
         let store = SqlSessionStore::open(state.storage().sql())
             .inspect_err(|e| console_error!("session: opening storage failed: {e}"))
             .ok();
+        // Heartbeats are answered by the runtime, so they never wake a hibernating session.
+        match WebSocketRequestResponsePair::new(HEARTBEAT_PING, HEARTBEAT_PONG) {
+            Ok(pair) => state.set_websocket_auto_response(&pair),
+            Err(e) => console_error!("session: no heartbeat auto-response: {e:?}"),
+        }
         Session {
             state,
             store,
@@ -185,7 +198,7 @@ impl DurableObject for Session {
             .find_map(|ws| ws.deserialize_attachment::<Connection>().ok().flatten())
             .map(|c| c.session_id)
             .unwrap_or_default();
-        match self.with_engine(&session_id, SessionEngine::on_alarm) {
+        match self.with_engine(&session_id, |engine| engine.on_alarm(now())) {
             Ok(effects) => self.carry_out(None, effects).await,
             Err(error) => console_error!("session: alarm: {}", error.message),
         }
@@ -227,7 +240,7 @@ impl Session {
             // Sockets outlive the engine when the DO hibernates: take their connections back.
             for ws in self.state.get_websockets() {
                 if let Ok(Some(c)) = ws.deserialize_attachment::<Connection>() {
-                    engine.reattach(&c.participant, c.presence.unwrap_or_default());
+                    engine.reattach(&c.participant, c.presence.unwrap_or_default(), now());
                 }
             }
             *slot = Some(engine);
@@ -272,6 +285,11 @@ impl Session {
                     }
                 }
                 Effect::Broadcast(message) => self.broadcast(ws, &message),
+                Effect::Disconnect {
+                    connection_id,
+                    code,
+                    reason,
+                } => self.disconnect(&connection_id, code, &reason),
                 Effect::Close { code, reason } => {
                     if let Some(ws) = ws
                         && let Err(e) = ws.close(Some(code), Some(reason))
@@ -296,6 +314,21 @@ impl Session {
                     }
                 }
             }
+        }
+    }
+
+    /// Closes the socket of one connection (the engine has already let it go).
+    fn disconnect(&self, connection_id: &str, code: u16, reason: &str) {
+        let socket = self.state.get_websockets().into_iter().find(|ws| {
+            ws.deserialize_attachment::<Connection>()
+                .ok()
+                .flatten()
+                .is_some_and(|c| c.participant.connection_id == connection_id)
+        });
+        if let Some(ws) = socket
+            && let Err(e) = ws.close(Some(code), Some(reason))
+        {
+            console_warn!("session: closing an idle connection failed: {e}");
         }
     }
 

@@ -1,17 +1,19 @@
 //! The session store on the Durable Object's SQLite (`state.storage().sql()`, synchronous).
 
 use serde::Deserialize;
+use synq_core::protocol::SessionStatus;
 use synq_core::session::{
-    LoggedOp, SessionStore, Snapshot, StorageWrite, StoreError, StoredSession,
+    Lifecycle, LoggedOp, SessionStore, Snapshot, StorageWrite, StoreError, StoredSession,
 };
 use synq_core::{EpochMillis, Revision};
 use worker::{SqlStorage, SqlStorageValue};
 
 /// Schema migrations in order; each runs once, recorded in `schema_migrations`.
-const MIGRATIONS: [(i64, &str); 3] = [
+const MIGRATIONS: [(i64, &str); 4] = [
     (1, include_str!("../migrations/0001_session.sql")),
     (2, include_str!("../migrations/0002_undo.sql")),
     (3, include_str!("../migrations/0003_comments.sql")),
+    (4, include_str!("../migrations/0004_lifecycle.sql")),
 ];
 
 /// One session's op log and snapshot in its DO's SQLite.
@@ -31,6 +33,12 @@ struct OpRow {
 }
 
 #[derive(Deserialize)]
+struct LifecycleRow {
+    status: String,
+    last_activity: u64,
+}
+
+#[derive(Deserialize)]
 struct SnapshotRow {
     revision: u64,
     content: String,
@@ -44,6 +52,16 @@ fn int(n: u64) -> Result<SqlStorageValue, StoreError> {
     i64::try_from(n)
         .map(SqlStorageValue::from)
         .map_err(|_| StoreError::Backend(format!("{n} does not fit in SQLite's INTEGER")))
+}
+
+/// The status as its wire name (`"active"`), stored as plain text.
+fn status_name(status: SessionStatus) -> Result<SqlStorageValue, StoreError> {
+    match serde_json::to_value(status) {
+        Ok(serde_json::Value::String(name)) => Ok(name.into()),
+        other => Err(StoreError::Backend(format!(
+            "status did not serialise to a name: {other:?}"
+        ))),
+    }
 }
 
 fn json(value: &impl serde::Serialize) -> Result<SqlStorageValue, StoreError> {
@@ -136,10 +154,30 @@ impl SessionStore for SqlSessionStore {
                     .map_err(|e| StoreError::Corrupt(format!("comment thread: {e}")))
             })
             .collect::<Result<_, StoreError>>()?;
+        let lifecycle = self
+            .sql
+            .exec(
+                "SELECT status, last_activity FROM lifecycle WHERE id = 1",
+                None,
+            )
+            .and_then(|c| c.to_array::<LifecycleRow>())
+            .map_err(backend)?
+            .into_iter()
+            .next()
+            .map(|row| {
+                let status = serde_json::Value::String(row.status);
+                Ok::<_, StoreError>(Lifecycle {
+                    status: serde_json::from_value(status)
+                        .map_err(|e| StoreError::Corrupt(format!("lifecycle status: {e}")))?,
+                    last_activity: EpochMillis(row.last_activity),
+                })
+            })
+            .transpose()?;
         Ok(StoredSession {
             snapshot,
             ops,
             comments,
+            lifecycle,
         })
     }
 
@@ -169,6 +207,13 @@ impl SessionStore for SqlSessionStore {
             StorageWrite::DeleteComment(id) => (
                 "DELETE FROM comments WHERE comment_id = ?",
                 vec![id.as_str().into()],
+            ),
+            StorageWrite::PutLifecycle(lifecycle) => (
+                "INSERT OR REPLACE INTO lifecycle (id, status, last_activity) VALUES (1, ?, ?)",
+                vec![
+                    status_name(lifecycle.status)?,
+                    int(lifecycle.last_activity.0)?,
+                ],
             ),
             StorageWrite::PruneOpsBefore(rev) => {
                 ("DELETE FROM ops WHERE revision < ?", vec![int(rev.0)?])

@@ -2,12 +2,25 @@
 //! editors, the end-to-end tests and the Rust bench all run the same client logic.
 //!
 //! It does no I/O: the caller owns the WebSocket, passes every server message to `receive` and sends
-//! whatever `insert`, `delete` and `receive` return.
+//! whatever `insert`, `delete` and `receive` return. Every `heartbeatIntervalMs()` it sends
+//! `heartbeatPing()` as a text frame; the server's `pong` may be passed to `receive` like anything else.
 
 use synq_core::EpochMillis;
 use synq_core::client::{ClientError, ClientSession};
 use synq_core::ot::Step;
 use wasm_bindgen::prelude::*;
+
+/// The heartbeat text frame a client sends.
+#[wasm_bindgen(js_name = heartbeatPing)]
+pub fn heartbeat_ping() -> String {
+    synq_core::protocol::HEARTBEAT_PING.to_owned()
+}
+
+/// How often to send the heartbeat, in milliseconds.
+#[wasm_bindgen(js_name = heartbeatIntervalMs)]
+pub fn heartbeat_interval_ms() -> f64 {
+    synq_core::protocol::HEARTBEAT_INTERVAL_MS as f64
+}
 
 /// One client's view of a session document.
 #[wasm_bindgen]

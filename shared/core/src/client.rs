@@ -7,7 +7,7 @@ use thiserror::Error;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::ot::{EditOp, OtError, Priority, TextBuffer, transform};
-use crate::protocol::{Envelope, MessageType, Operation};
+use crate::protocol::{Envelope, HEARTBEAT_PONG, MessageType, Operation};
 use crate::units::{EpochMillis, Revision};
 
 /// Why the client could not take an edit or a message.
@@ -122,6 +122,9 @@ impl ClientSession {
 
     /// Takes one server message; returns the messages to send in reply.
     pub fn receive(&mut self, raw: &str, now: EpochMillis) -> Result<Vec<String>, ClientError> {
+        if raw == HEARTBEAT_PONG {
+            return Ok(Vec::new());
+        }
         let envelope = match Envelope::parse(raw) {
             Ok(envelope) => envelope,
             // Newer servers may send message kinds this client does not know yet: skip them.

@@ -40,6 +40,8 @@ pub enum ErrorCode {
     RateLimited,
     /// A fixed limit (participants, connections, size) is reached.
     LimitExceeded,
+    /// The session was archived after a day without activity: it is read-only until an owner reopens it.
+    SessionArchived,
     /// A message type that this server does not serve yet.
     Unsupported,
     /// Something went wrong on the server; nothing acked was lost.
@@ -63,7 +65,9 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::UpgradeRequired => 426,
-            ErrorCode::RevisionTooOld | ErrorCode::NothingToUndo => 409,
+            ErrorCode::RevisionTooOld | ErrorCode::NothingToUndo | ErrorCode::SessionArchived => {
+                409
+            }
             ErrorCode::MessageTooLarge => 413,
             ErrorCode::RateLimited | ErrorCode::LimitExceeded => 429,
             ErrorCode::Unsupported => 501,

@@ -5,6 +5,9 @@
 //! `presence` (`cursor`, `selection`, `user_info`), `sync` (`full_sync_request`, `catch_up` from `version`).
 //! Server → client: `sync` (`full_sync`, `ack`, `caught_up`), `edit` (a transformed op with its new
 //! revision), `presence` (relayed, plus `user_joined` / `user_left`), and `error`.
+//!
+//! Heartbeat: outside the envelope, a client sends the text frame `ping` every
+//! [`HEARTBEAT_INTERVAL_MS`] and gets `pong` back (on Cloudflare without waking the session).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -14,6 +17,13 @@ use crate::error::{ApiError, ErrorCode};
 use crate::ot::{Delete, EditOp, Insert, Step};
 pub use crate::units::LineCol;
 use crate::units::{EpochMillis, Revision};
+
+/// The heartbeat a client sends, as a bare text frame (not an envelope).
+pub const HEARTBEAT_PING: &str = "ping";
+/// The server's answer to [`HEARTBEAT_PING`].
+pub const HEARTBEAT_PONG: &str = "pong";
+/// How often a client sends [`HEARTBEAT_PING`], in milliseconds.
+pub const HEARTBEAT_INTERVAL_MS: u64 = 30_000;
 
 /// The envelope's `type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +68,20 @@ pub struct Span {
     pub start: LineCol,
     /// Head.
     pub end: LineCol,
+}
+
+/// Where a session is in its life: `created` until someone joins, `active`, and `archived` (read-only)
+/// after a day without activity, until an owner reopens it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// Nobody has joined yet.
+    #[default]
+    Created,
+    /// Open for editing.
+    Active,
+    /// Read-only after a quiet day; an owner's `reopen` makes it active again.
+    Archived,
 }
 
 /// How a user wants to be shown.
@@ -157,6 +181,13 @@ pub enum Operation {
     Redo {},
     /// Client asks for a `full_sync`.
     FullSyncRequest {},
+    /// An owner asks to reopen an archived session for editing.
+    Reopen {},
+    /// The session's lifecycle status changed (or, on joining an archived session, what it is).
+    SessionStatus {
+        /// `created`, `active` or `archived`.
+        status: SessionStatus,
+    },
     /// Client asks for every edit after the envelope's `version`, then a `caught_up`.
     CatchUp {},
     /// All edits since the requested revision have been sent.
@@ -253,7 +284,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    const NAMES: [&'static str; 24] = [
+    const NAMES: [&'static str; 26] = [
         "insert",
         "delete",
         "transform",
@@ -261,6 +292,8 @@ impl Operation {
         "undo",
         "redo",
         "full_sync_request",
+        "reopen",
+        "session_status",
         "catch_up",
         "caught_up",
         "ack",

@@ -8,7 +8,9 @@ use common::{Hosted, edit, error_code, operation, participant};
 use serde_json::json;
 use synq_core::EpochMillis;
 use synq_core::auth::Role;
-use synq_core::session::{Participant, SessionConfig, SessionEngine, SessionStore};
+use synq_core::session::{
+    Effect, Participant, SessionConfig, SessionEngine, SessionStore, StorageWrite,
+};
 
 fn insert(pos: u32, s: &str, id: &str, version: u64) -> String {
     edit(
@@ -329,7 +331,7 @@ fn presence_kept_by_the_shell_is_brought_up_to_date_on_reattach() {
     // The engine is rebuilt from storage (the DO slept); Bo's socket kept his presence from revision 1.
     let mut restored =
         SessionEngine::restore("s", SessionConfig::default(), s.store.load().unwrap()).unwrap();
-    restored.reattach(&bo, kept);
+    restored.reattach(&bo, kept, EpochMillis(0));
     let joined = common::pump(&s.store, restored.join(&amy, EpochMillis(0)).unwrap());
     assert_eq!(
         operation(&joined.replies[1])["participants"][0]["cursor"],
@@ -357,12 +359,23 @@ fn a_quiet_session_is_snapshotted_by_an_alarm() {
     );
     assert!(s.store.load().unwrap().snapshot.is_none());
 
-    common::pump(&s.store, s.engine.on_alarm());
+    let fired = common::pump(&s.store, s.engine.on_alarm(EpochMillis(10_000)));
     let snapshot = s.store.load().unwrap().snapshot.unwrap();
     assert_eq!((snapshot.revision.0, snapshot.content.as_str()), (2, "ab"));
-    // Nothing changed since: the next alarm writes nothing; the next edit asks again.
-    assert!(s.engine.on_alarm().is_empty());
-    assert_eq!(s.handle(&alice, &insert(2, "c", "a3", 2)).alarms.len(), 1);
+    // The next deadline left is the session's archiving, a day away.
+    assert_eq!(fired.alarms.len(), 1);
+    assert!(fired.alarms[0].0 > 24 * 60 * 60 * 1000);
+    // Nothing changed since: the next alarm writes no snapshot; the next edit asks for a sooner one.
+    let quiet = s.engine.on_alarm(EpochMillis(10_001));
+    assert!(
+        !quiet
+            .iter()
+            .any(|e| matches!(e, Effect::Persist(StorageWrite::PutSnapshot(_))))
+    );
+    assert_eq!(
+        s.handle(&alice, &insert(2, "c", "a3", 2)).alarms,
+        [EpochMillis(10_000)]
+    );
 }
 
 fn comment(op: serde_json::Value, id: &str) -> String {

@@ -22,6 +22,10 @@ pub struct SessionConfig {
     pub snapshot_every: u64,
     /// After an edit that did not snapshot, an alarm this many milliseconds later snapshots the session.
     pub snapshot_idle_ms: u64,
+    /// A connection that sent no message (heartbeats do not count) for this long is closed.
+    pub idle_timeout_ms: u64,
+    /// A session without any activity for this long is archived (read-only until an owner reopens it).
+    pub archive_after_ms: u64,
 }
 
 impl Default for SessionConfig {
@@ -37,6 +41,8 @@ impl Default for SessionConfig {
             history_limit: 1_000,
             snapshot_every: 100,
             snapshot_idle_ms: 10_000,
+            idle_timeout_ms: 5 * 60 * 1000,
+            archive_after_ms: 24 * 60 * 60 * 1000,
         }
     }
 }

@@ -5,13 +5,15 @@
 mod comments;
 mod config;
 mod engine;
+mod lifecycle;
 mod presence;
 mod store;
 mod undo;
 
 pub use comments::{CommentThread, LineAnchor};
 pub use config::SessionConfig;
-pub use engine::{Effect, Participant, SessionEngine};
+pub use engine::{CLOSE_IDLE, Effect, Participant, SessionEngine};
+pub use lifecycle::Lifecycle;
 pub use presence::Presence;
 pub use store::{
     LoggedOp, MemoryStore, SessionStore, Snapshot, StorageWrite, StoreError, StoredSession,

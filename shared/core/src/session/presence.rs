@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::engine::Participant;
+use super::lifecycle::{idle_due, last_seen_lag};
 use crate::ot::{EditOp, TextBuffer, map_position};
 use crate::protocol::{Operation, ParticipantView, Span, UserInfo};
-use crate::units::{Revision, Utf16Pos};
+use crate::units::{EpochMillis, Revision, Utf16Pos};
 
 /// One connection's presence. Shells keep it with the socket so it survives hibernation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +25,9 @@ pub struct Presence {
     /// How the user wants to be shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_info: Option<UserInfo>,
+    /// When the connection last sent a message, as last kept (it may lag by half a minute).
+    #[serde(default)]
+    pub last_seen: EpochMillis,
 }
 
 impl Presence {
@@ -100,6 +104,47 @@ impl PresenceTable {
             _ => return None,
         }
         Some(presence.clone())
+    }
+
+    /// Notes that a connection sent something at `now`; returns its presence when the kept `last_seen`
+    /// is stale enough to keep again.
+    pub(crate) fn touch(
+        &mut self,
+        connection_id: &str,
+        now: EpochMillis,
+        idle_timeout_ms: u64,
+    ) -> Option<Presence> {
+        let (_, presence) = self.entries.get_mut(connection_id)?;
+        let stale = now.0.saturating_sub(presence.last_seen.0) >= last_seen_lag(idle_timeout_ms);
+        stale.then(|| {
+            presence.last_seen = now;
+            presence.clone()
+        })
+    }
+
+    /// When the first connection goes idle, if any is connected.
+    pub(crate) fn earliest_idle_due(&self, idle_timeout_ms: u64) -> Option<EpochMillis> {
+        self.entries
+            .values()
+            .map(|(_, presence)| idle_due(presence.last_seen, idle_timeout_ms))
+            .min()
+    }
+
+    /// Removes and returns the connections that are idle at `now`.
+    pub(crate) fn remove_idle(
+        &mut self,
+        now: EpochMillis,
+        idle_timeout_ms: u64,
+    ) -> Vec<Participant> {
+        let idle: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|(_, (_, presence))| idle_due(presence.last_seen, idle_timeout_ms) <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        idle.iter()
+            .filter_map(|id| self.entries.remove(id).map(|(participant, _)| participant))
+            .collect()
     }
 
     /// Shifts every position over the edit that made `revision`.

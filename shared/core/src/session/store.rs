@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::comments::CommentThread;
+use super::lifecycle::Lifecycle;
 use crate::ot::EditOp;
 use crate::units::{EpochMillis, Revision};
 
@@ -69,6 +70,8 @@ pub enum StorageWrite {
     PutComment(CommentThread),
     /// Delete a comment thread.
     DeleteComment(String),
+    /// Replace the session's lifecycle (status and last activity).
+    PutLifecycle(Lifecycle),
 }
 
 /// What a session reloads from: the latest snapshot and the op log kept beside it.
@@ -80,6 +83,8 @@ pub struct StoredSession {
     pub ops: Vec<LoggedOp>,
     /// Comment threads.
     pub comments: Vec<CommentThread>,
+    /// The lifecycle, if one was written (sessions from before it existed have none).
+    pub lifecycle: Option<Lifecycle>,
 }
 
 /// A storage failure: the session must not acknowledge what it could not write.
@@ -123,6 +128,7 @@ impl SessionStore for MemoryStore {
                 state.comments.push(thread.clone());
             }
             StorageWrite::DeleteComment(id) => state.comments.retain(|t| t.comment_id != *id),
+            StorageWrite::PutLifecycle(lifecycle) => state.lifecycle = Some(*lifecycle),
         }
         Ok(())
     }

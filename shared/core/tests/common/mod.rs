@@ -12,6 +12,8 @@ pub struct Outcome {
     pub alarms: Vec<synq_core::EpochMillis>,
     pub kept: Vec<synq_core::session::Presence>,
     pub closed: Option<u16>,
+    /// Other connections the engine closed, with the close code.
+    pub disconnected: Vec<(String, u16)>,
 }
 
 /// Carries effects out as a shell must: all writes first, then the messages.
@@ -25,6 +27,11 @@ pub fn pump(store: &dyn SessionStore, effects: Vec<Effect>) -> Outcome {
             Effect::ScheduleAlarm(at) => out.alarms.push(at),
             Effect::KeepPresence(p) => out.kept.push(p),
             Effect::Close { code, .. } => out.closed = Some(code),
+            Effect::Disconnect {
+                connection_id,
+                code,
+                ..
+            } => out.disconnected.push((connection_id, code)),
         }
     }
     out

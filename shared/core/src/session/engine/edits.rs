@@ -166,11 +166,11 @@ impl SessionEngine {
             .is_multiple_of(self.config.snapshot_every.max(1))
         {
             effects.extend(self.snapshot_writes());
-        } else if self.alarm_at.is_none() {
-            // Snapshot a quiet session too, so a reload replays a short log.
-            let at = EpochMillis(now.0.saturating_add(self.config.snapshot_idle_ms));
-            self.alarm_at = Some(at);
-            effects.push(Effect::ScheduleAlarm(at));
+        } else if self.snapshot_due.is_none() {
+            // Snapshot a quiet session too, so a reload replays a short log (the alarm does it).
+            self.snapshot_due = Some(EpochMillis(
+                now.0.saturating_add(self.config.snapshot_idle_ms),
+            ));
         }
         self.presence.shift(&logged.op, logged.revision);
         let mut notices = Vec::new();
@@ -268,17 +268,9 @@ impl SessionEngine {
         Ok(())
     }
 
-    /// The alarm the engine asked for fired: snapshot what changed since the last snapshot.
-    pub fn on_alarm(&mut self) -> Vec<Effect> {
-        self.alarm_at = None;
-        if self.revision == self.snapshot_revision {
-            return Vec::new();
-        }
-        self.snapshot_writes()
-    }
-
     pub(super) fn snapshot_writes(&mut self) -> Vec<Effect> {
         self.snapshot_revision = self.revision;
+        self.snapshot_due = None;
         let keep_from = (self.revision.0 + 1).saturating_sub(self.config.history_limit as u64);
         let mut writes = vec![
             Effect::Persist(StorageWrite::PutSnapshot(Snapshot {

@@ -1,8 +1,10 @@
 //! The session engine: its state, joining and leaving, message dispatch and the messages it sends.
-//! The handlers live beside it: `edits` (edits, undo/redo, catch-up, snapshots), `comments`, `presence`.
+//! The handlers live beside it: `edits` (edits, undo/redo, catch-up, snapshots), `comments`, `presence`,
+//! `lifecycle` (activity, alarms, idle connections, archiving).
 
 mod comments;
 mod edits;
+mod lifecycle;
 mod presence;
 
 use std::collections::{HashMap, VecDeque};
@@ -11,18 +13,25 @@ use serde::{Deserialize, Serialize};
 
 use super::comments::CommentBook;
 use super::config::SessionConfig;
+use super::lifecycle::Lifecycle;
 use super::presence::{Presence, PresenceTable};
 use super::store::{LoggedOp, StorageWrite, StoreError, StoredSession};
 use super::undo::UndoStacks;
 use crate::auth::Role;
 use crate::error::{ApiError, ErrorCode};
 use crate::ot::TextBuffer;
-use crate::protocol::{Envelope, MessageType, Operation};
+use crate::protocol::{
+    Envelope, HEARTBEAT_PING, HEARTBEAT_PONG, MessageType, Operation, SessionStatus,
+};
 use crate::rate::TokenBucket;
 use crate::units::{EpochMillis, Revision};
 
 /// WebSocket close code for a policy violation (RFC 6455 §7.4.1), used when credentials expire.
 const CLOSE_POLICY_VIOLATION: u16 = 1008;
+
+/// WebSocket close code (application range) for a connection closed after sending nothing for the idle
+/// timeout; the client reconnects when it next has something to say.
+pub const CLOSE_IDLE: u16 = 4000;
 
 /// Longest accepted `operation_id`.
 const MAX_OPERATION_ID_LEN: usize = 128;
@@ -64,6 +73,15 @@ pub enum Effect {
         /// Why, for the client.
         reason: String,
     },
+    /// Close another connection of the session (it went idle); the engine has already forgotten it.
+    Disconnect {
+        /// Which connection.
+        connection_id: String,
+        /// WebSocket close code.
+        code: u16,
+        /// Why, for the client.
+        reason: String,
+    },
     /// Call [`SessionEngine::on_alarm`] at this time (replacing any earlier request).
     ScheduleAlarm(EpochMillis),
 }
@@ -91,6 +109,10 @@ pub struct SessionEngine {
     edit_buckets: HashMap<String, TokenBucket>,
     /// The revision of the latest persisted snapshot.
     snapshot_revision: Revision,
+    /// When the edits since that snapshot are due to be snapshotted by the alarm.
+    snapshot_due: Option<EpochMillis>,
+    /// Status and last activity.
+    lifecycle: Lifecycle,
     /// When the alarm this engine asked for will fire, if it asked for one since it was loaded.
     alarm_at: Option<EpochMillis>,
 }
@@ -111,6 +133,8 @@ impl SessionEngine {
             message_buckets: HashMap::new(),
             edit_buckets: HashMap::new(),
             snapshot_revision: Revision(0),
+            snapshot_due: None,
+            lifecycle: Lifecycle::default(),
             alarm_at: None,
         }
     }
@@ -161,6 +185,19 @@ impl SessionEngine {
         for op in kept.into_iter().rev() {
             engine.remember(op);
         }
+        // Sessions from before lifecycles were kept count as active since their last edit.
+        engine.lifecycle = stored.lifecycle.unwrap_or_else(|| Lifecycle {
+            status: if engine.revision.0 > 0 {
+                SessionStatus::Active
+            } else {
+                SessionStatus::Created
+            },
+            last_activity: engine
+                .history
+                .back()
+                .map(|op| op.timestamp)
+                .unwrap_or_default(),
+        });
         Ok(engine)
     }
 
@@ -177,6 +214,11 @@ impl SessionEngine {
     /// The session id.
     pub fn session_id(&self) -> &str {
         &self.session_id
+    }
+
+    /// Where the session is in its life.
+    pub fn status(&self) -> SessionStatus {
+        self.lifecycle.status
     }
 
     /// Greets a new connection with the whole document and who else is here, and tells the others; or
@@ -204,10 +246,12 @@ impl SessionEngine {
                 ),
             ));
         }
+        let mut effects = self.note_activity(participant, now);
         self.presence.insert(
             participant,
             Presence {
                 revision: self.revision,
+                last_seen: now,
                 ..Presence::default()
             },
         );
@@ -223,17 +267,33 @@ impl SessionEngine {
             threads: self.comments.all().map(|t| t.view(&self.text)).collect(),
         };
         let threads = self.message(MessageType::Comment, &participant.user_id, now, threads);
-        Ok(vec![
+        effects.extend([
             Effect::Reply(self.full_sync(participant, now)),
             Effect::Reply(others),
             Effect::Reply(threads.to_json()),
             Effect::Broadcast(self.presence_message(participant, now, joined)),
-        ])
+        ]);
+        if self.lifecycle.status == SessionStatus::Archived {
+            effects.push(Effect::Reply(
+                self.status_message(&participant.user_id, now),
+            ));
+        }
+        self.schedule_wake(&mut effects);
+        Ok(effects)
     }
 
     /// Takes back a connection that outlived this engine (the Durable Object slept, its sockets did not),
     /// with the presence its shell kept; positions are brought up to date through the history.
-    pub fn reattach(&mut self, participant: &Participant, presence: Presence) {
+    pub fn reattach(
+        &mut self,
+        participant: &Participant,
+        mut presence: Presence,
+        now: EpochMillis,
+    ) {
+        if presence.last_seen == EpochMillis::default() {
+            // Kept before `last_seen` existed: count from now rather than close it at once.
+            presence.last_seen = now;
+        }
         let later = self.history.iter().map(|op| (&op.op, op.revision));
         let presence = PresenceTable::catch_up(presence, self.oldest_base(), self.revision, later);
         self.presence.insert(participant, presence);
@@ -267,6 +327,17 @@ impl SessionEngine {
         raw: &str,
         now: EpochMillis,
     ) -> Vec<Effect> {
+        if raw == HEARTBEAT_PING {
+            // Not activity: on Cloudflare the runtime answers heartbeats without waking the session.
+            return vec![Effect::Reply(HEARTBEAT_PONG.to_owned())];
+        }
+        let mut effects = self.note_activity(participant, now);
+        effects.extend(self.dispatch(participant, raw, now));
+        self.schedule_wake(&mut effects);
+        effects
+    }
+
+    fn dispatch(&mut self, participant: &Participant, raw: &str, now: EpochMillis) -> Vec<Effect> {
         if participant.expires_at.is_some_and(|at| now > at) {
             // The token this socket was opened with expired: say so and end it; the client reconnects
             // with a fresh token, catches up and resends what was not acknowledged.
@@ -313,7 +384,17 @@ impl SessionEngine {
             error.retry_after_ms = Some(retry_after_ms);
             return vec![self.error_reply(participant, now, error, operation_id)];
         }
+        let changes_session = matches!(
+            envelope.kind,
+            MessageType::Edit | MessageType::Undo | MessageType::Redo | MessageType::Comment
+        );
+        if changes_session && let Err(error) = self.require_open() {
+            return vec![self.error_reply(participant, now, error, operation_id)];
+        }
         let result = match envelope.kind {
+            MessageType::Sync if matches!(envelope.data.operation, Operation::Reopen {}) => {
+                self.handle_reopen(participant, now)
+            }
             MessageType::Edit => self.handle_edit(participant, &envelope, now),
             MessageType::Presence => self.handle_presence(participant, envelope, now),
             MessageType::Sync => self.handle_sync(participant, &envelope, now),
