@@ -1,0 +1,116 @@
+//! The GraphQL schema registry: store a new version of a named SDL document (validated), list, get.
+
+use serde::{Deserialize, Serialize};
+use synq_core::{ApiError, ErrorCode};
+
+use super::{Context, RateCounters, Reply, not_found};
+use crate::decode::decode_json;
+use crate::schema::{SchemaUpload, SchemaVersion};
+use crate::scope::Scope;
+use crate::store::{GatewayStore, StoreError};
+
+/// `GET schemas`'s answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaList {
+    /// The newest version of every schema, without its document.
+    pub schemas: Vec<SchemaSummary>,
+}
+
+/// A version without its document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaSummary {
+    /// Name.
+    pub name: String,
+    /// Newest version.
+    pub version: u32,
+    /// SHA-256 of its document.
+    pub hash: String,
+    /// Types it defines.
+    pub types: u32,
+    /// Who stored it.
+    pub created_by: String,
+    /// When.
+    pub created_at: synq_core::EpochMillis,
+}
+
+/// Stores the document as the next version; the same document as the newest version is not stored again
+/// (`200` with that version instead of `201`).
+pub(super) async fn create<S: GatewayStore, C: RateCounters>(
+    cx: &Context<'_, S, C>,
+    body: &[u8],
+) -> Result<Reply, ApiError> {
+    let principal = cx.principal()?;
+    principal.require(Scope::Write)?;
+    let upload: SchemaUpload = decode_json(body)?;
+    let checked = upload.validate()?;
+    let latest = cx.store.latest_schema(&upload.name).await?;
+    if let Some(latest) = latest.as_ref().filter(|l| l.hash == checked.hash) {
+        return Reply::ok(latest);
+    }
+    let schema = SchemaVersion {
+        version: latest.map_or(1, |l| l.version.saturating_add(1)),
+        name: upload.name,
+        sdl: upload.sdl,
+        hash: checked.hash,
+        types: checked.types,
+        created_by: principal.id(),
+        created_at: cx.now,
+    };
+    match cx.store.insert_schema(&schema).await {
+        Ok(()) => Reply::created(schema),
+        Err(StoreError::Conflict(_)) => Err(ApiError::new(
+            ErrorCode::RevisionTooOld,
+            format!(
+                "version {} of `{}` was stored at the same moment; send it again",
+                schema.version, schema.name
+            ),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn list<S: GatewayStore, C: RateCounters>(
+    cx: &Context<'_, S, C>,
+) -> Result<Reply, ApiError> {
+    cx.principal()?.require(Scope::Read)?;
+    let schemas = cx.store.schemas().await?;
+    Reply::ok(SchemaList {
+        schemas: schemas
+            .into_iter()
+            .map(|s| SchemaSummary {
+                name: s.name,
+                version: s.version,
+                hash: s.hash,
+                types: s.types,
+                created_by: s.created_by,
+                created_at: s.created_at,
+            })
+            .collect(),
+    })
+}
+
+pub(super) async fn get<S: GatewayStore, C: RateCounters>(
+    cx: &Context<'_, S, C>,
+    name: &str,
+    version: Option<&str>,
+) -> Result<Reply, ApiError> {
+    cx.principal()?.require(Scope::Read)?;
+    let schema = match version {
+        None => cx.store.latest_schema(name).await?,
+        Some(v) => {
+            let v: u32 = v.parse().map_err(|_| {
+                ApiError::new(
+                    ErrorCode::InvalidMessage,
+                    format!("`{v}` is not a version number"),
+                )
+                .with_field("version")
+            })?;
+            cx.store.schema(name, v).await?
+        }
+    };
+    let what = match version {
+        Some(v) => format!("{name}` version `{v}"),
+        None => name.to_owned(),
+    };
+    Reply::ok(schema.ok_or_else(|| not_found("schema", &what))?)
+}

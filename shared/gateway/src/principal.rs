@@ -1,0 +1,157 @@
+//! Who is calling: a user by JWT (`synq_core::auth`) or by one of their API keys, and what they may do.
+
+use std::collections::BTreeSet;
+
+use synq_core::auth::TokenVerifier;
+use synq_core::{ApiError, EpochMillis, ErrorCode};
+
+use crate::keys::{KeyStatus, key_id, looks_like_key};
+use crate::scope::{Scope, Scopes};
+use crate::store::GatewayStore;
+
+/// The credential a request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// None at all.
+    None,
+    /// A JWT.
+    Jwt(String),
+    /// An API key.
+    Key(String),
+}
+
+impl Credential {
+    /// From `Authorization: Bearer …` (a JWT, or a key: keys start with `synq_`), else `X-API-Key`, else
+    /// `?token=` (browsers cannot set headers on WebSockets).
+    pub fn from_request(
+        authorization: Option<&str>,
+        api_key: Option<&str>,
+        query_token: Option<&str>,
+    ) -> Credential {
+        let bearer = authorization
+            .and_then(|h| h.trim().split_once(' '))
+            // The auth scheme is case-insensitive (RFC 9110 §11.1).
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, credentials)| credentials.trim());
+        let api_key = api_key.map(str::trim).filter(|k| !k.is_empty());
+        match bearer.or(api_key).or(query_token) {
+            None | Some("") => Credential::None,
+            Some(c) if looks_like_key(c) => Credential::Key(c.to_owned()),
+            Some(c) => Credential::Jwt(c.to_owned()),
+        }
+    }
+}
+
+/// How callers are told apart.
+#[derive(Clone, Default)]
+pub struct AuthConfig {
+    /// JWT verification.
+    pub verifier: TokenVerifier,
+    /// Users who hold `admin` (the `SYNQ_GATEWAY_ADMINS` list).
+    pub admins: BTreeSet<String>,
+}
+
+impl AuthConfig {
+    /// The scopes a user holds: `read` and `write`, and `admin` for the listed admins.
+    pub fn user_scopes(&self, user: &str) -> Scopes {
+        if self.admins.contains(user) {
+            Scopes::new([Scope::Read, Scope::Write, Scope::Admin])
+        } else {
+            Scopes::new([Scope::Read, Scope::Write])
+        }
+    }
+}
+
+/// A verified caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The user, who owns the key if one was used.
+    pub user: String,
+    /// The key's id, when the request used one.
+    pub key: Option<String>,
+    /// What the caller may do now (a key's scopes never exceed its owner's).
+    pub scopes: Scopes,
+}
+
+impl Principal {
+    /// `key:<id>` or `user:<id>`: who analytics and quotas count.
+    pub fn id(&self) -> String {
+        match &self.key {
+            Some(key) => format!("key:{key}"),
+            None => user_principal(&self.user),
+        }
+    }
+
+    /// Refuses with `403 FORBIDDEN` unless the caller holds `scope`.
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if self.scopes.allows(scope) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                ErrorCode::Forbidden,
+                format!("this needs the `{}` scope", scope.as_str()),
+            ))
+        }
+    }
+
+    /// Whether the caller is a gateway admin.
+    pub fn is_admin(&self) -> bool {
+        self.scopes.allows(Scope::Admin)
+    }
+}
+
+/// The principal id of a user.
+pub fn user_principal(user: &str) -> String {
+    format!("user:{user}")
+}
+
+fn unauthorized(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::Unauthorized, message)
+}
+
+/// Verifies `credential` at `now`: a JWT by signature and expiry, a key by hash and status.
+pub async fn authenticate(
+    credential: &Credential,
+    config: &AuthConfig,
+    store: &impl GatewayStore,
+    now: EpochMillis,
+) -> Result<Principal, ApiError> {
+    match credential {
+        Credential::None => Err(unauthorized(
+            "no credentials: send `Authorization: Bearer <jwt or API key>` or `X-API-Key: <key>`",
+        )),
+        Credential::Jwt(token) => {
+            let verified = config.verifier.verify(token, now)?;
+            let user = verified.claims.sub;
+            Ok(Principal {
+                scopes: config.user_scopes(&user),
+                user,
+                key: None,
+            })
+        }
+        Credential::Key(presented) => {
+            let id = key_id(presented).ok_or_else(|| unauthorized("malformed API key"))?;
+            let key = store
+                .key(id)
+                .await?
+                .filter(|k| k.matches(presented))
+                .ok_or_else(|| unauthorized("unknown API key"))?;
+            match key.status(now) {
+                KeyStatus::Revoked => Err(unauthorized(format!("API key `{id}` was revoked"))),
+                KeyStatus::Expired => Err(ApiError::new(
+                    ErrorCode::TokenExpired,
+                    format!("API key `{id}` has expired"),
+                )),
+                KeyStatus::Active | KeyStatus::Rotating => {
+                    let owner = config.user_scopes(&key.owner);
+                    let scopes = key.scopes.as_slice().iter().copied();
+                    Ok(Principal {
+                        scopes: Scopes::new(scopes.filter(|s| owner.allows(*s))),
+                        user: key.owner,
+                        key: Some(key.id),
+                    })
+                }
+            }
+        }
+    }
+}
