@@ -89,7 +89,12 @@ mod tests {
 
     #[test]
     fn not_json_is_malformed() {
-        for body in ["", "{", "nope", r#"{"rate": {"requests_per_minute": 1, "burst": 1}} {}"#] {
+        for body in [
+            "",
+            "{",
+            "nope",
+            r#"{"rate": {"requests_per_minute": 1, "burst": 1}} {}"#,
+        ] {
             assert_eq!(
                 err::<QuotaSpec>(body).code,
                 ErrorCode::MalformedMessage,

@@ -1,0 +1,525 @@
+#![allow(clippy::unwrap_used)]
+//! The gateway's REST handlers over the in-memory store and counters: keys end to end through
+//! authentication, who may do what, routes, quotas and usage, analytics, the schema registry.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context as TaskContext, Poll, Waker};
+
+use serde_json::{Value, json};
+use synq_core::auth::{Hs256Secret, SessionClaims, TokenVerifier, issue_hs256};
+use synq_core::{ApiError, EpochMillis, ErrorCode};
+use synq_gateway::analytics::{RequestRecord, rollup};
+use synq_gateway::api::{
+    self, Context, Endpoint, GatewayRoute, MemoryCounters, RateCounters, Reply,
+};
+use synq_gateway::keys::KEY_ENTROPY;
+use synq_gateway::limit::{LimitRequest, RateLimit, checks_for};
+use synq_gateway::{AuthConfig, Credential, GatewayStore, MemoryStore, Principal, authenticate};
+
+const NOW: EpochMillis = EpochMillis(1_800_000_000_000);
+const SECRET: &[u8] = b"gateway-test-secret";
+
+/// The in-memory store and counters never wait, so one poll finishes every future.
+fn run<F: Future>(future: F) -> F::Output {
+    match pin!(future).poll(&mut TaskContext::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("an in-memory future was pending"),
+    }
+}
+
+struct Gateway {
+    store: MemoryStore,
+    counters: MemoryCounters,
+    auth: AuthConfig,
+    now: EpochMillis,
+    seed: u8,
+}
+
+impl Gateway {
+    fn new() -> Self {
+        Gateway {
+            store: MemoryStore::default(),
+            counters: MemoryCounters::default(),
+            auth: AuthConfig {
+                verifier: TokenVerifier::default().with_hs256(Hs256Secret::new(SECRET)),
+                admins: BTreeSet::from(["root".to_owned()]),
+            },
+            now: NOW,
+            seed: 0,
+        }
+    }
+
+    fn jwt(&self, user: &str) -> String {
+        let claims = SessionClaims {
+            sub: user.into(),
+            ..Default::default()
+        };
+        issue_hs256(&Hs256Secret::new(SECRET), claims, self.now, 3_600_000).unwrap()
+    }
+
+    fn who(&self, credential: &str) -> Result<Principal, ApiError> {
+        let credential =
+            Credential::from_request(Some(&format!("Bearer {credential}")), None, None);
+        run(authenticate(&credential, &self.auth, &self.store, self.now))
+    }
+
+    /// `method path` as `credential` (a JWT or a key), with `body`; `path` may carry a query string.
+    fn call(
+        &mut self,
+        credential: &str,
+        method: &str,
+        path: &str,
+        body: Value,
+    ) -> Result<Reply, ApiError> {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let GatewayRoute::Endpoint(endpoint) = api::route(method, path) else {
+            panic!("{method} {path} is not an endpoint");
+        };
+        let principal = if endpoint.is_public() {
+            None
+        } else {
+            Some(self.who(credential)?)
+        };
+        self.seed = self.seed.wrapping_add(1);
+        let query = query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect::<BTreeMap<_, _>>();
+        let cx = Context {
+            store: &self.store,
+            counters: &self.counters,
+            principal: principal.as_ref(),
+            now: self.now,
+            entropy: [self.seed; KEY_ENTROPY],
+            query,
+            default_rate: RateLimit::DEFAULT_USER,
+        };
+        let body = if body.is_null() {
+            Vec::new()
+        } else {
+            serde_json::to_vec(&body).unwrap()
+        };
+        run(api::handle(&endpoint, &cx, &body))
+    }
+
+    fn ok(&mut self, credential: &str, method: &str, path: &str, body: Value) -> Value {
+        match self.call(credential, method, path, body) {
+            Ok(reply) => reply.body,
+            Err(e) => panic!("{method} {path}: {e}"),
+        }
+    }
+
+    fn err(&mut self, credential: &str, method: &str, path: &str, body: Value) -> ApiError {
+        self.call(credential, method, path, body).unwrap_err()
+    }
+}
+
+#[test]
+fn a_key_is_created_used_rotated_and_revoked() {
+    let mut gw = Gateway::new();
+    let alice = gw.jwt("alice");
+    let created = gw
+        .call(
+            &alice,
+            "POST",
+            "keys",
+            json!({"name": "ci", "scopes": ["read", "write"]}),
+        )
+        .unwrap();
+    assert_eq!(created.status, 201);
+    let secret = created.body["secret"].as_str().unwrap().to_owned();
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.body["status"], "active");
+
+    let by_key = gw.who(&secret).unwrap();
+    assert_eq!(
+        (by_key.user.as_str(), by_key.id()),
+        ("alice", format!("key:{id}"))
+    );
+    assert!(gw.who(&format!("{secret}x")).is_err());
+
+    // Listing shows metadata only.
+    let list = gw.ok(&secret, "GET", "keys", Value::Null);
+    assert_eq!(list["keys"][0]["id"], id.as_str());
+    assert!(!list.to_string().contains(&secret));
+
+    // Rotation: both work during the grace period, the old one not after.
+    let rotated = gw.ok(
+        &alice,
+        "POST",
+        &format!("keys/{id}/rotate"),
+        json!({"grace_period_ms": 60_000}),
+    );
+    let new_secret = rotated["secret"].as_str().unwrap().to_owned();
+    let new_id = rotated["id"].as_str().unwrap().to_owned();
+    assert_eq!(rotated["previous"]["status"], "rotating");
+    assert_eq!(rotated["previous"]["replaced_by"], new_id.as_str());
+    assert!(gw.who(&secret).is_ok() && gw.who(&new_secret).is_ok());
+    gw.now = EpochMillis(NOW.0 + 60_000);
+    assert_eq!(gw.who(&secret).unwrap_err().code, ErrorCode::TokenExpired);
+    assert!(gw.who(&new_secret).is_ok());
+
+    // Revocation is immediate.
+    let revoked = gw.ok(&alice, "DELETE", &format!("keys/{new_id}"), Value::Null);
+    assert_eq!(revoked["status"], "revoked");
+    let e = gw.who(&new_secret).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unauthorized);
+    assert!(e.message.contains("revoked"));
+}
+
+#[test]
+fn keys_never_exceed_their_creator() {
+    let mut gw = Gateway::new();
+    let alice = gw.jwt("alice");
+    let e = gw.err(
+        &alice,
+        "POST",
+        "keys",
+        json!({"name": "x", "scopes": ["admin"]}),
+    );
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::Forbidden, Some("scopes"))
+    );
+    for (body, field) in [
+        (json!({"name": ""}), "name"),
+        (json!({"name": "x", "scopes": []}), "scopes"),
+        (json!({"name": "x", "scopes": ["root"]}), "scopes[0]"),
+        (json!({"name": "x", "expires_at": NOW.0}), "expires_at"),
+        (json!({"scopes": ["read"]}), "name"),
+    ] {
+        let e = gw.err(&alice, "POST", "keys", body.clone());
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidMessage, Some(field)),
+            "{body}"
+        );
+    }
+    // A write key cannot mint keys; an admin's admin key can.
+    let write = gw.ok(
+        &alice,
+        "POST",
+        "keys",
+        json!({"name": "w", "scopes": ["write"]}),
+    );
+    let write = write["secret"].as_str().unwrap().to_owned();
+    assert_eq!(
+        gw.err(&write, "POST", "keys", json!({"name": "y"})).code,
+        ErrorCode::Forbidden
+    );
+    let root = gw.jwt("root");
+    let admin = gw.ok(
+        &root,
+        "POST",
+        "keys",
+        json!({"name": "a", "scopes": ["admin"]}),
+    );
+    let admin = admin["secret"].as_str().unwrap().to_owned();
+    assert_eq!(
+        gw.call(&admin, "POST", "keys", json!({"name": "b"}))
+            .unwrap()
+            .status,
+        201
+    );
+    // Others' keys are not found; admins may revoke them.
+    let bob = gw.jwt("bob");
+    let alices = gw.ok(&alice, "GET", "keys", Value::Null)["keys"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        gw.err(&bob, "DELETE", &format!("keys/{alices}"), Value::Null)
+            .code,
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        gw.ok(&root, "DELETE", &format!("keys/{alices}"), Value::Null)["status"],
+        "revoked"
+    );
+    // An expired key.
+    let expiring = gw.ok(
+        &alice,
+        "POST",
+        "keys",
+        json!({"name": "e", "expires_at": NOW.0 + 10}),
+    );
+    gw.now = EpochMillis(NOW.0 + 10);
+    assert_eq!(
+        gw.who(expiring["secret"].as_str().unwrap())
+            .unwrap_err()
+            .code,
+        ErrorCode::TokenExpired
+    );
+}
+
+#[test]
+fn routes_are_for_admins_and_validated() {
+    let mut gw = Gateway::new();
+    let root = gw.jwt("root");
+    let alice = gw.jwt("alice");
+    let spec = json!({"path": "/v2/analyze", "methods": ["POST"], "target": {"handler": "circuits.analyze"},
+                      "transform": {"request_rename": {"program": "qasm"}}});
+    assert_eq!(
+        gw.err(&alice, "POST", "routes", spec.clone()).code,
+        ErrorCode::Forbidden
+    );
+    let created = gw.call(&root, "POST", "routes", spec).unwrap();
+    assert_eq!(created.status, 201);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("rt_"));
+    assert_eq!(
+        gw.ok(&root, "GET", &format!("routes/{id}"), Value::Null)["path"],
+        "/v2/analyze"
+    );
+    let updated = gw.ok(&root, "PUT", &format!("routes/{id}"),
+        json!({"path": "/v2/analyze", "methods": ["POST"], "target": {"handler": "circuits.analyze"}, "enabled": false}));
+    assert_eq!(
+        (updated["enabled"].as_bool(), updated["created_at"].as_u64()),
+        (Some(false), Some(NOW.0))
+    );
+    assert_eq!(
+        gw.ok(&root, "GET", "routes", Value::Null)["routes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let e = gw.err(
+        &root,
+        "PUT",
+        &format!("routes/{id}"),
+        json!({"path": "/api/v1/x", "methods": ["GET"], "target": {"handler": "health"}}),
+    );
+    assert_eq!(e.field.as_deref(), Some("path"));
+    assert_eq!(
+        gw.err(&root, "GET", "routes/rt_nope", Value::Null).code,
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        gw.err(&root, "POST", "routes", Value::Null).code,
+        ErrorCode::MalformedMessage
+    );
+}
+
+#[test]
+fn quotas_limit_and_usage_reports_them() {
+    let mut gw = Gateway::new();
+    let root = gw.jwt("root");
+    let alice = gw.jwt("alice");
+    let spec = json!({"rate": {"requests_per_minute": 60, "burst": 2}, "quota": {"limit": 100, "period": "day"}});
+    assert_eq!(
+        gw.err(&alice, "PUT", "quotas/user:alice", spec.clone())
+            .code,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        gw.err(&root, "PUT", "quotas/alice", spec.clone())
+            .field
+            .as_deref(),
+        Some("principal")
+    );
+    gw.ok(&root, "PUT", "quotas/user:alice", spec);
+    assert_eq!(
+        gw.ok(&alice, "GET", "quotas/user:alice", Value::Null)["rate"]["burst"],
+        2
+    );
+    let bobs = gw.ok(&root, "GET", "quotas/user:bob", Value::Null);
+    assert_eq!(
+        (
+            bobs["default"].as_bool(),
+            bobs["rate"]["requests_per_minute"].as_u64()
+        ),
+        (Some(true), Some(1000))
+    );
+    assert_eq!(
+        gw.err(&alice, "GET", "quotas/user:bob", Value::Null).code,
+        ErrorCode::Forbidden
+    );
+
+    // Two requests counted as the Worker counts them, then the check says no.
+    let principal = gw.who(&alice).unwrap();
+    let policy = run(gw.store.quota("user:alice")).unwrap();
+    let request = LimitRequest {
+        checks: checks_for(
+            &principal,
+            policy.as_ref(),
+            None,
+            None,
+            RateLimit::DEFAULT_USER,
+        ),
+        consume: true,
+    };
+    for _ in 0..2 {
+        assert!(
+            run(gw.counters.decide("alice", &request, gw.now))
+                .unwrap()
+                .allowed
+        );
+    }
+    let check = gw.ok(&alice, "POST", "quotas/check", Value::Null);
+    assert_eq!(
+        (check["allowed"].as_bool(), check["retry_after_ms"].as_u64()),
+        (Some(false), Some(1000))
+    );
+    assert_eq!(check["buckets"][0]["quota"]["used"], 2);
+    // Checking counts nothing.
+    let again = gw.ok(&alice, "POST", "quotas/check", json!({}));
+    assert_eq!(again["buckets"][0]["quota"]["used"], 2);
+
+    let records: Vec<RequestRecord> = (0..3)
+        .map(|i| RequestRecord {
+            at: NOW,
+            route: "circuits.analyze".into(),
+            status: if i < 2 { 200 } else { 429 },
+            principal: "user:alice".into(),
+            latency_ms: 4,
+        })
+        .collect();
+    run(gw.store.add_analytics(&rollup(&records))).unwrap();
+    let usage = gw.ok(&alice, "GET", "usage", Value::Null);
+    assert_eq!(usage["principal"], "user:alice");
+    assert_eq!(usage["requests"]["requests"], 3);
+    assert_eq!(usage["requests"]["by_status"]["429"], 1);
+    assert_eq!(usage["buckets"][0]["quota"]["remaining"], 98);
+    assert_eq!(
+        gw.err(&alice, "GET", "usage?principal=user:bob", Value::Null)
+            .code,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        gw.ok(&root, "GET", "usage?principal=user:alice", Value::Null)["requests"]["requests"],
+        3
+    );
+
+    // Analytics is for admins.
+    assert_eq!(
+        gw.err(&alice, "GET", "analytics", Value::Null).code,
+        ErrorCode::Forbidden
+    );
+    let report = gw.ok(&root, "GET", "analytics?bucket=hour", Value::Null);
+    assert_eq!(report["totals"]["by_route"]["circuits.analyze"], 3);
+    assert_eq!(
+        gw.err(&root, "GET", "analytics?bucket=week", Value::Null)
+            .field
+            .as_deref(),
+        Some("bucket")
+    );
+}
+
+#[test]
+fn the_schema_registry_versions_valid_documents() {
+    let mut gw = Gateway::new();
+    let alice = gw.jwt("alice");
+    let v1 = gw
+        .call(
+            &alice,
+            "POST",
+            "schemas",
+            json!({"name": "ide", "sdl": "type Query { a: Int }"}),
+        )
+        .unwrap();
+    assert_eq!((v1.status, v1.body["version"].as_u64()), (201, Some(1)));
+    let same = gw
+        .call(
+            &alice,
+            "POST",
+            "schemas",
+            json!({"name": "ide", "sdl": "type Query { a: Int }"}),
+        )
+        .unwrap();
+    assert_eq!((same.status, same.body["version"].as_u64()), (200, Some(1)));
+    let v2 = gw.ok(
+        &alice,
+        "POST",
+        "schemas",
+        json!({"name": "ide", "sdl": "type Query { a: Int b: String }"}),
+    );
+    assert_eq!(v2["version"], 2);
+    assert_eq!(
+        gw.ok(&alice, "GET", "schemas/ide", Value::Null)["version"],
+        2
+    );
+    assert_eq!(
+        gw.ok(&alice, "GET", "schemas/ide/versions/1", Value::Null)["sdl"],
+        "type Query { a: Int }"
+    );
+    let list = gw.ok(&alice, "GET", "schemas", Value::Null);
+    assert_eq!(
+        (
+            list["schemas"][0]["version"].as_u64(),
+            list["schemas"][0].get("sdl")
+        ),
+        (Some(2), None)
+    );
+    let e = gw.err(
+        &alice,
+        "POST",
+        "schemas",
+        json!({"name": "ide", "sdl": "type Query {\n  a: Nope\n}"}),
+    );
+    assert_eq!(
+        (e.code, e.field.as_deref(), e.line),
+        (ErrorCode::InvalidMessage, Some("sdl"), Some(2))
+    );
+    assert_eq!(
+        gw.err(&alice, "GET", "schemas/ide/versions/x", Value::Null)
+            .field
+            .as_deref(),
+        Some("version")
+    );
+    assert_eq!(
+        gw.err(&alice, "GET", "schemas/ide/versions/9", Value::Null)
+            .code,
+        ErrorCode::NotFound
+    );
+    // A read-only key may read but not store.
+    let read = gw.ok(&alice, "POST", "keys", json!({"name": "r"}))["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        gw.ok(&read, "GET", "schemas/ide", Value::Null)["version"],
+        2
+    );
+    assert_eq!(
+        gw.err(
+            &read,
+            "POST",
+            "schemas",
+            json!({"name": "x", "sdl": "type Query { a: Int }"})
+        )
+        .code,
+        ErrorCode::Forbidden
+    );
+}
+
+#[test]
+fn status_is_public_and_everything_else_needs_credentials() {
+    let mut gw = Gateway::new();
+    let status = gw.ok("", "GET", "status", Value::Null);
+    assert_eq!(
+        (status["status"].as_str(), status["routes"].as_u64()),
+        (Some("ok"), Some(0))
+    );
+    assert_eq!(
+        gw.err("", "GET", "keys", Value::Null).code,
+        ErrorCode::Unauthorized
+    );
+    assert_eq!(
+        gw.err("synq_nothex______x_y", "GET", "keys", Value::Null)
+            .code,
+        ErrorCode::Unauthorized
+    );
+    assert_eq!(
+        gw.err("synq_0123456789ab_x", "GET", "keys", Value::Null)
+            .code,
+        ErrorCode::Unauthorized
+    );
+    assert!(matches!(
+        api::route("GET", "status"),
+        GatewayRoute::Endpoint(Endpoint::Status)
+    ));
+}
