@@ -107,7 +107,12 @@ mod tests {
     fn burst_and_rate_are_separate() {
         // 600 a minute (one per 100 ms) with a burst of 5.
         let mut bucket = TokenBucket::new(600, 5, EpochMillis(0));
-        assert_eq!((0..10).filter(|_| bucket.take(EpochMillis(0)).is_ok()).count(), 5);
+        assert_eq!(
+            (0..10)
+                .filter(|_| bucket.take(EpochMillis(0)).is_ok())
+                .count(),
+            5
+        );
         assert_eq!((bucket.remaining(), bucket.full_in()), (0, 500));
         assert_eq!(bucket.take(EpochMillis(50)), Err(50));
         assert_eq!(bucket.ready_in(EpochMillis(100)), 0);
