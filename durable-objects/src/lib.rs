@@ -1,12 +1,15 @@
 //! SynQ's Durable Objects for Cloudflare Workers. [`Session`] is one collaboration session: it owns the
 //! session's WebSockets (hibernation API) and its SQLite storage, and pumps the core's session engine.
-//! It holds no business rules; those live in `synq-core`.
+//! [`RateLimiter`] is one user's rate-limit and quota counter for the API gateway. They hold no business
+//! rules; those live in `synq-core` and `synq-gateway`.
 //!
-//! The Worker cdylib must `pub use synq_durable_objects::Session;`, otherwise the linker drops the class.
+//! The Worker cdylib must `pub use` each class, otherwise the linker drops it.
 
 mod connection;
+mod limiter;
 mod session;
 mod sql_store;
 
 pub use connection::{EXPIRES_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER};
+pub use limiter::RateLimiter;
 pub use session::Session;

@@ -2,12 +2,15 @@
 
 use synq_core::auth::{Authenticated, Hs256Secret, TokenVerifier};
 use synq_core::{ApiError, EpochMillis, ErrorCode};
+use synq_gateway::{AuthConfig, Principal};
 use worker::{Date, Env, Request};
 
 /// HS256 shared secret (a secret, or a var under `wrangler dev --var`).
 const SECRET_VAR: &str = "JWT_SECRET";
 /// Optional Ed25519 public key (32 bytes, base64url) to also accept EdDSA tokens.
 const ED25519_VAR: &str = "JWT_ED25519_PUBLIC_KEY";
+/// Comma-separated user ids who hold the gateway's `admin` scope.
+const ADMINS_VAR: &str = "SYNQ_GATEWAY_ADMINS";
 
 fn env_string(env: &Env, name: &str) -> Option<String> {
     env.secret(name)
@@ -57,4 +60,29 @@ fn token(req: &Request) -> Option<String> {
 pub(crate) fn authenticate(req: &Request, env: &Env) -> Result<Authenticated, ApiError> {
     let token = token(req).unwrap_or_default();
     Ok(verifier(env)?.verify(&token, EpochMillis(Date::now().as_millis()))?)
+}
+
+/// Who may do what: the JWT keys and the gateway admins.
+fn auth_config(env: &Env) -> Result<AuthConfig, ApiError> {
+    let admins = env_string(env, ADMINS_VAR).unwrap_or_default();
+    Ok(AuthConfig {
+        verifier: verifier(env)?,
+        admins: admins
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+/// The caller as the gateway sees them (a user by JWT, with their scopes).
+pub(crate) fn principal(req: &Request, env: &Env) -> Result<Principal, ApiError> {
+    let config = auth_config(env)?;
+    let user = authenticate(req, env)?.claims.sub;
+    Ok(Principal {
+        scopes: config.user_scopes(&user),
+        user,
+        key: None,
+    })
 }

@@ -5,24 +5,28 @@
 //! - `GET /healthz` → `200 {"status":"ok"}`
 //! - `GET /sessions/{id}/ws` with `Upgrade: websocket` and a JWT (`Authorization: Bearer` or `?token=`)
 //!   → the `Session` Durable Object named `id`
-//! - `POST /api/v1/circuits/analyze`, `/simulate` and `/optimize` with a JWT → `synq_circuits_api::handle`
+//! - `POST /api/v1/circuits/analyze`, `/simulate` and `/optimize` with a JWT → `synq_circuits_api::handle`,
+//!   counted against the caller's rate limit (`RateLimit-*` headers; `429 RATE_LIMITED` over it)
 //! - a known path with another method → `405 METHOD_NOT_ALLOWED` with `Allow`
 //! - anything else → `404 {"error":{"code":"NOT_FOUND","message":"…"}}`
 
 mod auth;
+mod limits;
 mod route;
 
 use futures_util::StreamExt;
 use synq_circuits_api::{Endpoint, Limits};
-use synq_core::{ApiError, ErrorCode};
+use synq_core::{ApiError, EpochMillis, ErrorCode};
 use synq_durable_objects::{EXPIRES_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER};
-use worker::{Context, Env, Headers, Method, Request, RequestInit, Response, Result, event};
+use synq_gateway::api::RateCounters;
+use synq_gateway::limit::{LimitRequest, checks_for};
+use worker::{Context, Date, Env, Headers, Method, Request, RequestInit, Response, Result, event};
 
 use route::{Route, route};
 
 /// Re-exported on purpose: without a reference from this cdylib the linker drops the Durable
-/// Object's exports and the `Session` class never reaches the generated JavaScript.
-pub use synq_durable_objects::Session;
+/// Objects' exports and the classes never reach the generated JavaScript.
+pub use synq_durable_objects::{RateLimiter, Session};
 
 /// Name of the Durable Object binding in `wrangler.toml`.
 const SESSIONS_BINDING: &str = "SESSIONS";
@@ -40,10 +44,14 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             ErrorCode::InvalidMessage,
             "a session id is 1 to 128 characters of [A-Za-z0-9._-]",
         )),
-        Route::Circuits(endpoint) => match circuits(&mut req, &env, endpoint).await {
-            Ok(body) => Response::ok(body).map(json),
-            Err(error) => error_response(&error),
-        },
+        Route::Circuits(endpoint) => {
+            let (result, headers) = circuits(&mut req, &env, endpoint).await;
+            let response = match result {
+                Ok(body) => Response::ok(body).map(json)?,
+                Err(error) => error_response(&error)?,
+            };
+            Ok(with_headers(response, &headers))
+        }
         Route::MethodNotAllowed { allow } => {
             let error = ApiError::new(
                 ErrorCode::MethodNotAllowed,
@@ -67,23 +75,60 @@ fn json(response: Response) -> Response {
     response.with_headers(headers)
 }
 
+/// `response` with `extra` added to its headers.
+fn with_headers(mut response: Response, extra: &Headers) -> Response {
+    for (name, value) in extra.entries() {
+        // Names and values came from a `Headers`, so they are valid.
+        let _ = response.headers_mut().set(&name, &value);
+    }
+    response
+}
+
 fn error_response(error: &ApiError) -> Result<Response> {
     Ok(json(
         Response::ok(error.to_http_body())?.with_status(error.code.http_status()),
     ))
 }
 
-/// A circuit endpoint: any valid token (roles are per session and do not apply), a bounded body, then
-/// the core's handler. The seed for simulations without one comes from here: the core has no randomness.
+/// A circuit endpoint: any valid token (roles are per session and do not apply), within the caller's
+/// rate limit, a bounded body, then the core's handler. The seed for simulations without one comes from
+/// here: the core has no randomness. Returns the rate-limit headers beside the result.
 async fn circuits(
     req: &mut Request,
     env: &Env,
     endpoint: Endpoint,
-) -> std::result::Result<String, ApiError> {
-    auth::authenticate(req, env)?;
+) -> (std::result::Result<String, ApiError>, Headers) {
+    let headers = match rate_limited(req, env).await {
+        Ok(headers) => headers,
+        Err((error, headers)) => return (Err(error), headers),
+    };
     let limits = Limits::default();
-    let body = read_body(req, &limits).await?;
-    synq_circuits_api::handle(endpoint, &body, random_seed(), &limits)
+    let result = match read_body(req, &limits).await {
+        Ok(body) => synq_circuits_api::handle(endpoint, &body, random_seed(), &limits),
+        Err(error) => Err(error),
+    };
+    (result, headers)
+}
+
+/// Authenticates the caller and counts the request against their limits: the rate-limit headers to send,
+/// or the error (`401`, `429` with its headers) to answer instead.
+async fn rate_limited(
+    req: &Request,
+    env: &Env,
+) -> std::result::Result<Headers, (ApiError, Headers)> {
+    let bare = |error| (error, Headers::new());
+    let principal = auth::principal(req, env).map_err(bare)?;
+    let request = LimitRequest {
+        checks: checks_for(&principal, None, None, None, limits::default_rate(env)),
+        consume: true,
+    };
+    let now = EpochMillis(Date::now().as_millis());
+    let counters = limits::DurableCounters::new(env).map_err(bare)?;
+    let decision = counters
+        .decide(&principal.user, &request, now)
+        .await
+        .map_err(|e| bare(e.into()))?;
+    limits::verdict(&decision, now)
 }
 
 /// The request body, refused as soon as it is known to be over the limit: by its `content-length`, or
