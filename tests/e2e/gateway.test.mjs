@@ -1,7 +1,8 @@
 // The API gateway under wrangler dev (own server, a low HTTP rate limit through vars): every authenticated
 // HTTP request is counted by the caller's RateLimiter Durable Object; responses carry RateLimit-* headers;
 // over the limit the answer is 429 RATE_LIMITED with retry_after_ms and Retry-After, and the caller
-// recovers after the wait. Concurrent requests are counted exactly (one counter per user).
+// recovers after the wait. Concurrent requests are counted exactly (one counter per user). CORS answers
+// only the configured origins.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
@@ -13,13 +14,18 @@ const secret = randomBytes(24).toString("hex");
 const PER_MINUTE = 6;
 const BURST = 3;
 const BELL = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\ncx q[0], q[1];\n';
+const ALLOWED_ORIGIN = "https://ide.example";
 let server;
 
 before(async () => {
   server = await startWrangler({
     secret,
     label: "wrangler (gateway)",
-    vars: { SYNQ_REQUESTS_PER_MINUTE: String(PER_MINUTE), SYNQ_REQUEST_BURST: String(BURST) },
+    vars: {
+      SYNQ_REQUESTS_PER_MINUTE: String(PER_MINUTE),
+      SYNQ_REQUEST_BURST: String(BURST),
+      SYNQ_CORS_ORIGINS: ALLOWED_ORIGIN,
+    },
   });
 });
 
@@ -82,4 +88,32 @@ test("a request without credentials is refused before it is counted", async () =
   assert.equal(res.status, 401);
   assert.equal(res.headers.get("ratelimit-limit"), null);
   assert.equal((await res.json()).error.code, "UNAUTHORIZED");
+});
+
+test("CORS: preflights from the allowed origin get 204, others 403; answers carry the origin's headers", async () => {
+  const preflight = (origin, method = "POST", headers = "authorization, content-type") =>
+    fetch(`${server.base}/api/v1/circuits/analyze`, {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": method, "access-control-request-headers": headers },
+    });
+  const ok = await preflight(ALLOWED_ORIGIN);
+  assert.equal(ok.status, 204);
+  assert.equal(ok.headers.get("access-control-allow-origin"), ALLOWED_ORIGIN);
+  assert.match(ok.headers.get("access-control-allow-methods"), /POST/);
+  assert.match(ok.headers.get("access-control-allow-headers"), /authorization/);
+
+  for (const refused of [await preflight("https://evil.example"), await preflight(ALLOWED_ORIGIN, "POST", "x-secret")]) {
+    assert.equal(refused.status, 403);
+    assert.equal(refused.headers.get("access-control-allow-origin"), null);
+    assert.equal((await refused.json()).error.code, "FORBIDDEN");
+  }
+
+  const health = (origin) => fetch(`${server.base}/healthz`, { headers: { origin } });
+  const allowed = await health(ALLOWED_ORIGIN);
+  assert.equal(allowed.headers.get("access-control-allow-origin"), ALLOWED_ORIGIN);
+  assert.match(allowed.headers.get("access-control-expose-headers"), /ratelimit-remaining/);
+  const other = await health("https://evil.example");
+  assert.equal(other.status, 200);
+  assert.equal(other.headers.get("access-control-allow-origin"), null);
+  assert.equal(other.headers.get("vary"), "Origin");
 });

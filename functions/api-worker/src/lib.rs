@@ -8,9 +8,12 @@
 //! - `POST /api/v1/circuits/analyze`, `/simulate` and `/optimize` with a JWT → `synq_circuits_api::handle`,
 //!   counted against the caller's rate limit (`RateLimit-*` headers; `429 RATE_LIMITED` over it)
 //! - a known path with another method → `405 METHOD_NOT_ALLOWED` with `Allow`
+//! - a CORS preflight → `204` for origins in `SYNQ_CORS_ORIGINS`, else `403`; every other answer carries
+//!   the CORS headers for an allowed `Origin`
 //! - anything else → `404 {"error":{"code":"NOT_FOUND","message":"…"}}`
 
 mod auth;
+mod cors;
 mod limits;
 mod route;
 
@@ -33,10 +36,22 @@ const SESSIONS_BINDING: &str = "SESSIONS";
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    if let Some((headers, refusal)) = cors::preflight(&req, &env) {
+        let response = match refusal {
+            None => Response::empty()?.with_status(204),
+            Some(error) => error_response(&error)?,
+        };
+        return Ok(with_headers(response, &headers));
+    }
+    let response = serve(&mut req, &env).await?;
+    cors::decorate(&req, &env, response)
+}
+
+async fn serve(req: &mut Request, env: &Env) -> Result<Response> {
     let path = req.path();
     match route(&req.method(), &path) {
         Route::Health => Response::ok(r#"{"status":"ok"}"#).map(json),
-        Route::SessionSocket(id) => match session_socket(&req, &env, id).await {
+        Route::SessionSocket(id) => match session_socket(req, env, id).await {
             Ok(response) => Ok(response),
             Err(error) => error_response(&error),
         },
@@ -45,7 +60,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             "a session id is 1 to 128 characters of [A-Za-z0-9._-]",
         )),
         Route::Circuits(endpoint) => {
-            let (result, headers) = circuits(&mut req, &env, endpoint).await;
+            let (result, headers) = circuits(req, env, endpoint).await;
             let response = match result {
                 Ok(body) => Response::ok(body).map(json)?,
                 Err(error) => error_response(&error)?,
