@@ -8,6 +8,7 @@
 mod connection;
 mod limiter;
 mod session;
+mod sql_history;
 mod sql_store;
 
 pub use connection::{EXPIRES_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER};

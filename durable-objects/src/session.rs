@@ -88,7 +88,9 @@ fn send_error(ws: &WebSocket, connection: Option<&Connection>, error: ApiError) 
 
 impl DurableObject for Session {
     fn new(state: State, env: Env) -> Self {
-        let store = SqlSessionStore::open(state.storage().sql())
+        let config = session_config(&env);
+        let reload_window = u64::try_from(config.history_limit).unwrap_or(u64::MAX);
+        let store = SqlSessionStore::open(state.storage().sql(), reload_window)
             .inspect_err(|e| console_error!("session: opening storage failed: {e}"))
             .ok();
         // Heartbeats are answered by the runtime, so they never wake a hibernating session.
@@ -100,7 +102,7 @@ impl DurableObject for Session {
             state,
             store,
             engine: RefCell::new(None),
-            config: session_config(&env),
+            config,
         }
     }
 

@@ -9,20 +9,27 @@ use synq_core::{EpochMillis, Revision};
 use worker::{SqlStorage, SqlStorageValue};
 
 /// Schema migrations in order; each runs once, recorded in `schema_migrations`.
-const MIGRATIONS: [(i64, &str); 4] = [
+const MIGRATIONS: [(i64, &str); 5] = [
     (1, include_str!("../migrations/0001_session.sql")),
     (2, include_str!("../migrations/0002_undo.sql")),
     (3, include_str!("../migrations/0003_comments.sql")),
     (4, include_str!("../migrations/0004_lifecycle.sql")),
+    (5, include_str!("../migrations/0005_history.sql")),
 ];
+
+/// The columns of an `ops` row, in [`OpRow`]'s order.
+pub(crate) const OP_COLUMNS: &str = "revision, user_id, operation_id, op, inverse, kind, timestamp";
 
 /// One session's op log and snapshot in its DO's SQLite.
 pub(crate) struct SqlSessionStore {
-    sql: SqlStorage,
+    pub(crate) sql: SqlStorage,
+    /// How many of the latest logged edits a reload needs besides those after the snapshot (the
+    /// engine's transform window); the rest of the log is history, read on demand.
+    reload_window: u64,
 }
 
 #[derive(Deserialize)]
-struct OpRow {
+pub(crate) struct OpRow {
     revision: u64,
     user_id: String,
     operation_id: String,
@@ -39,16 +46,33 @@ struct LifecycleRow {
 }
 
 #[derive(Deserialize)]
-struct SnapshotRow {
-    revision: u64,
-    content: String,
+pub(crate) struct SnapshotRow {
+    pub(crate) revision: u64,
+    pub(crate) content: String,
 }
 
-fn backend(e: worker::Error) -> StoreError {
+pub(crate) fn backend(e: worker::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
-fn int(n: u64) -> Result<SqlStorageValue, StoreError> {
+impl OpRow {
+    pub(crate) fn decode(self) -> Result<LoggedOp, StoreError> {
+        let revision = self.revision;
+        let corrupt =
+            |e: serde_json::Error| StoreError::Corrupt(format!("op at revision {revision}: {e}"));
+        Ok(LoggedOp {
+            revision: Revision(self.revision),
+            op: serde_json::from_str(&self.op).map_err(corrupt)?,
+            inverse: serde_json::from_str(&self.inverse).map_err(corrupt)?,
+            kind: serde_json::from_str(&self.kind).map_err(corrupt)?,
+            user_id: self.user_id,
+            operation_id: self.operation_id,
+            timestamp: EpochMillis(self.timestamp),
+        })
+    }
+}
+
+pub(crate) fn int(n: u64) -> Result<SqlStorageValue, StoreError> {
     i64::try_from(n)
         .map(SqlStorageValue::from)
         .map_err(|_| StoreError::Backend(format!("{n} does not fit in SQLite's INTEGER")))
@@ -71,8 +95,9 @@ fn json(value: &impl serde::Serialize) -> Result<SqlStorageValue, StoreError> {
 }
 
 impl SqlSessionStore {
-    /// Wraps the DO's SQL storage, applying the migrations it has not seen.
-    pub(crate) fn open(sql: SqlStorage) -> Result<Self, StoreError> {
+    /// Wraps the DO's SQL storage, applying the migrations it has not seen; reloads read the edits after
+    /// the snapshot and the last `reload_window` ones.
+    pub(crate) fn open(sql: SqlStorage, reload_window: u64) -> Result<Self, StoreError> {
         #[derive(Deserialize)]
         struct Applied {
             version: i64,
@@ -97,7 +122,7 @@ impl SqlSessionStore {
             )
             .map_err(backend)?;
         }
-        Ok(SqlSessionStore { sql })
+        Ok(SqlSessionStore { sql, reload_window })
     }
 }
 
@@ -114,30 +139,19 @@ impl SessionStore for SqlSessionStore {
                 revision: Revision(row.revision),
                 content: row.content,
             });
-        let rows = self
+        let query = format!(
+            "SELECT {OP_COLUMNS} FROM ops WHERE revision > MIN( \
+               COALESCE((SELECT revision FROM snapshot WHERE id = 1), 0), \
+               COALESCE((SELECT MAX(revision) FROM ops), 0) - ?) \
+             ORDER BY revision"
+        );
+        let ops = self
             .sql
-            .exec(
-                "SELECT revision, user_id, operation_id, op, inverse, kind, timestamp FROM ops ORDER BY revision",
-                None,
-            )
+            .exec(&query, vec![int(self.reload_window)?])
             .and_then(|c| c.to_array::<OpRow>())
-            .map_err(backend)?;
-        let ops = rows
+            .map_err(backend)?
             .into_iter()
-            .map(|row| {
-                let corrupt = |e: serde_json::Error| {
-                    StoreError::Corrupt(format!("op at revision {}: {e}", row.revision))
-                };
-                Ok(LoggedOp {
-                    revision: Revision(row.revision),
-                    op: serde_json::from_str(&row.op).map_err(corrupt)?,
-                    inverse: serde_json::from_str(&row.inverse).map_err(corrupt)?,
-                    kind: serde_json::from_str(&row.kind).map_err(corrupt)?,
-                    user_id: row.user_id,
-                    operation_id: row.operation_id,
-                    timestamp: EpochMillis(row.timestamp),
-                })
-            })
+            .map(OpRow::decode)
             .collect::<Result<_, StoreError>>()?;
         #[derive(Deserialize)]
         struct ThreadRow {
@@ -218,6 +232,25 @@ impl SessionStore for SqlSessionStore {
             StorageWrite::PruneOpsBefore(rev) => {
                 ("DELETE FROM ops WHERE revision < ?", vec![int(rev.0)?])
             }
+            StorageWrite::KeepSnapshot(s) => (
+                "INSERT OR REPLACE INTO history_snapshots (revision, content) VALUES (?, ?)",
+                vec![int(s.revision.0)?, s.content.as_str().into()],
+            ),
+            StorageWrite::PruneSnapshotsBefore(rev) => (
+                "DELETE FROM history_snapshots WHERE revision < ?",
+                vec![int(rev.0)?],
+            ),
+            StorageWrite::PutCheckpoint(c) => (
+                "INSERT OR REPLACE INTO checkpoints (name, revision, content, created_by, created_at) \
+                 VALUES (?, ?, ?, ?, ?)",
+                vec![
+                    c.info.name.as_str().into(),
+                    int(c.info.revision.0)?,
+                    c.content.as_str().into(),
+                    c.info.created_by.as_str().into(),
+                    int(c.info.created_at.0)?,
+                ],
+            ),
         };
         self.sql.exec(query, params).map(|_| ()).map_err(backend)
     }

@@ -1,9 +1,8 @@
 //! Where a request goes. Pure, so it is unit-tested natively.
 
 use synq_circuits_api::Endpoint;
+use synq_core::session::is_valid_session_id;
 use worker::Method;
-
-const MAX_SESSION_ID_LEN: usize = 128;
 
 /// A routed request.
 #[derive(Debug, PartialEq, Eq)]
@@ -44,17 +43,10 @@ pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
     }
 }
 
-fn is_valid_session_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= MAX_SESSION_ID_LEN
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use synq_core::session::MAX_SESSION_ID_LEN;
 
     #[test]
     fn routes() {

@@ -1,42 +1,13 @@
 //! Request bodies from JSON, with errors that name the field at fault.
 
 use serde_json::{Map, Value};
-use synq_core::{ApiError, ErrorCode};
+use synq_core::ApiError;
+use synq_core::body::{invalid_field, json_object as object};
 
 use crate::wire::{AnalyzeRequest, Format, OptimizeRequest, SimulateRequest};
 
 fn invalid(field: &str, message: String) -> ApiError {
-    ApiError::new(ErrorCode::InvalidMessage, message).with_field(field)
-}
-
-/// The body as a JSON object holding only `allowed` keys.
-fn object(body: &[u8], allowed: &[&str]) -> Result<Map<String, Value>, ApiError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            ErrorCode::MalformedMessage,
-            format!("the body is not JSON: {e}"),
-        )
-    })?;
-    let Value::Object(map) = value else {
-        return Err(ApiError::new(
-            ErrorCode::InvalidMessage,
-            "the body must be a JSON object",
-        ));
-    };
-    if let Some(key) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(invalid(
-            key,
-            format!(
-                "unknown field `{key}`; the fields are {}",
-                allowed
-                    .iter()
-                    .map(|f| format!("`{f}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ));
-    }
-    Ok(map)
+    invalid_field(field, message)
 }
 
 fn required_string(map: &mut Map<String, Value>, field: &str) -> Result<String, ApiError> {
@@ -122,6 +93,7 @@ pub(crate) fn optimize_request(body: &[u8]) -> Result<OptimizeRequest, ApiError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use synq_core::ErrorCode;
 
     fn err(r: Result<SimulateRequest, ApiError>) -> ApiError {
         r.unwrap_err()

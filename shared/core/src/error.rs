@@ -48,6 +48,9 @@ pub enum ErrorCode {
     Internal,
     /// The OpenQASM program does not parse or is not a valid circuit; `line` and `column` say where.
     InvalidCircuit,
+    /// The request clashes with the resource's current state (a name taken, a branch already merged,
+    /// a session's last owner removed).
+    Conflict,
 }
 
 impl ErrorCode {
@@ -65,9 +68,10 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::UpgradeRequired => 426,
-            ErrorCode::RevisionTooOld | ErrorCode::NothingToUndo | ErrorCode::SessionArchived => {
-                409
-            }
+            ErrorCode::RevisionTooOld
+            | ErrorCode::NothingToUndo
+            | ErrorCode::SessionArchived
+            | ErrorCode::Conflict => 409,
             ErrorCode::MessageTooLarge => 413,
             ErrorCode::RateLimited | ErrorCode::LimitExceeded => 429,
             ErrorCode::Unsupported => 501,
@@ -95,6 +99,9 @@ pub struct ApiError {
     /// The 1-based source column (in characters) the error is about, for `INVALID_CIRCUIT`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<u32>,
+    /// The oldest revision still available, for `REVISION_TOO_OLD` from the version history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earliest_revision: Option<u64>,
 }
 
 impl ApiError {
@@ -107,6 +114,7 @@ impl ApiError {
             field: None,
             line: None,
             column: None,
+            earliest_revision: None,
         }
     }
 
@@ -120,6 +128,12 @@ impl ApiError {
     pub fn with_position(mut self, line: u32, column: u32) -> Self {
         self.line = Some(line);
         self.column = Some(column);
+        self
+    }
+
+    /// The same error, naming the oldest revision still available.
+    pub fn with_earliest_revision(mut self, revision: crate::Revision) -> Self {
+        self.earliest_revision = Some(revision.0);
         self
     }
 

@@ -4,6 +4,7 @@
 //! It does no I/O: time, randomness and storage are passed in by the shells (Durable Object, Spin, tests).
 
 pub mod auth;
+pub mod body;
 pub mod client;
 pub mod error;
 pub mod ot;

@@ -136,8 +136,9 @@ fn an_edit_older_than_the_history_is_refused() {
 #[test]
 fn a_restored_session_has_every_acked_edit_and_still_dedupes() {
     let config = SessionConfig {
-        snapshot_every: 4,
+        snapshot_every: 2,
         history_limit: 3,
+        history_retention: 5,
         ..SessionConfig::default()
     };
     let mut s = Hosted::new(config.clone());
@@ -150,7 +151,10 @@ fn a_restored_session_has_every_acked_edit_and_still_dedupes() {
     }
     let stored = s.store.load().unwrap();
     assert!(stored.snapshot.is_some());
-    assert!(stored.ops.len() < 10, "the log is pruned behind snapshots");
+    assert!(
+        stored.ops.len() < 10,
+        "the log is compacted behind the retained history"
+    );
     let mut restored = Hosted {
         engine: SessionEngine::restore("s", config, stored).unwrap(),
         store: s.store,

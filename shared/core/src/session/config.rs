@@ -20,6 +20,10 @@ pub struct SessionConfig {
     pub history_limit: usize,
     /// A snapshot of the text is persisted every this many revisions, and the op log pruned behind it.
     pub snapshot_every: u64,
+    /// How many revisions of version history the session's storage keeps (edits with their author and
+    /// time, and a snapshot every `snapshot_every` revisions); older ones are compacted away, except the
+    /// documents of named checkpoints. At least `history_limit + snapshot_every` are kept.
+    pub history_retention: u64,
     /// After an edit that did not snapshot, an alarm this many milliseconds later snapshots the session.
     pub snapshot_idle_ms: u64,
     /// A connection that sent no message (heartbeats do not count) for this long is closed.
@@ -40,6 +44,7 @@ impl Default for SessionConfig {
             max_steps_per_edit: 1_000,
             history_limit: 1_000,
             snapshot_every: 100,
+            history_retention: 10_000,
             snapshot_idle_ms: 10_000,
             idle_timeout_ms: 5 * 60 * 1000,
             archive_after_ms: 24 * 60 * 60 * 1000,

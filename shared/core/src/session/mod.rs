@@ -5,16 +5,26 @@
 mod comments;
 mod config;
 mod engine;
+mod history;
+mod id;
 mod lifecycle;
+mod merge;
 mod presence;
 mod store;
 mod undo;
 
 pub use comments::{CommentThread, LineAnchor};
 pub use config::SessionConfig;
-pub use engine::{CLOSE_IDLE, Effect, Participant, SessionEngine};
+pub use engine::{Applied, CLOSE_IDLE, Effect, MergeOutcome, Participant, SessionEngine};
+pub use history::{
+    Checkpoint, CheckpointInfo, HistoryPage, HistoryStore, MAX_CHECKPOINT_NAME_CHARS,
+    compaction_floor, document_at, earliest_document, edits_since, history_page, new_checkpoint,
+};
+pub use id::{MAX_SESSION_ID_LEN, is_valid_session_id};
 pub use lifecycle::Lifecycle;
+pub use merge::rebase;
 pub use presence::Presence;
 pub use store::{
-    LoggedOp, MemoryStore, SessionStore, Snapshot, StorageWrite, StoreError, StoredSession,
+    EditKind, LoggedOp, MemoryStore, SessionStore, Snapshot, StorageWrite, StoreError,
+    StoredSession,
 };

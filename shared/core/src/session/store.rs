@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::comments::CommentThread;
+use super::history::{Checkpoint, RetainedHistory};
 use super::lifecycle::Lifecycle;
 use crate::ot::EditOp;
 use crate::units::{EpochMillis, Revision};
@@ -23,6 +24,12 @@ pub enum EditKind {
     /// Re-applies what the undo at revision `of` reverted.
     Redo {
         /// The undo being redone.
+        of: Revision,
+    },
+    /// The edit that made revision `of` on a branch, merged into this session (its `operation_id`
+    /// names the branch). Not on anyone's undo stack.
+    Merged {
+        /// The branch revision.
         of: Revision,
     },
 }
@@ -72,6 +79,12 @@ pub enum StorageWrite {
     DeleteComment(String),
     /// Replace the session's lifecycle (status and last activity).
     PutLifecycle(Lifecycle),
+    /// Keep this snapshot in the version history (beside the latest one, which `PutSnapshot` replaces).
+    KeepSnapshot(Snapshot),
+    /// Drop version-history snapshots with a revision below this one.
+    PruneSnapshotsBefore(Revision),
+    /// Save a named checkpoint (its document is kept whatever compaction drops).
+    PutCheckpoint(Checkpoint),
 }
 
 /// What a session reloads from: the latest snapshot and the op log kept beside it.
@@ -110,6 +123,19 @@ pub trait SessionStore {
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     state: RefCell<StoredSession>,
+    history: RefCell<RetainedHistory>,
+}
+
+impl MemoryStore {
+    /// What the version history keeps besides the op log.
+    pub(super) fn retained(&self) -> std::cell::Ref<'_, RetainedHistory> {
+        self.history.borrow()
+    }
+
+    /// The op log as stored.
+    pub(super) fn logged(&self) -> std::cell::Ref<'_, [LoggedOp]> {
+        std::cell::Ref::map(self.state.borrow(), |s| s.ops.as_slice())
+    }
 }
 
 impl SessionStore for MemoryStore {
@@ -129,6 +155,9 @@ impl SessionStore for MemoryStore {
             }
             StorageWrite::DeleteComment(id) => state.comments.retain(|t| t.comment_id != *id),
             StorageWrite::PutLifecycle(lifecycle) => state.lifecycle = Some(*lifecycle),
+            StorageWrite::KeepSnapshot(_)
+            | StorageWrite::PruneSnapshotsBefore(_)
+            | StorageWrite::PutCheckpoint(_) => self.history.borrow_mut().write(write),
         }
         Ok(())
     }

@@ -30,6 +30,8 @@ impl UndoStacks {
                 redo.retain(|r| *r != of);
                 undo.push_back(op.revision);
             }
+            // Undoing a branch's edit from the main line would surprise its author: nobody's to undo.
+            EditKind::Merged { .. } => {}
         }
     }
 

@@ -5,6 +5,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::ot::{EditOp, OtError, Priority, Step, transform};
 use crate::protocol::{Envelope, MessageType, Operation};
 use crate::rate::TokenBucket;
+use crate::session::history::history_writes;
 use crate::session::store::{EditKind, LoggedOp, Snapshot, StorageWrite};
 use crate::units::{EpochMillis, Revision, utf16_len};
 
@@ -271,14 +272,14 @@ impl SessionEngine {
     pub(super) fn snapshot_writes(&mut self) -> Vec<Effect> {
         self.snapshot_revision = self.revision;
         self.snapshot_due = None;
-        let keep_from = (self.revision.0 + 1).saturating_sub(self.config.history_limit as u64);
-        let mut writes = vec![
-            Effect::Persist(StorageWrite::PutSnapshot(Snapshot {
-                revision: self.revision,
-                content: self.text.to_string(),
-            })),
-            Effect::Persist(StorageWrite::PruneOpsBefore(Revision(keep_from))),
-        ];
+        let snapshot = Snapshot {
+            revision: self.revision,
+            content: self.text.to_string(),
+        };
+        // The version history keeps some snapshots and compacts the op log behind them.
+        let kept = history_writes(&snapshot, &self.config);
+        let mut writes = vec![Effect::Persist(StorageWrite::PutSnapshot(snapshot))];
+        writes.extend(kept.into_iter().map(Effect::Persist));
         // Threads are saved with their anchors as of the snapshot, so a reload only replays what follows.
         let threads = self.comments.all().cloned().map(StorageWrite::PutComment);
         writes.extend(threads.map(Effect::Persist));

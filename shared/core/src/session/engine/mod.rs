@@ -3,6 +3,7 @@
 //! `lifecycle` (activity, alarms, idle connections, archiving).
 
 mod comments;
+mod direct;
 mod edits;
 mod lifecycle;
 mod presence;
@@ -10,6 +11,8 @@ mod presence;
 use std::collections::{HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
+
+pub use direct::{Applied, MergeOutcome};
 
 use super::comments::CommentBook;
 use super::config::SessionConfig;
