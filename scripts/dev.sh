@@ -21,4 +21,6 @@ dev: a token for user alice, editor of every session:   node scripts/jwt.mjs ali
 dev: then connect a WebSocket to ws://127.0.0.1:$port/sessions/demo/ws?token=<token>
 TXT
 export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+# The sessions index (local D1) gets any schema migration it has not seen (a no-op when up to date).
+node_modules/.bin/wrangler d1 migrations apply DB --local >&2
 exec node_modules/.bin/wrangler dev --local --ip 127.0.0.1 --port "$port"

@@ -18,6 +18,8 @@ use worker::{
 use crate::connection::Connection;
 use crate::sql_store::SqlSessionStore;
 
+mod rest;
+
 /// One collaboration session.
 #[durable_object]
 pub struct Session {
@@ -107,6 +109,9 @@ impl DurableObject for Session {
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
+        if req.path() == rest::PATH {
+            return self.serve_rest(req).await;
+        }
         let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
         if !upgrade.eq_ignore_ascii_case("websocket") {
             return http_error(&ApiError::new(

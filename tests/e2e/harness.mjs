@@ -10,7 +10,7 @@
 //
 // The Worker must be built first (`bash scripts/build-worker.sh`, `bash scripts/build-sdk.sh`); wrangler
 // runs with SYNQ_PREBUILT=1 so that it does not rebuild on every start.
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -18,6 +18,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import WebSocket from "ws";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -108,6 +109,29 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 
 const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
+const wranglerEnv = {
+  ...process.env,
+  SYNQ_PREBUILT: "1",
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  NO_COLOR: "1",
+  FORCE_COLOR: "0",
+};
+
+/** The local D1 sessions index in `dir` gets the schema migrations it lacks (idempotent). */
+async function applyD1Migrations(dir) {
+  try {
+    await promisify(execFile)(wranglerBin, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], {
+      cwd: root,
+      env: wranglerEnv,
+      timeout: READY_TIMEOUT_MS,
+    });
+  } catch (e) {
+    throw new Error(`wrangler d1 migrations apply failed: ${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+  }
+}
+
 /**
  * Starts `wrangler dev --local` on a fresh port with `--persist-to persistDir` (a new temporary
  * directory if omitted, removed by `dispose()`), `JWT_SECRET` set to `secret`, and `vars` (by default rate
@@ -134,6 +158,7 @@ export async function startWrangler({ secret, persistDir, label = "wrangler", va
   let port = 0;
 
   async function start() {
+    await applyD1Migrations(dir);
     port = await freePort();
     const inspectorPort = await freePort();
     const startedAt = Date.now();
@@ -153,15 +178,7 @@ export async function startWrangler({ secret, persistDir, label = "wrangler", va
       {
         cwd: root,
         detached: true, // own process group: workerd dies with it
-        env: {
-          ...process.env,
-          SYNQ_PREBUILT: "1",
-          WRANGLER_SEND_METRICS: "false",
-          WRANGLER_SEND_ERROR_REPORTS: "false",
-          CLOUDFLARE_CF_FETCH_ENABLED: "false",
-          NO_COLOR: "1",
-          FORCE_COLOR: "0",
-        },
+        env: wranglerEnv,
         stdio: ["ignore", "pipe", "pipe"],
       },
     );

@@ -7,24 +7,34 @@
 //!   → the `Session` Durable Object named `id`
 //! - `POST /api/v1/circuits/analyze`, `/simulate` and `/optimize` with a JWT → `synq_circuits_api::handle`,
 //!   counted against the caller's rate limit (`RateLimit-*` headers; `429 RATE_LIMITED` over it)
+//! - `/api/v1/collaboration/…` with a JWT → `synq_collab::handle`, over D1 (`DB`) and the session DOs
 //! - a known path with another method → `405 METHOD_NOT_ALLOWED` with `Allow`
 //! - a CORS preflight → `204` for origins in `SYNQ_CORS_ORIGINS`, else `403`; every other answer carries
 //!   the CORS headers for an allowed `Origin`
 //! - anything else → `404 {"error":{"code":"NOT_FOUND","message":"…"}}`
 
 mod auth;
+mod collaboration;
 mod cors;
+mod d1_index;
+mod do_docs;
 mod limits;
 mod route;
 
 use futures_util::StreamExt;
 use synq_circuits_api::{Endpoint, Limits};
+use synq_collab::{SessionIndex, effective_role};
+use synq_core::auth::Role;
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 use synq_durable_objects::{EXPIRES_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER};
 use synq_gateway::api::RateCounters;
 use synq_gateway::limit::{LimitRequest, checks_for};
-use worker::{Context, Date, Env, Headers, Method, Request, RequestInit, Response, Result, event};
+use worker::{
+    Context, Date, Env, Headers, Method, Request, RequestInit, Response, Result, Stub,
+    console_warn, event,
+};
 
+use d1_index::D1Index;
 use route::{Route, route};
 
 /// Re-exported on purpose: without a reference from this cdylib the linker drops the Durable
@@ -67,6 +77,10 @@ async fn serve(req: &mut Request, env: &Env) -> Result<Response> {
             };
             Ok(with_headers(response, &headers))
         }
+        Route::Collaboration => match collaboration::serve(req, env).await {
+            Ok(response) => Ok(response),
+            Err(error) => error_response(&error),
+        },
         Route::MethodNotAllowed { allow } => {
             let error = ApiError::new(
                 ErrorCode::MethodNotAllowed,
@@ -118,7 +132,7 @@ async fn circuits(
         Err((error, headers)) => return (Err(error), headers),
     };
     let limits = Limits::default();
-    let result = match read_body(req, &limits).await {
+    let result = match read_body(req, |bytes| limits.check_body_size(bytes)).await {
         Ok(body) => synq_circuits_api::handle(endpoint, &body, random_seed(), &limits),
         Err(error) => Err(error),
     };
@@ -148,7 +162,10 @@ async fn rate_limited(
 
 /// The request body, refused as soon as it is known to be over the limit: by its `content-length`, or
 /// while it streams in (a chunked body has none).
-async fn read_body(req: &mut Request, limits: &Limits) -> std::result::Result<Vec<u8>, ApiError> {
+async fn read_body(
+    req: &mut Request,
+    check_size: impl Fn(u64) -> std::result::Result<(), ApiError>,
+) -> std::result::Result<Vec<u8>, ApiError> {
     let declared = req
         .headers()
         .get("content-length")
@@ -156,7 +173,7 @@ async fn read_body(req: &mut Request, limits: &Limits) -> std::result::Result<Ve
         .flatten()
         .and_then(|v| v.trim().parse::<u64>().ok());
     if let Some(len) = declared {
-        limits.check_body_size(len)?;
+        check_size(len)?;
     }
     // No body at all reads as empty (and is then refused as not JSON).
     let Ok(mut stream) = req.stream() else {
@@ -174,11 +191,11 @@ async fn read_body(req: &mut Request, limits: &Limits) -> std::result::Result<Ve
         received = received.saturating_add(chunk.len() as u64);
         // Over the limit, the rest is read and dropped: answering while the client is still sending
         // loses the answer (and, under `wrangler dev`, the next request). Memory stays bounded.
-        if limits.check_body_size(received).is_ok() {
+        if check_size(received).is_ok() {
             body.extend_from_slice(&chunk);
         }
     }
-    limits.check_body_size(received)?;
+    check_size(received)?;
     Ok(body)
 }
 
@@ -210,7 +227,8 @@ async fn session_socket(
     }
     let verified = auth::authenticate(req, env)?;
     let claims = &verified.claims;
-    let role = claims.role_in(id).ok_or_else(|| {
+    let role = effective_role(claims.role_in(id), granted_role(env, id, &claims.sub).await);
+    let role = role.ok_or_else(|| {
         ApiError::new(
             ErrorCode::Forbidden,
             format!("`{}` has no role in session `{id}`", claims.sub),
@@ -234,11 +252,31 @@ async fn session_socket(
     // The DO only reads headers; the URL must merely be absolute.
     let forwarded =
         Request::new_with_init("https://session.internal/ws", &init).map_err(internal)?;
-    let namespace = env.durable_object(SESSIONS_BINDING).map_err(internal)?;
-    let stub = namespace
-        .id_from_name(id)
-        .and_then(|id| id.get_stub())
-        .map_err(internal)?;
+    let stub = session_stub(env, id)?;
     // The DO answers 101 with the client end of its WebSocketPair; passing it on hands over the socket.
     stub.fetch_with_request(forwarded).await.map_err(internal)
+}
+
+/// The session's Durable Object (`idFromName(id)`).
+fn session_stub(env: &Env, id: &str) -> std::result::Result<Stub, ApiError> {
+    let internal = |e: worker::Error| ApiError::new(ErrorCode::Internal, e.to_string());
+    let namespace = env.durable_object(SESSIONS_BINDING).map_err(internal)?;
+    namespace
+        .id_from_name(id)
+        .and_then(|id| id.get_stub())
+        .map_err(internal)
+}
+
+/// The role the session's owners granted `user` in the index, if any. Grants only add to what the token
+/// gives, so if the index cannot be read the token's role stands alone (logged).
+async fn granted_role(env: &Env, id: &str, user: &str) -> Option<Role> {
+    let granted = match D1Index::new(env) {
+        Ok(index) => index.participant(id, user).await,
+        Err(e) => Err(e),
+    };
+    granted
+        .inspect_err(|e| console_warn!("session socket: reading grants failed: {e}"))
+        .ok()
+        .flatten()
+        .map(|p| p.role)
 }

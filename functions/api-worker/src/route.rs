@@ -12,6 +12,8 @@ pub(crate) enum Route<'a> {
     BadSessionId,
     /// `POST /api/v1/circuits/{analyze,simulate,optimize}`: stateless, any valid token.
     Circuits(Endpoint),
+    /// `/api/v1/collaboration/…`: routed, methods included, by `synq_collab`.
+    Collaboration,
     /// The path exists, but not for this method; `allow` is the method it takes.
     MethodNotAllowed {
         allow: Method,
@@ -34,6 +36,7 @@ pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
         ["api", "v1", "circuits", "optimize"] => {
             (Method::Post, Route::Circuits(Endpoint::Optimize))
         }
+        ["api", "v1", "collaboration", _, ..] => return Route::Collaboration,
         _ => return Route::NotFound,
     };
     if *method == allow {
@@ -73,6 +76,14 @@ mod tests {
             Route::MethodNotAllowed { allow: Method::Get }
         );
         assert_eq!(route(&Method::Get, "/"), Route::NotFound);
+        assert_eq!(
+            route(&Method::Patch, "/api/v1/collaboration/sessions/s1"),
+            Route::Collaboration
+        );
+        assert_eq!(
+            route(&Method::Get, "/api/v1/collaboration"),
+            Route::NotFound
+        );
         assert_eq!(route(&Method::Get, "/sessions/demo"), Route::NotFound);
         assert_eq!(
             route(&Method::Get, "/sessions/demo/ws/extra"),

@@ -1,0 +1,70 @@
+//! `/api/v1/collaboration/…`: verifies the token, reads the request, and hands it to `synq_collab::handle`
+//! with the D1 index and the sessions' Durable Objects; writes back what it answers.
+
+use synq_collab::{Context, RestRequest, handle};
+use synq_core::{ApiError, EpochMillis, ErrorCode};
+use worker::{Date, Env, Request, Response};
+
+use crate::d1_index::D1Index;
+use crate::do_docs::DoDocs;
+use crate::{auth, json, read_body};
+
+/// Largest request body: an edit is at most what one WebSocket message may carry.
+const MAX_BODY_BYTES: u64 = 64 * 1024;
+
+fn check_body_size(bytes: u64) -> Result<(), ApiError> {
+    if bytes > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::MessageTooLarge,
+            format!("the body is over {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+/// 96 random bits in hex: ids of new sessions and branches, and of comments sent without one.
+fn new_id() -> String {
+    let half = || (worker::js_sys::Math::random() * 281_474_976_710_656.0) as u64; // 2^48
+    format!("{:012x}{:012x}", half(), half())
+}
+
+pub(crate) async fn serve(req: &mut Request, env: &Env) -> Result<Response, ApiError> {
+    let verified = auth::authenticate(req, env)?;
+    let body = read_body(req, check_body_size).await?;
+    let url = req
+        .url()
+        .map_err(|e| ApiError::new(ErrorCode::InvalidMessage, e.to_string()))?;
+    let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let method = req.method();
+    let request = RestRequest {
+        method: method.as_ref(),
+        path: url.path(),
+        query: &query,
+        body: &body,
+    };
+    let index = D1Index::new(env)?;
+    let docs = DoDocs { env };
+    let id = new_id();
+    let ctx = Context {
+        caller: &verified.claims,
+        now: EpochMillis(Date::now().as_millis()),
+        new_id: &id,
+        index: &index,
+        docs: &docs,
+    };
+    let answer = handle(request, &ctx).await;
+    let internal = |e: worker::Error| ApiError::new(ErrorCode::Internal, e.to_string());
+    let response = if answer.body.is_empty() {
+        Response::empty().map_err(internal)?
+    } else {
+        json(Response::ok(answer.body).map_err(internal)?)
+    };
+    let mut response = response.with_status(answer.status);
+    if let Some(allow) = answer.allow {
+        response
+            .headers_mut()
+            .set("allow", allow)
+            .map_err(internal)?;
+    }
+    Ok(response)
+}
