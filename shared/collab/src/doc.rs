@@ -238,7 +238,8 @@ pub fn serve(
             selection,
             user_info,
         } => {
-            let (view, effects) = engine.presence_direct(&who, cursor, selection, user_info, now);
+            let (view, effects) =
+                engine.presence_direct(&who, cursor, selection, user_info, now)?;
             Ok((DocResponse::Presence(view), effects))
         }
         DocRequest::Comment {
@@ -283,7 +284,8 @@ pub fn serve(
                 e.message = format!("cannot merge: {}", e.message);
                 e
             })?;
-            let (outcome, effects) = engine.merge_branch(&branch_id, base, &main, &edits, now)?;
+            let (outcome, effects) =
+                engine.merge_branch(&who, &branch_id, base, &main, &edits, now)?;
             Ok((DocResponse::Merged(outcome), effects))
         }
     }

@@ -32,6 +32,10 @@ fn config() -> SessionConfig {
     }
 }
 
+fn merger() -> synq_core::session::Participant {
+    participant("olga", Role::Owner)
+}
+
 /// UTF-16 offset of char index `c` in `text`.
 fn utf16_at(text: &str, c: usize) -> u32 {
     text.chars().take(c).map(char::len_utf16).sum::<usize>() as u32
@@ -117,7 +121,7 @@ fn merge(parent: &mut Hosted, branch: &Hosted) -> common::Outcome {
     let ours = edits_since(&branch.engine, &branch.store, Revision(1)).unwrap();
     let (_, effects) = parent
         .engine
-        .merge_branch("br", Revision(1), &main, &ours, EpochMillis(5))
+        .merge_branch(&merger(), "br", Revision(1), &main, &ours, EpochMillis(5))
         .unwrap();
     pump(&parent.store, effects)
 }
@@ -211,7 +215,7 @@ fn a_merge_brings_both_sides_edits_as_new_revisions() {
     let ours = edits_since(&branch.engine, &branch.store, Revision(1)).unwrap();
     let (outcome, effects) = parent
         .engine
-        .merge_branch("br", Revision(1), &main, &ours, EpochMillis(6))
+        .merge_branch(&merger(), "br", Revision(1), &main, &ours, EpochMillis(6))
         .unwrap();
     assert!(outcome.duplicate && effects.is_empty());
     assert_eq!(
@@ -253,7 +257,7 @@ fn a_merge_that_would_pass_the_size_limit_applies_nothing() {
     let ours = edits_since(&branch.engine, &branch.store, Revision(1)).unwrap();
     let e = parent
         .engine
-        .merge_branch("br", Revision(1), &main, &ours, EpochMillis(5))
+        .merge_branch(&merger(), "br", Revision(1), &main, &ours, EpochMillis(5))
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::LimitExceeded);
     assert_eq!(

@@ -1,5 +1,6 @@
 //! What the session does for callers without a socket (the REST API, through the shell): the same rules
-//! as over WebSocket, the result sent to every connected socket, and an answer instead of a reply. Also
+//! as over WebSocket (roles, rate, an archived session is read-only, activity), the result sent to every
+//! connected socket, and an answer instead of a reply. Also
 //! the two halves of branching: seeding a new session with the document it forks, and merging a branch.
 
 use serde::{Deserialize, Serialize};
@@ -63,26 +64,48 @@ impl SessionEngine {
         operation_id: &str,
         now: EpochMillis,
     ) -> Result<(Applied, Vec<Effect>), ApiError> {
-        let key = (actor.user_id.clone(), operation_id.to_owned());
-        let seen = self.applied.contains_key(&key);
-        let envelope = Envelope::new(
-            MessageType::Edit,
-            &self.session_id,
-            &actor.user_id,
-            now,
-            operation,
-            Some(version),
-        )
-        .with_operation_id(Some(operation_id.to_owned()));
-        let effects = self.handle_edit(actor, &envelope, now)?;
-        let revision = self.applied.get(&key).copied().ok_or_else(|| {
-            ApiError::new(ErrorCode::Internal, "the edit was not recorded; retry")
-        })?;
-        let applied = Applied {
-            revision,
-            duplicate: seen,
-        };
-        Ok((applied, without_replies(effects)))
+        self.direct(actor, now, true, |engine| {
+            let key = (actor.user_id.clone(), operation_id.to_owned());
+            let seen = engine.applied.contains_key(&key);
+            let envelope = Envelope::new(
+                MessageType::Edit,
+                &engine.session_id,
+                &actor.user_id,
+                now,
+                operation,
+                Some(version),
+            )
+            .with_operation_id(Some(operation_id.to_owned()));
+            let effects = engine.handle_edit(actor, &envelope, now)?;
+            let revision = engine.applied.get(&key).copied().ok_or_else(|| {
+                ApiError::new(ErrorCode::Internal, "the edit was not recorded; retry")
+            })?;
+            let applied = Applied {
+                revision,
+                duplicate: seen,
+            };
+            Ok((applied, effects))
+        })
+    }
+
+    /// Runs a call without a socket as a socket's message runs: an archived session refuses changes,
+    /// what succeeds counts as the session's activity, and the alarm is asked for what became due.
+    /// Replies go nowhere (nobody is on the other end); broadcasts go to every socket.
+    fn direct<T>(
+        &mut self,
+        actor: &Participant,
+        now: EpochMillis,
+        changes_session: bool,
+        call: impl FnOnce(&mut Self) -> Result<(T, Vec<Effect>), ApiError>,
+    ) -> Result<(T, Vec<Effect>), ApiError> {
+        if changes_session {
+            self.require_open()?;
+        }
+        let (value, effects) = call(self)?;
+        let mut effects = without_replies(effects);
+        effects.extend(self.note_activity(actor, now));
+        self.schedule_wake(&mut effects);
+        Ok((value, effects))
     }
 
     /// A comment thread started without a socket (viewers and up, as on a socket); a resend with the
@@ -95,27 +118,45 @@ impl SessionEngine {
         operation_id: &str,
         now: EpochMillis,
     ) -> Result<(CommentView, Vec<Effect>), ApiError> {
-        let envelope = Envelope::new(
-            MessageType::Comment,
-            &self.session_id,
-            &actor.user_id,
-            now,
-            Operation::AddComment { line, text },
-            Some(self.revision),
-        )
-        .with_operation_id(Some(operation_id.to_owned()));
-        let effects = self.handle_comment(actor, envelope, now)?;
-        let thread = self
-            .comments
-            .started_by(&actor.user_id, operation_id)
-            .map(|t| t.view(&self.text))
-            .ok_or_else(|| ApiError::new(ErrorCode::Internal, "the comment was not recorded"))?;
-        Ok((thread, without_replies(effects)))
+        self.direct(actor, now, true, |engine| {
+            let envelope = Envelope::new(
+                MessageType::Comment,
+                &engine.session_id,
+                &actor.user_id,
+                now,
+                Operation::AddComment { line, text },
+                Some(engine.revision),
+            )
+            .with_operation_id(Some(operation_id.to_owned()));
+            let effects = engine.handle_comment(actor, envelope, now)?;
+            let thread = engine
+                .comments
+                .started_by(&actor.user_id, operation_id)
+                .map(|t| t.view(&engine.text))
+                .ok_or_else(|| {
+                    ApiError::new(ErrorCode::Internal, "the comment was not recorded")
+                })?;
+            Ok((thread, effects))
+        })
     }
 
     /// Presence from a caller without a socket: positions clamped into the text and relayed to every
     /// socket as connection `rest:{user}`. It is not kept: no connection's close would ever remove it.
+    /// It counts as activity, as on a socket.
     pub fn presence_direct(
+        &mut self,
+        actor: &Participant,
+        cursor: Option<LineCol>,
+        selection: Option<Span>,
+        user_info: Option<UserInfo>,
+        now: EpochMillis,
+    ) -> Result<(ParticipantView, Vec<Effect>), ApiError> {
+        self.direct(actor, now, false, |engine| {
+            Ok(engine.relay_presence(actor, cursor, selection, user_info, now))
+        })
+    }
+
+    fn relay_presence(
         &self,
         actor: &Participant,
         cursor: Option<LineCol>,
@@ -193,6 +234,20 @@ impl SessionEngine {
     /// becomes a new revision here under its original author (kind `merged`), and reaches every socket as
     /// an ordinary edit. All or nothing: if one would not fit, nothing is applied.
     pub fn merge_branch(
+        &mut self,
+        merger: &Participant,
+        branch_id: &str,
+        base: Revision,
+        main: &[LoggedOp],
+        branch: &[LoggedOp],
+        now: EpochMillis,
+    ) -> Result<(MergeOutcome, Vec<Effect>), ApiError> {
+        self.direct(merger, now, true, |engine| {
+            engine.merge_edits(branch_id, base, main, branch, now)
+        })
+    }
+
+    fn merge_edits(
         &mut self,
         branch_id: &str,
         base: Revision,
