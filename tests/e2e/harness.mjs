@@ -158,7 +158,6 @@ export async function startWrangler({ secret, persistDir, label = "wrangler", va
   let port = 0;
 
   async function start() {
-    await applyD1Migrations(dir);
     port = await freePort();
     const inspectorPort = await freePort();
     const startedAt = Date.now();
@@ -233,6 +232,8 @@ export async function startWrangler({ secret, persistDir, label = "wrangler", va
     log += `--- ${label}: stopped (${signal}) ---\n`;
   }
 
+  // Once per server: a restart keeps the directory and so its schema.
+  await applyD1Migrations(dir);
   await start();
   return {
     get port() {
