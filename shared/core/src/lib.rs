@@ -12,6 +12,7 @@ pub mod protocol;
 pub mod rate;
 pub mod session;
 pub mod units;
+pub mod yjs;
 
 pub use error::{ApiError, ErrorCode};
 pub use units::{EpochMillis, Revision, Utf16Pos};

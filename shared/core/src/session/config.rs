@@ -11,6 +11,10 @@ pub struct SessionConfig {
     pub edits_per_minute: u32,
     /// Largest accepted client message, in bytes of JSON text.
     pub max_message_bytes: usize,
+    /// Largest accepted Yjs frame, in bytes: Cloudflare's own limit on received WebSocket messages (a
+    /// larger one closes the socket with 1009 before the session sees it). Yjs frames are larger than
+    /// synq edits: a reconnecting client's sync step 2 carries every edit it made offline.
+    pub max_yjs_message_bytes: usize,
     /// Largest document, in UTF-16 units; an edit that would grow it further is refused.
     pub max_document_utf16: usize,
     /// Most steps in one edit.
@@ -40,6 +44,7 @@ impl Default for SessionConfig {
             messages_per_minute: 100,
             edits_per_minute: 50,
             max_message_bytes: 64 * 1024,
+            max_yjs_message_bytes: 1024 * 1024,
             max_document_utf16: 512 * 1024,
             max_steps_per_edit: 1_000,
             history_limit: 1_000,

@@ -26,5 +26,5 @@ pub use merge::rebase;
 pub use presence::Presence;
 pub use store::{
     EditKind, LoggedOp, MemoryStore, SessionStore, Snapshot, StorageWrite, StoreError,
-    StoredSession,
+    StoredSession, StoredYjs, YjsSnapshot, YjsUpdate,
 };

@@ -10,6 +10,7 @@ use super::lifecycle::{idle_due, last_seen_lag};
 use crate::ot::{EditOp, TextBuffer, map_position};
 use crate::protocol::{Operation, ParticipantView, Span, UserInfo};
 use crate::units::{EpochMillis, Revision, Utf16Pos};
+use crate::yjs::AwarenessSlot;
 
 /// One connection's presence. Shells keep it with the socket so it survives hibernation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +29,9 @@ pub struct Presence {
     /// When the connection last sent a message, as last kept (it may lag by half a minute).
     #[serde(default)]
     pub last_seen: EpochMillis,
+    /// This connection's entry in the Yjs awareness.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awareness: Option<AwarenessSlot>,
 }
 
 impl Presence {
@@ -74,6 +78,16 @@ impl PresenceTable {
             .values()
             .filter(|(p, _)| p.user_id == user_id)
             .count()
+    }
+
+    /// A connection and its presence.
+    pub(crate) fn get_mut(&mut self, connection_id: &str) -> Option<&mut (Participant, Presence)> {
+        self.entries.get_mut(connection_id)
+    }
+
+    /// Every connection and its presence.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &(Participant, Presence)> {
+        self.entries.values()
     }
 
     /// Removes a connection; `false` if it was not there.

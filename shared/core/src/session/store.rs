@@ -85,6 +85,38 @@ pub enum StorageWrite {
     PruneSnapshotsBefore(Revision),
     /// Save a named checkpoint (its document is kept whatever compaction drops).
     PutCheckpoint(Checkpoint),
+    /// Append a change of the session's Yjs document to its update log.
+    AppendYjsUpdate(YjsUpdate),
+    /// Replace the Yjs document's snapshot and drop the logged updates it includes.
+    PutYjsSnapshot(YjsSnapshot),
+}
+
+/// One change of the session's Yjs document (a v1 update), numbered in the order it was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YjsUpdate {
+    /// Its place in the log (1, 2, …; never reused).
+    pub seq: u64,
+    /// The update as Yjs encodes it (v1).
+    pub update: Vec<u8>,
+}
+
+/// The whole Yjs document as one update, including every logged update up to `through_seq`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YjsSnapshot {
+    /// The last logged update it includes.
+    pub through_seq: u64,
+    /// The encoded document (v1), with every client's ids and clocks.
+    pub state: Vec<u8>,
+}
+
+/// The stored Yjs document: a snapshot and the updates logged after it. Both empty for a session no
+/// Yjs client has joined.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredYjs {
+    /// The latest snapshot, if one was written.
+    pub snapshot: Option<YjsSnapshot>,
+    /// Logged updates, in `seq` order.
+    pub updates: Vec<YjsUpdate>,
 }
 
 /// What a session reloads from: the latest snapshot and the op log kept beside it.
@@ -98,6 +130,8 @@ pub struct StoredSession {
     pub comments: Vec<CommentThread>,
     /// The lifecycle, if one was written (sessions from before it existed have none).
     pub lifecycle: Option<Lifecycle>,
+    /// The Yjs document.
+    pub yjs: StoredYjs,
 }
 
 /// A storage failure: the session must not acknowledge what it could not write.
@@ -158,6 +192,11 @@ impl SessionStore for MemoryStore {
             StorageWrite::KeepSnapshot(_)
             | StorageWrite::PruneSnapshotsBefore(_)
             | StorageWrite::PutCheckpoint(_) => self.history.borrow_mut().write(write),
+            StorageWrite::AppendYjsUpdate(update) => state.yjs.updates.push(update.clone()),
+            StorageWrite::PutYjsSnapshot(snapshot) => {
+                state.yjs.updates.retain(|u| u.seq > snapshot.through_seq);
+                state.yjs.snapshot = Some(snapshot.clone());
+            }
         }
         Ok(())
     }

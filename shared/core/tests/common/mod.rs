@@ -14,6 +14,9 @@ pub struct Outcome {
     pub closed: Option<u16>,
     /// Other connections the engine closed, with the close code.
     pub disconnected: Vec<(String, u16)>,
+    /// Binary frames for the Yjs sender / the other Yjs connections.
+    pub yjs_replies: Vec<Vec<u8>>,
+    pub yjs_broadcasts: Vec<Vec<u8>>,
 }
 
 /// Carries effects out as a shell must: all writes first, then the messages.
@@ -24,6 +27,8 @@ pub fn pump(store: &dyn SessionStore, effects: Vec<Effect>) -> Outcome {
             Effect::Persist(write) => store.write(&write).expect("memory store never fails"),
             Effect::Reply(m) => out.replies.push(m),
             Effect::Broadcast(m) => out.broadcasts.push(m),
+            Effect::ReplyYjs(m) => out.yjs_replies.push(m),
+            Effect::BroadcastYjs(m) => out.yjs_broadcasts.push(m),
             Effect::ScheduleAlarm(at) => out.alarms.push(at),
             Effect::KeepPresence(p) => out.kept.push(p),
             Effect::Close { code, .. } => out.closed = Some(code),

@@ -161,6 +161,9 @@ impl SessionEngine {
             timestamp: now,
         };
         let mut effects = vec![Effect::Persist(StorageWrite::AppendOp(logged.clone()))];
+        // Written with the revision (no await between), so the two views are stored together.
+        let (yjs_write, yjs_frame) = self.yjs_follow(&logged.op).unzip();
+        effects.extend(yjs_write.map(Effect::Persist));
         if self
             .revision
             .0
@@ -180,6 +183,7 @@ impl SessionEngine {
             effects.push(Effect::Persist(StorageWrite::PutComment(thread)));
         }
         self.remember(logged.clone());
+        effects.extend(yjs_frame.map(Effect::BroadcastYjs));
         Ok((logged, effects, notices))
     }
 
@@ -283,6 +287,7 @@ impl SessionEngine {
         // Threads are saved with their anchors as of the snapshot, so a reload only replays what follows.
         let threads = self.comments.all().cloned().map(StorageWrite::PutComment);
         writes.extend(threads.map(Effect::Persist));
+        writes.extend(self.yjs_snapshot().map(Effect::Persist));
         writes
     }
 

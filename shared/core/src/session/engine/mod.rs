@@ -7,6 +7,7 @@ mod direct;
 mod edits;
 mod lifecycle;
 mod presence;
+mod yjs;
 
 use std::collections::{HashMap, VecDeque};
 
@@ -62,10 +63,14 @@ pub struct Participant {
 pub enum Effect {
     /// Write durably before sending anything that follows.
     Persist(StorageWrite),
-    /// Send to the connection the message came from.
+    /// Send to the connection the message came from (a synq connection: a text frame).
     Reply(String),
-    /// Send to every other connection of the session.
+    /// Send to every other synq connection of the session.
     Broadcast(String),
+    /// Send to the Yjs connection the message came from (a binary frame).
+    ReplyYjs(Vec<u8>),
+    /// Send to every other Yjs connection of the session.
+    BroadcastYjs(Vec<u8>),
     /// Keep this presence with the sender's connection (it outlives the engine there, e.g. the socket
     /// attachment), and give it back through [`SessionEngine::reattach`].
     KeepPresence(Presence),
@@ -118,6 +123,8 @@ pub struct SessionEngine {
     lifecycle: Lifecycle,
     /// When the alarm this engine asked for will fire, if it asked for one since it was loaded.
     alarm_at: Option<EpochMillis>,
+    /// The Yjs document that mirrors the text, for Yjs clients.
+    yjs: yjs::YjsMirror,
 }
 
 impl SessionEngine {
@@ -139,6 +146,7 @@ impl SessionEngine {
             snapshot_due: None,
             lifecycle: Lifecycle::default(),
             alarm_at: None,
+            yjs: yjs::YjsMirror::new(session_id),
         }
     }
 
@@ -201,6 +209,7 @@ impl SessionEngine {
                 .map(|op| op.timestamp)
                 .unwrap_or_default(),
         });
+        engine.yjs = yjs::YjsMirror::restore(session_id, stored.yjs, &engine.text.to_string())?;
         Ok(engine)
     }
 
@@ -231,24 +240,7 @@ impl SessionEngine {
         participant: &Participant,
         now: EpochMillis,
     ) -> Result<Vec<Effect>, ApiError> {
-        if self.presence.len() >= self.config.max_connections {
-            return Err(ApiError::new(
-                ErrorCode::LimitExceeded,
-                format!(
-                    "this session has its maximum of {} connections",
-                    self.config.max_connections
-                ),
-            ));
-        }
-        if self.presence.count_for(&participant.user_id) >= self.config.max_connections_per_user {
-            return Err(ApiError::new(
-                ErrorCode::LimitExceeded,
-                format!(
-                    "`{}` already has {} connections to this session; close one first",
-                    participant.user_id, self.config.max_connections_per_user
-                ),
-            ));
-        }
+        self.check_room(participant)?;
         let mut effects = self.note_activity(participant, now);
         self.presence.insert(
             participant,
@@ -285,6 +277,30 @@ impl SessionEngine {
         Ok(effects)
     }
 
+    /// Refuses a new connection with `LIMIT_EXCEEDED` when the session or the user has as many
+    /// connections as allowed.
+    fn check_room(&self, participant: &Participant) -> Result<(), ApiError> {
+        if self.presence.len() >= self.config.max_connections {
+            return Err(ApiError::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "this session has its maximum of {} connections",
+                    self.config.max_connections
+                ),
+            ));
+        }
+        if self.presence.count_for(&participant.user_id) >= self.config.max_connections_per_user {
+            return Err(ApiError::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "`{}` already has {} connections to this session; close one first",
+                    participant.user_id, self.config.max_connections_per_user
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Takes back a connection that outlived this engine (the Durable Object slept, its sockets did not),
     /// with the presence its shell kept; positions are brought up to date through the history.
     pub fn reattach(
@@ -305,11 +321,14 @@ impl SessionEngine {
     /// Forgets a closed connection and tells the others (once, however often the shell reports it).
     pub fn leave(&mut self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
         self.message_buckets.remove(&participant.connection_id);
+        let farewell = self.yjs_farewell(&participant.connection_id);
         if !self.presence.remove(&participant.connection_id) {
             return Vec::new();
         }
         let left = self.presence_message(participant, now, Operation::UserLeft {});
-        vec![Effect::Broadcast(left)]
+        let mut effects = vec![Effect::Broadcast(left)];
+        effects.extend(farewell);
+        effects
     }
 
     fn presence_message(

@@ -35,7 +35,9 @@ impl SessionEngine {
             }),
             other => Some(other),
         };
+        let (presence, awareness) = self.yjs_presence(participant, presence);
         let mut effects = vec![Effect::KeepPresence(presence)];
+        effects.extend(awareness);
         if let Some(relayed) = relayed {
             effects.push(Effect::Broadcast(self.presence_message(
                 participant,

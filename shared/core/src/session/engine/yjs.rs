@@ -1,0 +1,580 @@
+//! Yjs clients (y-websocket protocol) on the same document as synq clients. The engine's OT text stays
+//! the one history; a Yjs document mirrors it in lockstep:
+//! - every OT revision is applied to the `Y.Text` under the server's own client id, and the resulting
+//!   update goes to the Yjs connections (hook in `record`);
+//! - a Yjs client's update is applied to the document, its delta becomes OT steps on the head, and those
+//!   are recorded as a revision by that user (so synq clients get an ordinary `edit`); the update itself
+//!   goes to the other Yjs connections.
+//!
+//! Every change of the Yjs document is logged (`AppendYjsUpdate`, written with the revision it belongs
+//! to) and compacted into a snapshot with the text's, so a reload rebuilds it with every client's ids and
+//! clocks: a client that reconnects after a restart syncs from where it was and its offline edits merge.
+//! The document is created when the first Yjs client joins (from the text, as the server's edit);
+//! sessions without Yjs clients pay nothing.
+
+use yrs::sync::awareness::AwarenessUpdateEntry;
+use yrs::sync::{AwarenessUpdate, Message, SyncMessage};
+use yrs::{ClientID, StateVector};
+
+use super::{CLOSE_POLICY_VIOLATION, Effect, Participant, SessionEngine};
+use crate::error::{ApiError, ErrorCode};
+use crate::ot::EditOp;
+use crate::protocol::{Operation, Span};
+use crate::rate::TokenBucket;
+use crate::session::presence::Presence;
+use crate::session::store::{
+    EditKind, StorageWrite, StoreError, StoredYjs, YjsSnapshot, YjsUpdate,
+};
+use crate::units::EpochMillis;
+use crate::yjs::{
+    AwarenessSlot, AwarenessView, MAX_KEPT_STATE_BYTES, SharedText, read_state,
+    synthetic_client_id, wire, write_state,
+};
+
+/// WebSocket close code "try again later" (RFC 6455 §7.4.1 registry): y-websocket reconnects, and its sync
+/// step 2 then carries whatever the server did not take.
+const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
+
+/// The Yjs side of a session.
+#[derive(Debug)]
+pub(super) struct YjsMirror {
+    /// The server's own Yjs client id (derived from the session id, so stable across reloads).
+    client_id: u64,
+    /// `None` until a Yjs client joins a session whose storage holds no Yjs document.
+    text: Option<SharedText>,
+    /// The `seq` of the next logged update.
+    next_seq: u64,
+    /// A client's update already applied to the document, being recorded as a revision: `record` logs
+    /// and relays it instead of applying the revision to the document again.
+    incoming: Option<Vec<u8>>,
+    /// Writes to make right after a reload (a document that had fallen behind the text, brought level).
+    startup: Vec<StorageWrite>,
+}
+
+impl YjsMirror {
+    /// The mirror of a new session: no document yet.
+    pub(super) fn new(session_id: &str) -> Self {
+        YjsMirror {
+            client_id: server_client_id(session_id),
+            text: None,
+            next_seq: 1,
+            incoming: None,
+            startup: Vec::new(),
+        }
+    }
+
+    /// Rebuilds the document from its snapshot and log, and brings it level with `text` if it is not
+    /// (a session from before Yjs support, or a log that lost its tail).
+    pub(super) fn restore(
+        session_id: &str,
+        stored: StoredYjs,
+        text: &str,
+    ) -> Result<Self, StoreError> {
+        let mut mirror = YjsMirror::new(session_id);
+        if stored.snapshot.is_none() && stored.updates.is_empty() {
+            return Ok(mirror);
+        }
+        let shared = SharedText::new(mirror.client_id);
+        let mut last = 0;
+        if let Some(snapshot) = &stored.snapshot {
+            shared
+                .apply_update(&snapshot.state)
+                .map_err(|e| StoreError::Corrupt(format!("Yjs snapshot: {e}")))?;
+            last = snapshot.through_seq;
+        }
+        let mut updates = stored.updates;
+        updates.sort_by_key(|u| u.seq);
+        let from = last;
+        for logged in updates.iter().filter(|u| u.seq > from) {
+            shared
+                .apply_update(&logged.update)
+                .map_err(|e| StoreError::Corrupt(format!("Yjs update {}: {e}", logged.seq)))?;
+            last = logged.seq;
+        }
+        mirror.next_seq = last + 1;
+        if let Some(repair) = shared.reconcile(text) {
+            let write = mirror.log(repair);
+            mirror.startup.push(write);
+        }
+        mirror.text = Some(shared);
+        Ok(mirror)
+    }
+
+    /// The next log entry for an update.
+    fn log(&mut self, update: Vec<u8>) -> StorageWrite {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        StorageWrite::AppendYjsUpdate(YjsUpdate { seq, update })
+    }
+}
+
+/// The server's Yjs client id: FNV-1a of the session id, kept within Yjs's 53 bits and away from the 32-bit
+/// ids clients draw (so it cannot collide with one).
+fn server_client_id(session_id: &str) -> u64 {
+    let hash = session_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    (hash & ((1 << 53) - 1)) | (1 << 32)
+}
+
+impl SessionEngine {
+    /// Writes the shell must make right after [`SessionEngine::restore`], before anything else.
+    pub fn take_startup_writes(&mut self) -> Vec<StorageWrite> {
+        std::mem::take(&mut self.yjs.startup)
+    }
+
+    /// Creates the Yjs document from the text if there is none yet; the write that logs it, if any.
+    fn ensure_yjs(&mut self) -> Option<Effect> {
+        if self.yjs.text.is_some() {
+            return None;
+        }
+        let shared = SharedText::new(self.yjs.client_id);
+        let seeded = shared.reconcile(&self.text.to_string());
+        self.yjs.text = Some(shared);
+        seeded.map(|update| Effect::Persist(self.yjs.log(update)))
+    }
+
+    /// Greets a new Yjs connection (sync step 1 and everyone's awareness) and tells the synq clients; or
+    /// refuses it like [`SessionEngine::join`].
+    pub fn join_yjs(
+        &mut self,
+        participant: &Participant,
+        now: EpochMillis,
+    ) -> Result<Vec<Effect>, ApiError> {
+        self.check_room(participant)?;
+        let mut effects: Vec<Effect> = self.ensure_yjs().into_iter().collect();
+        self.presence.insert(
+            participant,
+            Presence {
+                revision: self.revision,
+                ..Presence::default()
+            },
+        );
+        if let Some(shared) = &self.yjs.text {
+            effects.push(Effect::ReplyYjs(wire::sync_step1(shared.state_vector())));
+        }
+        if let Some(states) = self.awareness_of_everyone() {
+            effects.push(Effect::ReplyYjs(states));
+        }
+        let joined = Operation::UserJoined {
+            role: participant.role,
+            name: participant.name.clone(),
+        };
+        effects.push(Effect::Broadcast(self.presence_message(
+            participant,
+            now,
+            joined,
+        )));
+        Ok(effects)
+    }
+
+    /// Handles one binary frame from a Yjs connection. Never panics; what is refused is answered with a
+    /// permission-denied message (y-websocket logs it), and the socket stays open unless said otherwise.
+    pub fn handle_yjs(
+        &mut self,
+        participant: &Participant,
+        frame: &[u8],
+        now: EpochMillis,
+    ) -> Vec<Effect> {
+        if participant.expires_at.is_some_and(|at| now > at) {
+            let error = ApiError::new(
+                ErrorCode::TokenExpired,
+                "the token for this connection expired; reconnect with a new one",
+            );
+            return refused_and_closed(&error, CLOSE_POLICY_VIOLATION, "token expired");
+        }
+        let bucket = self
+            .message_buckets
+            .entry(participant.connection_id.clone())
+            .or_insert_with(|| TokenBucket::per_minute(self.config.messages_per_minute, now));
+        if let Err(retry_after_ms) = bucket.take(now) {
+            return rate_limited(
+                format!(
+                    "at most {} messages a minute per connection",
+                    self.config.messages_per_minute
+                ),
+                retry_after_ms,
+            );
+        }
+        if frame.len() > self.config.max_yjs_message_bytes {
+            let error = ApiError::new(
+                ErrorCode::MessageTooLarge,
+                format!(
+                    "message is {} bytes; the limit is {}",
+                    frame.len(),
+                    self.config.max_yjs_message_bytes
+                ),
+            );
+            return vec![Effect::ReplyYjs(wire::refusal(&error))];
+        }
+        let messages = match wire::decode_frame(frame) {
+            Ok(messages) => messages,
+            Err(error) => return vec![Effect::ReplyYjs(wire::refusal(&error))],
+        };
+        let mut effects: Vec<Effect> = self.ensure_yjs().into_iter().collect();
+        for message in messages {
+            let handled = match message {
+                Message::Sync(SyncMessage::SyncStep1(seen)) => Ok(self.answer_step1(&seen)),
+                Message::Sync(SyncMessage::SyncStep2(update) | SyncMessage::Update(update)) => {
+                    self.take_yjs_update(participant, update, now)
+                }
+                Message::Awareness(update) => Ok(self.take_awareness(participant, update, now)),
+                Message::AwarenessQuery => Ok(self
+                    .awareness_of_everyone()
+                    .map(Effect::ReplyYjs)
+                    .into_iter()
+                    .collect()),
+                // A client's auth message asks nothing of the server.
+                Message::Auth(_) => Ok(Vec::new()),
+                Message::Custom(tag, _) => {
+                    Err(vec![Effect::ReplyYjs(wire::refusal(&ApiError::new(
+                        ErrorCode::Unsupported,
+                        format!("y-websocket message type {tag} is not served here"),
+                    )))])
+                }
+            };
+            match handled {
+                Ok(more) => effects.extend(more),
+                Err(refusal) => {
+                    effects.extend(refusal);
+                    if effects.iter().any(|e| matches!(e, Effect::Close { .. })) {
+                        break;
+                    }
+                }
+            }
+        }
+        effects
+    }
+
+    fn answer_step1(&self, seen: &StateVector) -> Vec<Effect> {
+        self.yjs
+            .text
+            .iter()
+            .map(|shared| Effect::ReplyYjs(wire::sync_step2(shared.diff(seen))))
+            .collect()
+    }
+
+    /// A client's update (sync step 2 or a live update): refused for roles that cannot edit, dropped
+    /// when it holds nothing new, else applied and recorded.
+    fn take_yjs_update(
+        &mut self,
+        participant: &Participant,
+        update: Vec<u8>,
+        now: EpochMillis,
+    ) -> Result<Vec<Effect>, Vec<Effect>> {
+        let Some(shared) = &self.yjs.text else {
+            return Ok(Vec::new());
+        };
+        if !shared.is_news(&update) {
+            return Ok(Vec::new());
+        }
+        if !participant.role.can_edit() {
+            let error = ApiError::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "a {} cannot edit this session; the update was not applied",
+                    participant.role.as_str()
+                ),
+            );
+            return Err(vec![Effect::ReplyYjs(wire::refusal(&error))]);
+        }
+        let per_minute = self.config.edits_per_minute;
+        let bucket = self
+            .edit_buckets
+            .entry(participant.user_id.clone())
+            .or_insert_with(|| TokenBucket::per_minute(per_minute, now));
+        if let Err(retry_after_ms) = bucket.take(now) {
+            return Err(rate_limited(
+                format!("at most {per_minute} edits a minute per user"),
+                retry_after_ms,
+            ));
+        }
+        let steps = shared.apply_update(&update).map_err(|e| {
+            let error = ApiError::new(ErrorCode::InvalidMessage, e.to_string());
+            vec![Effect::ReplyYjs(wire::refusal(&error))]
+        })?;
+        if steps.is_empty() {
+            // A change the text does not show (its dependencies have not arrived yet, or not text).
+            let write = self.yjs.log(update.clone());
+            return Ok(vec![
+                Effect::Persist(write),
+                Effect::BroadcastYjs(wire::update(update)),
+            ]);
+        }
+        Ok(self.record_yjs_revision(participant, update, steps, now))
+    }
+
+    /// Records the text change of an applied client update as a revision by that user.
+    fn record_yjs_revision(
+        &mut self,
+        participant: &Participant,
+        update: Vec<u8>,
+        steps: EditOp,
+        now: EpochMillis,
+    ) -> Vec<Effect> {
+        let operation_id = format!("yjs-{}-{}", participant.connection_id, self.yjs.next_seq);
+        self.yjs.incoming = Some(update.clone());
+        let key = (participant.user_id.clone(), operation_id);
+        match self.record(key, steps, EditKind::Edit, now) {
+            Ok((logged, mut effects, notices)) => {
+                effects.push(Effect::Broadcast(self.edit_message(&logged)));
+                effects.extend(notices.into_iter().map(Effect::Broadcast));
+                effects
+            }
+            Err(error) => {
+                // The document took the update but the text refused it (a limit): log it, then undo its
+                // effect on the text with a server edit that everyone, the sender included, receives.
+                self.yjs.incoming = None;
+                let mut effects = vec![Effect::Persist(self.yjs.log(update.clone()))];
+                let repair = self
+                    .yjs
+                    .text
+                    .as_ref()
+                    .and_then(|shared| shared.reconcile(&self.text.to_string()));
+                let mut frames = vec![Effect::BroadcastYjs(wire::update(update))];
+                if let Some(repair) = repair {
+                    effects.push(Effect::Persist(self.yjs.log(repair.clone())));
+                    frames.push(Effect::BroadcastYjs(wire::update(repair.clone())));
+                    frames.push(Effect::ReplyYjs(wire::update(repair)));
+                }
+                effects.extend(frames);
+                effects.push(Effect::ReplyYjs(wire::refusal(&error)));
+                effects
+            }
+        }
+    }
+
+    /// The hook in `record`: a revision just applied to the text goes to the Yjs document too (or, when it
+    /// came from a Yjs client, the client's update is what is logged). Returns the write to make with the
+    /// revision and the frame for the Yjs connections; `None` while there is no Yjs document.
+    pub(super) fn yjs_follow(&mut self, op: &EditOp) -> Option<(StorageWrite, Vec<u8>)> {
+        let update = match self.yjs.incoming.take() {
+            Some(update) => update,
+            None => {
+                let shared = self.yjs.text.as_ref()?;
+                // The two views disagree only if something is broken: then bring the document level.
+                match shared.apply_steps(op) {
+                    Ok(update) => update,
+                    Err(_) => shared.reconcile(&self.text.to_string())?,
+                }
+            }
+        };
+        let write = self.yjs.log(update.clone());
+        Some((write, wire::update(update)))
+    }
+
+    /// The hook in `snapshot_writes`: the whole Yjs document, replacing its log so far.
+    pub(super) fn yjs_snapshot(&self) -> Option<StorageWrite> {
+        let shared = self.yjs.text.as_ref()?;
+        Some(StorageWrite::PutYjsSnapshot(YjsSnapshot {
+            through_seq: self.yjs.next_seq - 1,
+            state: shared.encode_state(),
+        }))
+    }
+
+    /// The hook in `leave`: Yjs clients drop the leaving connection's awareness entry.
+    pub(super) fn yjs_farewell(&self, connection_id: &str) -> Option<Effect> {
+        self.yjs.text.as_ref()?;
+        let (_, presence) = self
+            .presence
+            .iter()
+            .find(|(p, _)| p.connection_id == connection_id)?;
+        let slot = presence.awareness.as_ref()?;
+        let gone = entry(
+            slot.client_id,
+            slot.clock.saturating_add(1),
+            "null".to_owned(),
+        );
+        Some(Effect::BroadcastYjs(wire::awareness(update_of([gone]))))
+    }
+
+    /// The hook in synq presence: a synq connection's presence moved; its awareness entry follows (the
+    /// clock advances even while no Yjs client is here, so later entries always supersede earlier ones).
+    pub(super) fn yjs_presence(
+        &mut self,
+        participant: &Participant,
+        mut presence: Presence,
+    ) -> (Presence, Option<Effect>) {
+        let slot = presence.awareness.get_or_insert_with(|| AwarenessSlot {
+            client_id: synthetic_client_id(&participant.connection_id),
+            clock: 0,
+            state: None,
+        });
+        slot.clock = slot.clock.saturating_add(1);
+        if let Some((_, kept)) = self.presence.get_mut(&participant.connection_id) {
+            kept.awareness.clone_from(&presence.awareness);
+        }
+        let frame = self
+            .synq_awareness_entry(participant, &presence)
+            .map(|e| Effect::BroadcastYjs(wire::awareness(update_of([e]))));
+        (presence, frame)
+    }
+
+    /// A synq connection's awareness entry, written from its presence.
+    fn synq_awareness_entry(
+        &self,
+        participant: &Participant,
+        presence: &Presence,
+    ) -> Option<(ClientID, AwarenessUpdateEntry)> {
+        let shared = self.yjs.text.as_ref()?;
+        let slot = presence.awareness.as_ref()?;
+        let view = AwarenessView {
+            user_info: presence.user_info.clone(),
+            cursor: presence.selection.or(presence.cursor.map(|at| (at, at))),
+        };
+        let state = write_state(
+            &participant.user_id,
+            &participant.connection_id,
+            participant.name.as_deref(),
+            &view,
+            shared,
+        );
+        Some(entry(slot.client_id, slot.clock, state))
+    }
+
+    /// Every connection's awareness entry, for a newcomer; `None` when nobody has one.
+    fn awareness_of_everyone(&self) -> Option<Vec<u8>> {
+        let entries: Vec<_> = self
+            .presence
+            .iter()
+            .filter_map(|(participant, presence)| {
+                let slot = presence.awareness.as_ref()?;
+                match &slot.state {
+                    Some(state) => Some(entry(slot.client_id, slot.clock, state.clone())),
+                    None => self.synq_awareness_entry(participant, presence),
+                }
+            })
+            .collect();
+        (!entries.is_empty()).then(|| wire::awareness(update_of(entries)))
+    }
+
+    /// A Yjs client's awareness update: its own entry becomes its presence (relayed to synq clients) and
+    /// goes to the other Yjs clients; entries of other connections it echoes back are dropped.
+    fn take_awareness(
+        &mut self,
+        participant: &Participant,
+        update: AwarenessUpdate,
+        now: EpochMillis,
+    ) -> Vec<Effect> {
+        let connection_id = participant.connection_id.as_str();
+        let owned_elsewhere = |client_id: u64| {
+            self.presence.iter().any(|(p, presence)| {
+                p.connection_id != connection_id
+                    && presence
+                        .awareness
+                        .as_ref()
+                        .is_some_and(|s| s.client_id == client_id)
+            })
+        };
+        let own = self
+            .presence
+            .iter()
+            .find(|(p, _)| p.connection_id == connection_id)
+            .and_then(|(_, presence)| presence.awareness.as_ref())
+            .map(|slot| (slot.client_id, slot.clock));
+        let mine = update.clients.into_iter().find(|(id, e)| match own {
+            Some((client_id, clock)) => id.get() == client_id && e.clock >= clock,
+            None => !owned_elsewhere(id.get()),
+        });
+        let Some((client_id, entry)) = mine else {
+            return Vec::new();
+        };
+        let Some((_, presence)) = self.presence.get_mut(connection_id) else {
+            return Vec::new();
+        };
+        let cleared = &*entry.json == "null";
+        presence.awareness = Some(AwarenessSlot {
+            client_id: client_id.get(),
+            clock: entry.clock,
+            state: (!cleared && entry.json.len() <= MAX_KEPT_STATE_BYTES)
+                .then(|| entry.json.to_string()),
+        });
+        let view = match &self.yjs.text {
+            Some(shared) if !cleared => read_state(&entry.json, shared),
+            _ => AwarenessView::default(),
+        };
+        let before = (
+            presence.user_info.clone(),
+            presence.cursor,
+            presence.selection,
+        );
+        presence.revision = self.revision;
+        if view.user_info.is_some() {
+            presence.user_info.clone_from(&view.user_info);
+        }
+        presence.cursor = view.cursor.map(|(_, head)| head);
+        presence.selection = view.cursor.filter(|(anchor, head)| anchor != head);
+        let presence = presence.clone();
+        let mut effects = vec![
+            Effect::KeepPresence(presence.clone()),
+            Effect::BroadcastYjs(wire::awareness(update_of([(client_id, entry)]))),
+        ];
+        let mut relay = Vec::new();
+        if presence.user_info != before.0
+            && let Some(info) = presence.user_info.clone()
+        {
+            relay.push(Operation::UserInfo(info));
+        }
+        if presence.cursor != before.1
+            && let Some(at) = presence.cursor
+        {
+            relay.push(Operation::Cursor(self.text.line_col(at)));
+        }
+        if presence.selection != before.2
+            && let Some((a, b)) = presence.selection
+        {
+            relay.push(Operation::Selection(Span {
+                start: self.text.line_col(a),
+                end: self.text.line_col(b),
+            }));
+        }
+        effects.extend(
+            relay
+                .into_iter()
+                .map(|op| Effect::Broadcast(self.presence_message(participant, now, op))),
+        );
+        effects
+    }
+}
+
+fn entry(client_id: u64, clock: u32, json: String) -> (ClientID, AwarenessUpdateEntry) {
+    (
+        ClientID::new(client_id),
+        AwarenessUpdateEntry {
+            clock,
+            json: json.into(),
+        },
+    )
+}
+
+fn update_of(
+    entries: impl IntoIterator<Item = (ClientID, AwarenessUpdateEntry)>,
+) -> AwarenessUpdate {
+    AwarenessUpdate {
+        clients: entries.into_iter().collect(),
+    }
+}
+
+fn refused_and_closed(error: &ApiError, code: u16, reason: &str) -> Vec<Effect> {
+    vec![
+        Effect::ReplyYjs(wire::refusal(error)),
+        Effect::Close {
+            code,
+            reason: reason.to_owned(),
+        },
+    ]
+}
+
+/// Over a rate limit a Yjs client is refused and disconnected: it reconnects after its backoff and its
+/// sync step 2 brings what was not taken, so nothing typed is lost (a refused update cannot be resent
+/// alone: y-websocket has no acknowledgements).
+fn rate_limited(limit: String, retry_after_ms: u64) -> Vec<Effect> {
+    let mut error = ApiError::new(
+        ErrorCode::RateLimited,
+        format!("{limit}; reconnect after the wait, the sync will bring what was not taken"),
+    );
+    error.retry_after_ms = Some(retry_after_ms);
+    refused_and_closed(&error, CLOSE_TRY_AGAIN_LATER, "rate limited")
+}

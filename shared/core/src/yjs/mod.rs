@@ -1,0 +1,15 @@
+//! Yjs interoperability: the session text as a Yjs document (`Y.Text` named `content`, UTF-16 offsets),
+//! its deltas as OT steps, the y-websocket wire format, and awareness ⇄ presence. The session engine keeps
+//! this document in lockstep with its OT text (`session::engine`'s `yjs` handlers).
+
+mod awareness;
+mod delta;
+mod text;
+pub mod wire;
+
+pub use awareness::{
+    AwarenessSlot, AwarenessView, MAX_KEPT_STATE_BYTES, read_state, synthetic_client_id,
+    write_state,
+};
+pub use delta::{EMBED_PLACEHOLDER, delta_to_steps};
+pub use text::{SharedText, TEXT_NAME, YjsError};

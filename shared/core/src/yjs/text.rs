@@ -1,0 +1,305 @@
+//! The session text as a Yjs document: one `Y.Text` named `content`, offsets in UTF-16 units. The server
+//! writes to it under its own client id; clients' updates are applied and read back as OT steps.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use thiserror::Error;
+use yrs::types::Delta;
+use yrs::updates::decoder::Decode;
+use yrs::{
+    Any, Assoc, ClientID, Doc, IndexedSequence, Observable, OffsetKind, Options, Out, ReadTxn,
+    StateVector, StickyIndex, Text, TextRef, Transact, Update,
+};
+
+use super::delta::{EMBED_PLACEHOLDER, delta_to_steps};
+use crate::ot::{EditOp, Step};
+use crate::units::{Utf16Pos, utf16_len};
+
+/// The name of the shared text every Yjs client edits.
+pub const TEXT_NAME: &str = "content";
+
+/// Why a Yjs update could not be used.
+#[derive(Debug, Error)]
+pub enum YjsError {
+    /// The bytes are not a Yjs v1 update.
+    #[error("not a Yjs update: {0}")]
+    Decode(String),
+    /// The update decoded but does not apply.
+    #[error("the update does not apply: {0}")]
+    Apply(String),
+    /// An OT step reaches past the end of the Yjs text (the two views disagree).
+    #[error("step at {position} is past the end of the Yjs text ({len} UTF-16 units)")]
+    OutOfRange {
+        /// Where the step starts or ends.
+        position: u64,
+        /// The Yjs text's length.
+        len: u32,
+    },
+}
+
+/// One Yjs document holding the session's text.
+pub struct SharedText {
+    doc: Doc,
+    text: TextRef,
+    /// Filled by the text's observer while a transaction commits; read and cleared after it.
+    delta: Arc<Mutex<Vec<Delta>>>,
+}
+
+impl std::fmt::Debug for SharedText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedText")
+            .field("client_id", &self.doc.client_id())
+            .field("len", &self.len_utf16())
+            .finish()
+    }
+}
+
+impl SharedText {
+    /// An empty document whose own edits carry `client_id` (a Yjs id: below 2^53).
+    pub fn new(client_id: u64) -> Self {
+        let mut options = Options::with_client_id(ClientID::new(client_id & ((1 << 53) - 1)));
+        options.offset_kind = OffsetKind::Utf16;
+        let doc = Doc::with_options(options);
+        let text = doc.get_or_insert_text(TEXT_NAME);
+        let delta = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&delta);
+        text.observe("synq-delta", move |txn, event| {
+            sink.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(event.delta(txn).iter().cloned());
+        });
+        SharedText { doc, text, delta }
+    }
+
+    /// The text as the OT side holds it: embedded objects (which `Y.Text` may hold besides strings)
+    /// read as one placeholder character each, as [`delta_to_steps`] turns them into.
+    pub fn text(&self) -> String {
+        let chunks = self.text.diff(&self.doc.transact(), |_| ());
+        let mut text = String::new();
+        for chunk in chunks {
+            match chunk.insert {
+                Out::Any(Any::String(s)) => text.push_str(&s),
+                _ => text.push_str(EMBED_PLACEHOLDER),
+            }
+        }
+        text
+    }
+
+    /// The text's length in UTF-16 units.
+    pub fn len_utf16(&self) -> u32 {
+        self.text.len(&self.doc.transact())
+    }
+
+    /// Applies OT steps as this document's own edit; returns the Yjs update that carries them. Steps that
+    /// reach past the end change nothing.
+    pub fn apply_steps(&self, steps: &[Step]) -> Result<Vec<u8>, YjsError> {
+        let mut txn = self.doc.transact_mut();
+        let mut len = self.text.len(&txn);
+        for step in steps {
+            let (end, grown) = match step {
+                Step::Insert(insert) => (insert.position, len.saturating_add(step.insert_len())),
+                Step::Delete(delete) => (
+                    delete.position.saturating_add(delete.length),
+                    len.saturating_sub(delete.length),
+                ),
+            };
+            if end > len {
+                return Err(YjsError::OutOfRange {
+                    position: u64::from(end),
+                    len,
+                });
+            }
+            len = grown;
+        }
+        for step in steps {
+            match step {
+                Step::Insert(insert) => {
+                    self.text.insert(&mut txn, insert.position, &insert.content)
+                }
+                Step::Delete(delete) if delete.length > 0 => {
+                    self.text
+                        .remove_range(&mut txn, delete.position, delete.length);
+                }
+                Step::Delete(_) => {}
+            }
+        }
+        let update = txn.encode_update_v1();
+        drop(txn);
+        self.take_delta();
+        Ok(update)
+    }
+
+    /// Whether `update` holds anything this document lacks: an item it has not seen or a deletion it
+    /// has not made. An update that does not decode counts as news (applying it reports the error).
+    pub fn is_news(&self, update: &[u8]) -> bool {
+        let Ok(update) = Update::decode_v1(update) else {
+            return true;
+        };
+        let txn = self.doc.transact();
+        let known = txn.state_vector();
+        let unseen = update.insertions(true).iter().any(|(client, ranges)| {
+            let have = known.get(client);
+            ranges.iter().any(|range| range.end > have)
+        });
+        unseen
+            || !update
+                .delete_set()
+                .diff(&txn.snapshot().delete_set)
+                .is_empty()
+    }
+
+    /// Applies a client's update; returns what it did to the text as OT steps on the text before it.
+    pub fn apply_update(&self, update: &[u8]) -> Result<EditOp, YjsError> {
+        let update = Update::decode_v1(update).map_err(|e| YjsError::Decode(e.to_string()))?;
+        self.take_delta();
+        let mut txn = self.doc.transact_mut();
+        let applied = txn.apply_update(update);
+        drop(txn); // commits: the observer records the delta
+        applied.map_err(|e| YjsError::Apply(e.to_string()))?;
+        Ok(delta_to_steps(&self.take_delta()))
+    }
+
+    /// Makes the text equal to `target` with one edit of this document's own (replacing what lies
+    /// between the common prefix and suffix); `None` when they are already equal.
+    pub fn reconcile(&self, target: &str) -> Option<Vec<u8>> {
+        let current = self.text();
+        if current == target {
+            return None;
+        }
+        let prefix: usize = current
+            .chars()
+            .zip(target.chars())
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a.len_utf8())
+            .sum();
+        let suffix: usize = current[prefix..]
+            .chars()
+            .rev()
+            .zip(target[prefix..].chars().rev())
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a.len_utf8())
+            .sum();
+        let at = to_pos(utf16_len(&current[..prefix]));
+        let removed = to_pos(utf16_len(&current[prefix..current.len() - suffix]));
+        let inserted = &target[prefix..target.len() - suffix];
+        let mut steps = vec![Step::delete(at, removed)];
+        if !inserted.is_empty() {
+            steps.push(Step::insert(at, inserted));
+        }
+        self.apply_steps(&steps).ok()
+    }
+
+    /// The state vector (what this document has seen of every client).
+    pub fn state_vector(&self) -> StateVector {
+        self.doc.transact().state_vector()
+    }
+
+    /// Everything this document has that a peer with state vector `seen` lacks, as one v1 update.
+    pub fn diff(&self, seen: &StateVector) -> Vec<u8> {
+        self.doc.transact().encode_state_as_update_v1(seen)
+    }
+
+    /// The whole document as one v1 update.
+    pub fn encode_state(&self) -> Vec<u8> {
+        self.diff(&StateVector::default())
+    }
+
+    /// A position that follows the text, as Yjs's `relativePositionToJSON` writes it.
+    pub fn sticky_json(&self, offset: Utf16Pos) -> Option<serde_json::Value> {
+        let txn = self.doc.transact();
+        let offset = offset.min(self.text.len(&txn));
+        let index = self.text.sticky_index(&txn, offset, Assoc::After)?;
+        serde_json::to_value(index).ok()
+    }
+
+    /// Where a Yjs relative position (JSON) points now, in UTF-16 units.
+    pub fn offset_of_sticky(&self, json: &serde_json::Value) -> Option<Utf16Pos> {
+        let index: StickyIndex = serde_json::from_value(json.clone()).ok()?;
+        let txn = self.doc.transact();
+        index.get_offset(&txn).map(|offset| offset.index)
+    }
+
+    fn take_delta(&self) -> Vec<Delta> {
+        std::mem::take(&mut *self.delta.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+fn to_pos(n: usize) -> Utf16Pos {
+    Utf16Pos::try_from(n).unwrap_or(Utf16Pos::MAX)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::ot::TextBuffer;
+
+    /// An independent Yjs client (as a browser would run it).
+    fn client(id: u64) -> (Doc, TextRef) {
+        let mut options = Options::with_client_id(ClientID::new(id));
+        options.offset_kind = OffsetKind::Utf16;
+        let doc = Doc::with_options(options);
+        let text = doc.get_or_insert_text(TEXT_NAME);
+        (doc, text)
+    }
+
+    #[test]
+    fn a_client_update_reads_back_as_steps_in_utf16_units() {
+        let server = SharedText::new(1);
+        let (doc, text) = client(2);
+        let seed = server.apply_steps(&[Step::insert(0, "a😀b🎉c")]).unwrap();
+        doc.transact_mut()
+            .apply_update(Update::decode_v1(&seed).unwrap())
+            .unwrap();
+        let update = {
+            let mut txn = doc.transact_mut();
+            text.remove_range(&mut txn, 1, 2); // the 😀
+            text.insert(&mut txn, 2, "𝔸x"); // after "ab" (now at 2)
+            txn.encode_update_v1()
+        };
+        assert!(server.is_news(&update));
+        let steps = server.apply_update(&update).unwrap();
+        let mut buffer = TextBuffer::new("a😀b🎉c");
+        buffer.apply(&steps).unwrap();
+        assert_eq!(buffer.to_string(), "ab𝔸x🎉c");
+        assert_eq!(server.text(), "ab𝔸x🎉c");
+        assert!(!server.is_news(&update), "applied twice it is old news");
+    }
+
+    #[test]
+    fn reconcile_replaces_only_the_middle() {
+        let server = SharedText::new(1);
+        server.apply_steps(&[Step::insert(0, "x😀yz")]).unwrap();
+        assert!(server.reconcile("x😀yz").is_none());
+        let update = server.reconcile("x😀🎉z").unwrap();
+        assert_eq!(server.text(), "x😀🎉z");
+        let (doc, text) = client(2);
+        let full = server.encode_state();
+        doc.transact_mut()
+            .apply_update(Update::decode_v1(&full).unwrap())
+            .unwrap();
+        assert_eq!(yrs::GetString::get_string(&text, &doc.transact()), "x😀🎉z");
+        assert!(!update.is_empty());
+    }
+
+    #[test]
+    fn steps_past_the_end_are_refused_and_change_nothing() {
+        let server = SharedText::new(1);
+        server.apply_steps(&[Step::insert(0, "ab")]).unwrap();
+        assert!(matches!(
+            server.apply_steps(&[Step::insert(1, "x"), Step::delete(2, 5)]),
+            Err(YjsError::OutOfRange { .. })
+        ));
+        assert_eq!(server.text(), "ab");
+    }
+
+    #[test]
+    fn sticky_positions_round_trip() {
+        let server = SharedText::new(1);
+        server.apply_steps(&[Step::insert(0, "ab😀cd")]).unwrap();
+        let json = server.sticky_json(4).unwrap();
+        assert_eq!(server.offset_of_sticky(&json), Some(4));
+        server.apply_steps(&[Step::insert(0, "__")]).unwrap();
+        assert_eq!(server.offset_of_sticky(&json), Some(6));
+    }
+}

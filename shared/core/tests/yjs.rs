@@ -1,0 +1,740 @@
+//! Yjs clients (independent yrs documents speaking the y-websocket protocol) and synq OT clients on one
+//! session: edits from both sides, delivered in any interleaving, with Yjs clients going offline and the
+//! server reloading from its store, converge to one text everywhere; viewers' updates are refused;
+//! awareness and presence cross over.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
+
+mod common;
+
+use std::collections::VecDeque;
+
+use common::{Outcome, participant, pump};
+use proptest::prelude::*;
+use synq_core::EpochMillis;
+use synq_core::auth::Role;
+use synq_core::client::ClientSession;
+use synq_core::ot::Step;
+use synq_core::session::{
+    MemoryStore, Participant, SessionConfig, SessionEngine, SessionStore, StorageWrite,
+};
+use synq_core::yjs::{TEXT_NAME, wire};
+use yrs::encoding::read::Cursor;
+use yrs::sync::awareness::AwarenessUpdateEntry;
+use yrs::sync::{AwarenessUpdate, Message, MessageReader, SyncMessage};
+use yrs::updates::decoder::{Decode, DecoderV1};
+use yrs::updates::encoder::Encode;
+use yrs::{
+    ClientID, Doc, GetString, IndexedSequence, OffsetKind, Options, ReadTxn, Text, TextRef,
+    Transact, Update,
+};
+
+const NOW: EpochMillis = EpochMillis(0);
+const WORDS: [&str; 6] = ["a", "bc", "😀", "é\n", "h q[0];", "👩‍🔬"];
+
+fn config() -> SessionConfig {
+    SessionConfig {
+        snapshot_every: 7, // snapshots (and Yjs compaction) happen within a test
+        messages_per_minute: u32::MAX,
+        edits_per_minute: u32::MAX,
+        ..SessionConfig::default()
+    }
+}
+
+/// The server as a shell runs it: the engine, its store, and reloads from the store.
+struct Server {
+    engine: SessionEngine,
+    store: MemoryStore,
+}
+
+impl Server {
+    fn new() -> Self {
+        Server {
+            engine: SessionEngine::new("s", config()),
+            store: MemoryStore::default(),
+        }
+    }
+
+    /// Drops the engine and rebuilds it from storage, as after a restart.
+    fn reload(&mut self) {
+        let stored = self.store.load().unwrap();
+        self.engine = SessionEngine::restore("s", config(), stored).unwrap();
+        for write in self.engine.take_startup_writes() {
+            self.store.write(&write).unwrap();
+        }
+    }
+
+    fn run(&mut self, effects: Vec<synq_core::session::Effect>) -> Outcome {
+        pump(&self.store, effects)
+    }
+}
+
+/// A Yjs client: its own document, the y-websocket client's half of the protocol.
+struct YClient {
+    who: Participant,
+    doc: Doc,
+    text: TextRef,
+    to_server: VecDeque<Vec<u8>>,
+    from_server: VecDeque<Vec<u8>>,
+    refusals: Vec<String>,
+    online: bool,
+}
+
+impl YClient {
+    fn new(who: Participant, client_id: u64) -> Self {
+        let mut options = Options::with_client_id(ClientID::new(client_id));
+        options.offset_kind = OffsetKind::Utf16;
+        let doc = Doc::with_options(options);
+        let text = doc.get_or_insert_text(TEXT_NAME);
+        YClient {
+            who,
+            doc,
+            text,
+            to_server: VecDeque::new(),
+            from_server: VecDeque::new(),
+            refusals: Vec::new(),
+            online: false,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.text.get_string(&self.doc.transact())
+    }
+
+    /// What y-websocket sends when its socket opens: sync step 1.
+    fn hello(&mut self) {
+        let sv = self.doc.transact().state_vector();
+        self.to_server.push_back(wire::sync_step1(sv));
+    }
+
+    fn edit(&mut self, f: impl FnOnce(&TextRef, &mut yrs::TransactionMut)) {
+        let update = {
+            let mut txn = self.doc.transact_mut();
+            f(&self.text, &mut txn);
+            txn.encode_update_v1()
+        };
+        if self.online {
+            self.to_server.push_back(wire::update(update));
+        }
+    }
+
+    fn receive(&mut self) {
+        let Some(frame) = self.from_server.pop_front() else {
+            return;
+        };
+        let mut decoder = DecoderV1::new(Cursor::new(&frame));
+        for message in MessageReader::new(&mut decoder) {
+            match message.unwrap() {
+                Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                    let diff = self.doc.transact().encode_state_as_update_v1(&sv);
+                    self.to_server.push_back(wire::sync_step2(diff));
+                }
+                Message::Sync(SyncMessage::SyncStep2(u) | SyncMessage::Update(u)) => {
+                    let update = Update::decode_v1(&u).unwrap();
+                    self.doc.transact_mut().apply_update(update).unwrap();
+                }
+                Message::Auth(Some(reason)) => self.refusals.push(reason),
+                _ => {}
+            }
+        }
+    }
+}
+
+struct SynqPeer {
+    who: Participant,
+    session: ClientSession,
+    to_server: VecDeque<String>,
+    from_server: VecDeque<String>,
+}
+
+struct Sim {
+    server: Server,
+    synq: Vec<SynqPeer>,
+    yjs: Vec<YClient>,
+}
+
+impl Sim {
+    fn new(synq: usize, yjs: usize) -> Self {
+        let mut sim = Sim {
+            server: Server::new(),
+            synq: Vec::new(),
+            yjs: Vec::new(),
+        };
+        for i in 0..synq {
+            let who = participant(&format!("s{i}"), Role::Editor);
+            let session = ClientSession::new("s", &who.user_id, &format!("p{i}"));
+            sim.synq.push(SynqPeer {
+                who,
+                session,
+                to_server: VecDeque::new(),
+                from_server: VecDeque::new(),
+            });
+            sim.join_synq(i);
+        }
+        for i in 0..yjs {
+            let who = participant(&format!("y{i}"), Role::Editor);
+            sim.yjs.push(YClient::new(who, 1000 + i as u64));
+            sim.join_yjs(i);
+        }
+        sim.drain();
+        sim
+    }
+
+    fn join_synq(&mut self, i: usize) {
+        let effects = self.server.engine.join(&self.synq[i].who, NOW).unwrap();
+        let out = self.server.run(effects);
+        self.synq[i].from_server.extend(out.replies.iter().cloned());
+        self.fan_out(Origin::Synq(i), &out);
+    }
+
+    fn join_yjs(&mut self, i: usize) {
+        let effects = self.server.engine.join_yjs(&self.yjs[i].who, NOW).unwrap();
+        let out = self.server.run(effects);
+        let client = &mut self.yjs[i];
+        client.online = true;
+        client.from_server.extend(out.yjs_replies.iter().cloned());
+        client.hello();
+        self.fan_out(Origin::Yjs(i), &out);
+    }
+
+    fn fan_out(&mut self, from: Origin, out: &Outcome) {
+        for (i, peer) in self.synq.iter_mut().enumerate() {
+            if from != Origin::Synq(i) {
+                peer.from_server.extend(out.broadcasts.iter().cloned());
+            }
+        }
+        for (i, client) in self.yjs.iter_mut().enumerate() {
+            if from != Origin::Yjs(i) && client.online {
+                client
+                    .from_server
+                    .extend(out.yjs_broadcasts.iter().cloned());
+            }
+        }
+    }
+
+    fn send_synq(&mut self, i: usize) {
+        let Some(raw) = self.synq[i].to_server.pop_front() else {
+            return;
+        };
+        let effects = self
+            .server
+            .engine
+            .handle_message(&self.synq[i].who, &raw, NOW);
+        let out = self.server.run(effects);
+        assert!(
+            out.replies.iter().all(|r| !r.contains(r#""type":"error""#)),
+            "refused {raw}: {:?}",
+            out.replies
+        );
+        self.synq[i].from_server.extend(out.replies.iter().cloned());
+        self.fan_out(Origin::Synq(i), &out);
+    }
+
+    fn send_yjs(&mut self, i: usize) {
+        let Some(frame) = self.yjs[i].to_server.pop_front() else {
+            return;
+        };
+        let effects = self.server.engine.handle_yjs(&self.yjs[i].who, &frame, NOW);
+        let out = self.server.run(effects);
+        self.yjs[i]
+            .from_server
+            .extend(out.yjs_replies.iter().cloned());
+        self.fan_out(Origin::Yjs(i), &out);
+    }
+
+    fn receive_synq(&mut self, i: usize) {
+        let peer = &mut self.synq[i];
+        if let Some(raw) = peer.from_server.pop_front() {
+            let replies = peer.session.receive(&raw, NOW).unwrap();
+            peer.to_server.extend(replies);
+        }
+    }
+
+    /// A Yjs client loses its connection: whatever was in flight is gone; it keeps editing offline.
+    fn go_offline(&mut self, i: usize) {
+        let client = &mut self.yjs[i];
+        if !client.online {
+            return;
+        }
+        client.online = false;
+        client.to_server.clear();
+        client.from_server.clear();
+        let effects = self.server.engine.leave(&client.who, NOW);
+        let out = self.server.run(effects);
+        self.fan_out(Origin::Yjs(i), &out);
+    }
+
+    /// The server restarts: every connection drops, the engine reloads from the store, and the clients
+    /// reconnect (Yjs clients that were offline stay offline).
+    fn restart(&mut self) {
+        self.server.reload();
+        for i in 0..self.synq.len() {
+            let peer = &mut self.synq[i];
+            peer.to_server.clear();
+            peer.from_server.clear();
+            peer.session.disconnected();
+            self.join_synq(i);
+        }
+        for i in 0..self.yjs.len() {
+            if self.yjs[i].online {
+                let client = &mut self.yjs[i];
+                client.to_server.clear();
+                client.from_server.clear();
+                self.join_yjs(i);
+            }
+        }
+    }
+
+    fn busy(&self) -> bool {
+        self.synq
+            .iter()
+            .any(|p| !p.to_server.is_empty() || !p.from_server.is_empty())
+            || self
+                .yjs
+                .iter()
+                .any(|c| !c.to_server.is_empty() || !c.from_server.is_empty())
+    }
+
+    fn drain(&mut self) {
+        for i in 0..self.yjs.len() {
+            if !self.yjs[i].online {
+                self.join_yjs(i);
+            }
+        }
+        while self.busy() {
+            for i in 0..self.synq.len() {
+                self.send_synq(i);
+                self.receive_synq(i);
+            }
+            for i in 0..self.yjs.len() {
+                self.send_yjs(i);
+                self.yjs[i].receive();
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Synq(usize),
+    Yjs(usize),
+}
+
+/// UTF-16 offset of char index `c` in `text`.
+fn utf16_at(text: &str, c: usize) -> u32 {
+    text.chars().take(c).map(char::len_utf16).sum::<usize>() as u32
+}
+
+#[derive(Debug, Clone)]
+enum Action {
+    Insert {
+        synq: bool,
+        who: usize,
+        at: usize,
+        word: usize,
+    },
+    Delete {
+        synq: bool,
+        who: usize,
+        at: usize,
+        chars: usize,
+    },
+    Send {
+        synq: bool,
+        who: usize,
+    },
+    Receive {
+        synq: bool,
+        who: usize,
+    },
+    Offline {
+        who: usize,
+    },
+    Online {
+        who: usize,
+    },
+    Restart,
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    let who = 0..2usize;
+    prop_oneof![
+        4 => (any::<bool>(), who.clone(), any::<usize>(), 0..WORDS.len())
+            .prop_map(|(synq, who, at, word)| Action::Insert { synq, who, at, word }),
+        2 => (any::<bool>(), who.clone(), any::<usize>(), 1..4usize)
+            .prop_map(|(synq, who, at, chars)| Action::Delete { synq, who, at, chars }),
+        5 => (any::<bool>(), who.clone()).prop_map(|(synq, who)| Action::Send { synq, who }),
+        5 => (any::<bool>(), who.clone()).prop_map(|(synq, who)| Action::Receive { synq, who }),
+        1 => who.clone().prop_map(|who| Action::Offline { who }),
+        1 => who.prop_map(|who| Action::Online { who }),
+        1 => Just(Action::Restart),
+    ]
+}
+
+impl Sim {
+    fn step(&mut self, action: &Action) {
+        match *action {
+            Action::Insert {
+                synq,
+                who,
+                at,
+                word,
+            } => {
+                let text = self.local_text(synq, who);
+                let pos = utf16_at(&text, at % (text.chars().count() + 1));
+                self.local_edit(synq, who, Step::insert(pos, WORDS[word]));
+            }
+            Action::Delete {
+                synq,
+                who,
+                at,
+                chars,
+            } => {
+                let text = self.local_text(synq, who);
+                let n = text.chars().count();
+                if n > 0 {
+                    let start = at % n;
+                    let end = (start + chars).min(n);
+                    let (p, q) = (utf16_at(&text, start), utf16_at(&text, end));
+                    self.local_edit(synq, who, Step::delete(p, q - p));
+                }
+            }
+            Action::Send { synq: true, who } => self.send_synq(who),
+            Action::Send { synq: false, who } => self.send_yjs(who),
+            Action::Receive { synq: true, who } => self.receive_synq(who),
+            Action::Receive { synq: false, who } => self.yjs[who].receive(),
+            Action::Offline { who } => self.go_offline(who),
+            Action::Online { who } => {
+                if !self.yjs[who].online {
+                    self.join_yjs(who);
+                }
+            }
+            Action::Restart => self.restart(),
+        }
+    }
+
+    fn local_text(&self, synq: bool, who: usize) -> String {
+        if synq {
+            self.synq[who].session.text()
+        } else {
+            self.yjs[who].text()
+        }
+    }
+
+    fn local_edit(&mut self, synq: bool, who: usize, step: Step) {
+        if synq {
+            let peer = &mut self.synq[who];
+            if peer.session.is_synced() {
+                let sent = peer.session.edit(vec![step], NOW).unwrap();
+                peer.to_server.extend(sent);
+            }
+        } else {
+            self.yjs[who].edit(|text, txn| match step {
+                Step::Insert(i) => text.insert(txn, i.position, &i.content),
+                Step::Delete(d) => text.remove_range(txn, d.position, d.length),
+            });
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn ot_and_yjs_clients_converge_through_offline_edits_and_restarts(
+        seed in "[a-c😀\n]{0,6}",
+        actions in prop::collection::vec(action(), 1..120),
+    ) {
+        let mut sim = Sim::new(2, 2);
+        if !seed.is_empty() {
+            sim.local_edit(true, 0, Step::insert(0, seed.as_str()));
+            sim.drain();
+        }
+        for action in &actions {
+            sim.step(action);
+        }
+        sim.drain();
+        let text = sim.server.engine.text();
+        for peer in &sim.synq {
+            prop_assert_eq!(peer.session.text(), text.clone());
+        }
+        for client in &sim.yjs {
+            prop_assert_eq!(client.text(), text.clone());
+            prop_assert!(client.refusals.is_empty(), "{:?}", client.refusals);
+        }
+        // What the store holds rebuilds the same document, with no repair needed.
+        sim.server.reload();
+        prop_assert_eq!(sim.server.engine.text(), text);
+        prop_assert!(sim.server.engine.take_startup_writes().is_empty());
+    }
+}
+
+/// A frame of awareness with one entry.
+fn awareness_frame(client_id: u64, clock: u32, state: &str) -> Vec<u8> {
+    let update = AwarenessUpdate {
+        clients: [(
+            ClientID::new(client_id),
+            AwarenessUpdateEntry {
+                clock,
+                json: state.into(),
+            },
+        )]
+        .into_iter()
+        .collect(),
+    };
+    Message::Awareness(update).encode_v1()
+}
+
+fn awareness_entries(frames: &[Vec<u8>]) -> Vec<(u64, String)> {
+    frames
+        .iter()
+        .flat_map(|f| wire::decode_frame(f).unwrap())
+        .filter_map(|m| match m {
+            Message::Awareness(u) => Some(u),
+            _ => None,
+        })
+        .flat_map(|u| {
+            u.clients
+                .into_iter()
+                .map(|(id, e)| (id.get(), e.json.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn a_viewers_update_is_refused_and_changes_nothing() {
+    let mut sim = Sim::new(1, 0);
+    sim.local_edit(true, 0, Step::insert(0, "h q[0];"));
+    sim.drain();
+    let viewer = participant("vic", Role::Viewer);
+    sim.yjs.push(YClient::new(viewer, 77));
+    sim.join_yjs(0);
+    sim.drain();
+    assert_eq!(sim.yjs[0].text(), sim.server.engine.text());
+    let before = sim.server.engine.text();
+    let revision = sim.server.engine.revision();
+    sim.yjs[0].edit(|text, txn| text.insert(txn, 0, "nope "));
+    sim.drain();
+    assert_eq!(sim.server.engine.text(), before);
+    assert_eq!(sim.server.engine.revision(), revision);
+    assert_eq!(sim.synq[0].session.text(), before);
+    assert_eq!(sim.yjs[0].refusals.len(), 1);
+    assert!(sim.yjs[0].refusals[0].starts_with("FORBIDDEN: a viewer cannot edit"));
+    // Its sync step 2 on a reconnect is refused the same way; an awareness update is fine.
+    sim.go_offline(0);
+    sim.join_yjs(0);
+    sim.drain();
+    assert_eq!(sim.yjs[0].refusals.len(), 2);
+    assert_eq!(sim.server.engine.text(), before);
+}
+
+#[test]
+fn awareness_and_presence_cross_both_ways() {
+    let mut sim = Sim::new(1, 1);
+    sim.local_edit(true, 0, Step::insert(0, "qreg q[2];\nh q[0];\n"));
+    sim.drain();
+    sim.synq[0].from_server.clear();
+
+    // Yjs → synq: user and cursor (relative positions on the shared text) become presence.
+    let head = sim.yjs[0]
+        .text
+        .sticky_index(&sim.yjs[0].doc.transact(), 13, yrs::Assoc::After);
+    let head = serde_json::to_value(head.unwrap()).unwrap();
+    let state = serde_json::json!({"user": {"name": "Yara", "color": "#0a0"}, "cursor": {"anchor": head, "head": head}});
+    let yara_id = 1000;
+    let frame = awareness_frame(yara_id, 1, &state.to_string());
+    let out = pump(
+        &sim.server.store,
+        sim.server.engine.handle_yjs(&sim.yjs[0].who, &frame, NOW),
+    );
+    let ops: Vec<serde_json::Value> = out
+        .broadcasts
+        .iter()
+        .map(|m| common::operation(m))
+        .collect();
+    assert!(
+        ops.contains(&serde_json::json!({"type": "user_info", "name": "Yara", "color": "#0a0"}))
+    );
+    assert!(ops.contains(&serde_json::json!({"type": "cursor", "line": 1, "column": 2})));
+    assert_eq!(out.kept.len(), 1);
+
+    // synq → Yjs: a cursor becomes an awareness entry under the connection's own client id.
+    let cursor = serde_json::json!({"type": "presence", "data": {"operation": {"type": "cursor", "line": 0, "column": 5}, "metadata": {}}});
+    let out = pump(
+        &sim.server.store,
+        sim.server
+            .engine
+            .handle_message(&sim.synq[0].who, &cursor.to_string(), NOW),
+    );
+    let entries = awareness_entries(&out.yjs_broadcasts);
+    assert_eq!(entries.len(), 1);
+    let state: serde_json::Value = serde_json::from_str(&entries[0].1).unwrap();
+    assert_eq!(state["synq"]["user_id"], "s0");
+    assert_eq!(state["user"]["name"], "s0");
+    let head: yrs::StickyIndex = serde_json::from_value(state["cursor"]["head"].clone()).unwrap();
+    let offset = head.get_offset(&sim.yjs[0].doc.transact()).unwrap();
+    assert_eq!(offset.index, 5);
+
+    // A newcomer gets both entries; when the synq client leaves, Yjs clients drop its entry.
+    let late = participant("late", Role::Viewer);
+    let out = pump(
+        &sim.server.store,
+        sim.server.engine.join_yjs(&late, NOW).unwrap(),
+    );
+    let ids: Vec<u64> = awareness_entries(&out.yjs_replies)
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert!(
+        ids.contains(&yara_id) && ids.contains(&entries[0].0),
+        "{ids:?}"
+    );
+    let out = pump(
+        &sim.server.store,
+        sim.server.engine.leave(&sim.synq[0].who, NOW),
+    );
+    assert_eq!(
+        awareness_entries(&out.yjs_broadcasts),
+        vec![(entries[0].0, "null".to_owned())]
+    );
+}
+
+#[test]
+fn a_yjs_client_reconnecting_after_a_reload_keeps_its_identity_and_merges_offline_edits() {
+    let mut sim = Sim::new(1, 1);
+    sim.local_edit(false, 0, Step::insert(0, "OPENQASM 2.0;\n"));
+    sim.local_edit(true, 0, Step::insert(0, "// 😀\n"));
+    sim.drain();
+    let acked = sim.server.engine.text();
+    assert_eq!(sim.yjs[0].text(), acked);
+
+    sim.go_offline(0);
+    sim.yjs[0].edit(|text, txn| text.insert(txn, 0, "offline "));
+    sim.local_edit(true, 0, Step::insert(0, "online "));
+    sim.drain_synq_only();
+    sim.server.reload();
+    assert!(
+        sim.server.engine.take_startup_writes().is_empty(),
+        "the stored document matched the text"
+    );
+    sim.restart();
+    sim.join_yjs(0);
+    sim.drain();
+    let text = sim.server.engine.text();
+    assert_eq!(text, sim.yjs[0].text());
+    assert_eq!(text, sim.synq[0].session.text());
+    assert_eq!(
+        text.matches("OPENQASM 2.0;").count(),
+        1,
+        "nothing duplicated: {text:?}"
+    );
+    assert!(
+        text.contains("offline ") && text.contains("online "),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn a_session_from_before_yjs_gets_a_document_when_the_first_yjs_client_joins() {
+    let mut sim = Sim::new(1, 0);
+    sim.local_edit(true, 0, Step::insert(0, "x😀y"));
+    sim.drain();
+    assert!(
+        sim.server.store.load().unwrap().yjs.updates.is_empty(),
+        "no Yjs document while no Yjs client came"
+    );
+    sim.yjs
+        .push(YClient::new(participant("y", Role::Editor), 5));
+    sim.join_yjs(0);
+    sim.drain();
+    assert_eq!(sim.yjs[0].text(), "x😀y");
+    let stored = sim.server.store.load().unwrap();
+    assert_eq!(stored.yjs.updates.len(), 1);
+}
+
+#[test]
+fn an_update_over_the_document_limit_is_undone_for_everyone() {
+    let mut server = Server::new();
+    server.engine = SessionEngine::new(
+        "s",
+        SessionConfig {
+            max_document_utf16: 10,
+            ..config()
+        },
+    );
+    let mut client = YClient::new(participant("y", Role::Editor), 9);
+    let out = pump(
+        &server.store,
+        server.engine.join_yjs(&client.who, NOW).unwrap(),
+    );
+    client.from_server.extend(out.yjs_replies);
+    client.online = true;
+    client.edit(|text, txn| text.insert(txn, 0, "0123456789ABC"));
+    let frame = client.to_server.pop_front().unwrap();
+    let out = pump(
+        &server.store,
+        server.engine.handle_yjs(&client.who, &frame, NOW),
+    );
+    client.from_server.extend(out.yjs_replies);
+    while !client.from_server.is_empty() {
+        client.receive();
+    }
+    assert_eq!(server.engine.text(), "");
+    assert_eq!(client.text(), "");
+    assert!(
+        client.refusals[0].starts_with("LIMIT_EXCEEDED"),
+        "{:?}",
+        client.refusals
+    );
+    let stored = server.store.load().unwrap();
+    assert!(
+        stored.yjs.updates.len() >= 2,
+        "the update and its undoing are logged"
+    );
+    assert!(matches!(
+        server.engine.take_startup_writes().as_slice(),
+        [] | [StorageWrite::AppendYjsUpdate(_)]
+    ));
+}
+
+#[test]
+fn garbage_and_expired_tokens_are_answered_not_panicked_on() {
+    let mut server = Server::new();
+    let mut who = participant("y", Role::Editor);
+    pump(&server.store, server.engine.join_yjs(&who, NOW).unwrap());
+    let out = pump(
+        &server.store,
+        server.engine.handle_yjs(&who, &[0, 7, 1, 2], NOW),
+    );
+    let refusals: Vec<Message> = out
+        .yjs_replies
+        .iter()
+        .flat_map(|f| wire::decode_frame(f).unwrap())
+        .collect();
+    assert!(
+        matches!(&refusals[..], [Message::Auth(Some(r))] if r.starts_with("MALFORMED_MESSAGE"))
+    );
+    who.expires_at = Some(EpochMillis(0));
+    let out = pump(
+        &server.store,
+        server
+            .engine
+            .handle_yjs(&who, &wire::update(vec![0, 0]), EpochMillis(1)),
+    );
+    assert_eq!(out.closed, Some(1008));
+}
+
+impl Sim {
+    fn drain_synq_only(&mut self) {
+        while self
+            .synq
+            .iter()
+            .any(|p| !p.to_server.is_empty() || !p.from_server.is_empty())
+        {
+            for i in 0..self.synq.len() {
+                self.send_synq(i);
+                self.receive_synq(i);
+            }
+        }
+    }
+}
