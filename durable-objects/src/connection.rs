@@ -18,11 +18,43 @@ pub const NAME_HEADER: &str = "x-synq-name";
 /// When the user's token expires (epoch milliseconds).
 pub const EXPIRES_HEADER: &str = "x-synq-expires";
 
+/// Which protocol a socket speaks; also its hibernation tag, so a broadcast reaches only its own kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Kind {
+    /// The synq JSON protocol (text frames), `/sessions/{id}/ws`.
+    #[default]
+    Synq,
+    /// The y-websocket protocol (binary frames), `/sessions/{id}/yjs`.
+    Yjs,
+}
+
+impl Kind {
+    /// The socket's tag.
+    pub(crate) fn tag(self) -> &'static str {
+        match self {
+            Kind::Synq => "synq",
+            Kind::Yjs => "yjs",
+        }
+    }
+
+    /// The kind the API Worker asked for: the path it forwards to (`/ws` or `/yjs`).
+    pub(crate) fn from_path(path: &str) -> Self {
+        if path.ends_with("/yjs") {
+            Kind::Yjs
+        } else {
+            Kind::Synq
+        }
+    }
+}
+
 /// Per-socket state, stored as the WebSocket attachment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Connection {
     pub(crate) session_id: String,
     pub(crate) participant: Participant,
+    #[serde(default)]
+    pub(crate) kind: Kind,
     /// The latest presence the engine asked to keep (survives the DO's hibernation here).
     #[serde(default)]
     pub(crate) presence: Option<Presence>,
@@ -36,7 +68,7 @@ fn connection_id() -> String {
 
 impl Connection {
     /// Reads the headers the API Worker set; `None` if any is missing or invalid.
-    pub(crate) fn from_headers(headers: &Headers) -> Option<Self> {
+    pub(crate) fn from_headers(headers: &Headers, kind: Kind) -> Option<Self> {
         let get = |name: &str| headers.get(name).ok().flatten().filter(|v| !v.is_empty());
         Some(Connection {
             session_id: get(SESSION_HEADER)?,
@@ -50,6 +82,7 @@ impl Connection {
                     .map(EpochMillis),
             },
             presence: None,
+            kind,
         })
     }
 }

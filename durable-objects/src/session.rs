@@ -5,8 +5,9 @@ use std::cell::RefCell;
 
 use synq_core::protocol::{Envelope, HEARTBEAT_PING, HEARTBEAT_PONG};
 use synq_core::session::{Effect, SessionConfig, SessionEngine, SessionStore};
+use synq_core::yjs::wire;
 use synq_core::{ApiError, EpochMillis, ErrorCode};
-use worker::js_sys::{Function, Reflect};
+use worker::js_sys::{Function, Reflect, Uint8Array};
 use worker::wasm_bindgen::JsValue;
 use worker::worker_sys::WebSocketRequestResponsePair;
 use worker::{
@@ -15,7 +16,7 @@ use worker::{
     wasm_bindgen,
 };
 
-use crate::connection::Connection;
+use crate::connection::{Connection, Kind};
 use crate::sql_store::SqlSessionStore;
 
 mod rest;
@@ -78,7 +79,19 @@ fn send(ws: &WebSocket, message: &str) {
     }
 }
 
+fn send_bytes(ws: &WebSocket, frame: &[u8]) {
+    if let Err(e) = ws.send_with_bytes(frame) {
+        console_warn!("session: send failed: {e}");
+    }
+}
+
+/// Tells a socket what went wrong, in its own protocol: an `error` message, or for a Yjs socket a
+/// permission-denied message.
 fn send_error(ws: &WebSocket, connection: Option<&Connection>, error: ApiError) {
+    if connection.is_some_and(|c| c.kind == Kind::Yjs) {
+        send_bytes(ws, &wire::refusal(&error));
+        return;
+    }
     let (session, user) = connection
         .map(|c| (c.session_id.as_str(), c.participant.user_id.as_str()))
         .unwrap_or_default();
@@ -119,22 +132,25 @@ impl DurableObject for Session {
                 "expected a WebSocket upgrade",
             ));
         }
-        let Some(connection) = Connection::from_headers(req.headers()) else {
+        let kind = Kind::from_path(&req.path());
+        let Some(connection) = Connection::from_headers(req.headers(), kind) else {
             return http_error(&ApiError::new(
                 ErrorCode::Unauthorized,
                 "the session is reached through the API Worker, which authenticates the caller",
             ));
         };
         // Load before accepting, so a storage failure never leaves a half-open socket.
-        let greeting = match self.with_engine(&connection.session_id, |engine| {
-            engine.join(&connection.participant, now())
+        let greeting = match self.with_engine(&connection.session_id, |engine| match kind {
+            Kind::Synq => engine.join(&connection.participant, now()),
+            Kind::Yjs => engine.join_yjs(&connection.participant, now()),
         }) {
             Ok(Ok(effects)) => effects,
             Ok(Err(error)) | Err(error) => return http_error(&error),
         };
         let pair = WebSocketPair::new()?;
         pair.server.serialize_attachment(&connection)?;
-        self.state.accept_web_socket(&pair.server);
+        self.state
+            .accept_websocket_with_tags(&pair.server, &[kind.tag()]);
         self.carry_out(Some(&pair.server), greeting).await;
         Response::from_websocket(pair.client)
     }
@@ -159,17 +175,26 @@ impl DurableObject for Session {
                 return Ok(());
             }
         };
-        let WebSocketIncomingMessage::String(text) = message else {
-            let error = ApiError::new(
+        let who = &connection.participant;
+        let handled = match (connection.kind, message) {
+            (Kind::Synq, WebSocketIncomingMessage::String(text)) => self
+                .with_engine(&connection.session_id, |engine| {
+                    engine.handle_message(who, &text, now())
+                }),
+            (Kind::Yjs, WebSocketIncomingMessage::Binary(frame)) => self
+                .with_engine(&connection.session_id, |engine| {
+                    engine.handle_yjs(who, &frame, now())
+                }),
+            (Kind::Synq, WebSocketIncomingMessage::Binary(_)) => Err(ApiError::new(
                 ErrorCode::Unsupported,
                 "binary frames are not accepted on the synq protocol",
-            );
-            send_error(&ws, Some(&connection), error);
-            return Ok(());
+            )),
+            (Kind::Yjs, WebSocketIncomingMessage::String(_)) => Err(ApiError::new(
+                ErrorCode::Unsupported,
+                "text frames are not accepted on the Yjs protocol",
+            )),
         };
-        match self.with_engine(&connection.session_id, |engine| {
-            engine.handle_message(&connection.participant, &text, now())
-        }) {
+        match handled {
             Ok(effects) => self.carry_out(Some(&ws), effects).await,
             Err(error) => send_error(&ws, Some(&connection), error),
         }
@@ -244,6 +269,9 @@ impl Session {
             let stored = store.load().map_err(storage_error)?;
             let mut engine = SessionEngine::restore(session_id, self.config.clone(), stored)
                 .map_err(storage_error)?;
+            for write in engine.take_startup_writes() {
+                store.write(&write).map_err(storage_error)?;
+            }
             // Sockets outlive the engine when the DO hibernates: take their connections back.
             for ws in self.state.get_websockets() {
                 if let Ok(Some(c)) = ws.deserialize_attachment::<Connection>() {
@@ -291,7 +319,17 @@ impl Session {
                         send(ws, &message);
                     }
                 }
-                Effect::Broadcast(message) => self.broadcast(ws, &message),
+                Effect::Broadcast(message) => {
+                    self.broadcast(ws, Kind::Synq, &JsValue::from_str(&message));
+                }
+                Effect::ReplyYjs(frame) => {
+                    if let Some(ws) = ws {
+                        send_bytes(ws, &frame);
+                    }
+                }
+                Effect::BroadcastYjs(frame) => {
+                    self.broadcast(ws, Kind::Yjs, &Uint8Array::new_from_slice(&frame));
+                }
                 Effect::Disconnect {
                     connection_id,
                     code,
@@ -339,16 +377,15 @@ impl Session {
         }
     }
 
-    /// Sends `message` to every socket but `sender`. The text crosses into JavaScript once and the
-    /// same JS string goes to every peer: `send_with_str` would copy it out of wasm memory per peer.
-    fn broadcast(&self, sender: Option<&WebSocket>, message: &str) {
+    /// Sends `message` to every socket of `kind` but `sender`. The message crosses into JavaScript once
+    /// and the same JS value goes to every peer: `send_with_str` would copy it out of wasm memory per peer.
+    fn broadcast(&self, sender: Option<&WebSocket>, kind: Kind, message: &JsValue) {
         let sender: Option<&JsValue> = sender.map(|ws| {
             let js: &JsValue = ws.as_ref();
             js
         });
-        let text = JsValue::from_str(message);
         let mut send_fn: Option<Function> = None;
-        for peer in self.state.get_websockets() {
+        for peer in self.state.get_websockets_with_tag(kind.tag()) {
             let peer_js: &JsValue = peer.as_ref();
             if Some(peer_js) == sender {
                 continue;
@@ -364,7 +401,7 @@ impl Session {
                     }
                 },
             };
-            if let Err(e) = send_fn.call1(peer_js, &text) {
+            if let Err(e) = send_fn.call1(peer_js, message) {
                 // The peer is going away; the rest of the session carries on.
                 console_warn!("session: send failed: {e:?}");
             }

@@ -4,17 +4,19 @@ use serde::Deserialize;
 use synq_core::protocol::SessionStatus;
 use synq_core::session::{
     Lifecycle, LoggedOp, SessionStore, Snapshot, StorageWrite, StoreError, StoredSession,
+    StoredYjs, YjsSnapshot, YjsUpdate,
 };
 use synq_core::{EpochMillis, Revision};
 use worker::{SqlStorage, SqlStorageValue};
 
 /// Schema migrations in order; each runs once, recorded in `schema_migrations`.
-const MIGRATIONS: [(i64, &str); 5] = [
+const MIGRATIONS: [(i64, &str); 6] = [
     (1, include_str!("../migrations/0001_session.sql")),
     (2, include_str!("../migrations/0002_undo.sql")),
     (3, include_str!("../migrations/0003_comments.sql")),
     (4, include_str!("../migrations/0004_lifecycle.sql")),
     (5, include_str!("../migrations/0005_history.sql")),
+    (6, include_str!("../migrations/0006_yjs.sql")),
 ];
 
 /// The columns of an `ops` row, in [`OpRow`]'s order.
@@ -192,11 +194,28 @@ impl SessionStore for SqlSessionStore {
             ops,
             comments,
             lifecycle,
+            yjs: self.load_yjs()?,
         })
     }
 
     fn write(&self, write: &StorageWrite) -> Result<(), StoreError> {
         let (query, params) = match write {
+            StorageWrite::AppendYjsUpdate(u) => (
+                "INSERT OR REPLACE INTO yjs_updates (seq, update_v1) VALUES (?, ?)",
+                vec![int(u.seq)?, u.update.clone().into()],
+            ),
+            StorageWrite::PutYjsSnapshot(snapshot) => {
+                self.sql
+                    .exec(
+                        "INSERT OR REPLACE INTO yjs_snapshot (id, through_seq, state_v1) VALUES (1, ?, ?)",
+                        vec![int(snapshot.through_seq)?, snapshot.state.clone().into()],
+                    )
+                    .map_err(backend)?;
+                (
+                    "DELETE FROM yjs_updates WHERE seq <= ?",
+                    vec![int(snapshot.through_seq)?],
+                )
+            }
             StorageWrite::AppendOp(op) => (
                 "INSERT INTO ops (revision, user_id, operation_id, op, inverse, kind, timestamp) \
                  VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -253,5 +272,34 @@ impl SessionStore for SqlSessionStore {
             ),
         };
         self.sql.exec(query, params).map(|_| ()).map_err(backend)
+    }
+}
+
+impl SqlSessionStore {
+    /// The Yjs snapshot and the updates logged after it (blobs come back as raw rows).
+    fn load_yjs(&self) -> Result<StoredYjs, StoreError> {
+        let rows = |query: &str| -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+            let cursor = self.sql.exec(query, None).map_err(backend)?;
+            cursor
+                .raw()
+                .map(|row| match row.map_err(backend)?.as_slice() {
+                    [SqlStorageValue::Integer(seq), SqlStorageValue::Blob(bytes)] => {
+                        let seq = u64::try_from(*seq)
+                            .map_err(|_| StoreError::Corrupt(format!("Yjs seq {seq}")))?;
+                        Ok((seq, bytes.clone()))
+                    }
+                    other => Err(StoreError::Corrupt(format!("Yjs row {other:?}"))),
+                })
+                .collect()
+        };
+        let snapshot = rows("SELECT through_seq, state_v1 FROM yjs_snapshot WHERE id = 1")?
+            .into_iter()
+            .next()
+            .map(|(through_seq, state)| YjsSnapshot { through_seq, state });
+        let updates = rows("SELECT seq, update_v1 FROM yjs_updates ORDER BY seq")?
+            .into_iter()
+            .map(|(seq, update)| YjsUpdate { seq, update })
+            .collect();
+        Ok(StoredYjs { snapshot, updates })
     }
 }

@@ -4,7 +4,7 @@
 //! Routes:
 //! - `GET /healthz` → `200 {"status":"ok"}`
 //! - `GET /sessions/{id}/ws` with `Upgrade: websocket` and a JWT (`Authorization: Bearer` or `?token=`)
-//!   → the `Session` Durable Object named `id`
+//!   → the `Session` Durable Object named `id`; `GET /sessions/{id}/yjs` the same, speaking y-websocket
 //! - `POST /api/v1/circuits/analyze`, `/simulate` and `/optimize` with a JWT → `synq_circuits_api::handle`,
 //!   counted against the caller's rate limit (`RateLimit-*` headers; `429 RATE_LIMITED` over it)
 //! - `/api/v1/collaboration/…` with a JWT → `synq_collab::handle`, over D1 (`DB`) and the session DOs
@@ -61,7 +61,11 @@ async fn serve(req: &mut Request, env: &Env) -> Result<Response> {
     let path = req.path();
     match route(&req.method(), &path) {
         Route::Health => Response::ok(r#"{"status":"ok"}"#).map(json),
-        Route::SessionSocket(id) => match session_socket(req, env, id).await {
+        Route::SessionSocket(id) => match session_socket(req, env, id, "ws").await {
+            Ok(response) => Ok(response),
+            Err(error) => error_response(&error),
+        },
+        Route::SessionYjs(id) => match session_socket(req, env, id, "yjs").await {
             Ok(response) => Ok(response),
             Err(error) => error_response(&error),
         },
@@ -207,11 +211,13 @@ fn random_seed() -> u64 {
 }
 
 /// Authenticates the caller, finds their role in the session, and forwards the upgrade to the
-/// session's Durable Object (`idFromName(id)`) with who they are in headers.
+/// session's Durable Object (`idFromName(id)`) with who they are in headers; `protocol` (`ws` or `yjs`,
+/// the last path segment) tells the DO which protocol the socket speaks.
 async fn session_socket(
     req: &Request,
     env: &Env,
     id: &str,
+    protocol: &str,
 ) -> std::result::Result<Response, ApiError> {
     let upgrade = req
         .headers()
@@ -249,9 +255,9 @@ async fn session_socket(
     }
     let mut init = RequestInit::new();
     init.with_method(Method::Get).with_headers(headers);
-    // The DO only reads headers; the URL must merely be absolute.
-    let forwarded =
-        Request::new_with_init("https://session.internal/ws", &init).map_err(internal)?;
+    // The DO reads the headers and the protocol from the path; the URL must merely be absolute.
+    let forwarded = Request::new_with_init(&format!("https://session.internal/{protocol}"), &init)
+        .map_err(internal)?;
     let stub = session_stub(env, id)?;
     // The DO answers 101 with the client end of its WebSocketPair; passing it on hands over the socket.
     stub.fetch_with_request(forwarded).await.map_err(internal)

@@ -9,6 +9,8 @@ use worker::Method;
 pub(crate) enum Route<'a> {
     Health,
     SessionSocket(&'a str),
+    /// The y-websocket endpoint of a session (binary frames).
+    SessionYjs(&'a str),
     BadSessionId,
     /// `POST /api/v1/circuits/{analyze,simulate,optimize}`: stateless, any valid token.
     Circuits(Endpoint),
@@ -28,7 +30,8 @@ pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
         ["sessions", id, "ws"] if is_valid_session_id(id) => {
             (Method::Get, Route::SessionSocket(id))
         }
-        ["sessions", _, "ws"] => (Method::Get, Route::BadSessionId),
+        ["sessions", id, "yjs"] if is_valid_session_id(id) => (Method::Get, Route::SessionYjs(id)),
+        ["sessions", _, "ws" | "yjs"] => (Method::Get, Route::BadSessionId),
         ["api", "v1", "circuits", "analyze"] => (Method::Post, Route::Circuits(Endpoint::Analyze)),
         ["api", "v1", "circuits", "simulate"] => {
             (Method::Post, Route::Circuits(Endpoint::Simulate))
@@ -63,6 +66,18 @@ mod tests {
             Route::SessionSocket("a.b_c-1")
         );
         assert_eq!(route(&Method::Get, "/sessions//ws"), Route::BadSessionId);
+        assert_eq!(
+            route(&Method::Get, "/sessions/demo/yjs"),
+            Route::SessionYjs("demo")
+        );
+        assert_eq!(
+            route(&Method::Get, "/sessions/a b/yjs"),
+            Route::BadSessionId
+        );
+        assert_eq!(
+            route(&Method::Post, "/sessions/demo/yjs"),
+            Route::MethodNotAllowed { allow: Method::Get }
+        );
         assert_eq!(
             route(&Method::Get, "/sessions/%20x/ws"),
             Route::BadSessionId
