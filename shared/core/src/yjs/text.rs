@@ -141,11 +141,13 @@ impl SharedText {
             let have = known.get(client);
             ranges.iter().any(|range| range.end > have)
         });
+        // The document's delete set is built by walking every block: only when the update deletes.
         unseen
-            || !update
-                .delete_set()
-                .diff(&txn.snapshot().delete_set)
-                .is_empty()
+            || (!update.delete_set().is_empty()
+                && !update
+                    .delete_set()
+                    .diff(&txn.snapshot().delete_set)
+                    .is_empty())
     }
 
     /// Applies a client's update; returns what it did to the text as OT steps on the text before it.

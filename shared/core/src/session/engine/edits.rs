@@ -29,20 +29,27 @@ impl SessionEngine {
             let ack = self.ack(participant, now, key.1, *revision, true);
             return Ok(Err(vec![Effect::Reply(ack)]));
         }
-        let per_minute = self.config.edits_per_minute;
-        let bucket = self
-            .edit_buckets
-            .entry(participant.user_id.clone())
-            .or_insert_with(|| TokenBucket::per_minute(per_minute, now));
-        if let Err(retry_after_ms) = bucket.take(now) {
+        if let Err(retry_after_ms) = self.take_edit_token(&participant.user_id, now) {
             let mut error = ApiError::new(
                 ErrorCode::RateLimited,
-                format!("at most {per_minute} edits a minute per user; nothing was applied"),
+                format!(
+                    "at most {} edits a minute per user; nothing was applied",
+                    self.config.edits_per_minute
+                ),
             );
             error.retry_after_ms = Some(retry_after_ms);
             return Err(error);
         }
         Ok(Ok(key))
+    }
+
+    /// Takes one of `user_id`'s edit tokens; when none is left, how long until one is.
+    pub(super) fn take_edit_token(&mut self, user_id: &str, now: EpochMillis) -> Result<(), u64> {
+        let per_minute = self.config.edits_per_minute;
+        self.edit_buckets
+            .entry(user_id.to_owned())
+            .or_insert_with(|| TokenBucket::per_minute(per_minute, now))
+            .take(now)
     }
 
     pub(super) fn handle_edit(

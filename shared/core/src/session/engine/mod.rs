@@ -240,16 +240,7 @@ impl SessionEngine {
         participant: &Participant,
         now: EpochMillis,
     ) -> Result<Vec<Effect>, ApiError> {
-        self.check_room(participant)?;
-        let mut effects = self.note_activity(participant, now);
-        self.presence.insert(
-            participant,
-            Presence {
-                revision: self.revision,
-                last_seen: now,
-                ..Presence::default()
-            },
-        );
+        let mut effects = self.admit(participant, now)?;
         let others = Operation::Participants {
             participants: self.presence.views(&self.text, &participant.connection_id),
         };
@@ -277,9 +268,13 @@ impl SessionEngine {
         Ok(effects)
     }
 
-    /// Refuses a new connection with `LIMIT_EXCEEDED` when the session or the user has as many
-    /// connections as allowed.
-    fn check_room(&self, participant: &Participant) -> Result<(), ApiError> {
+    /// Takes a new connection into the presence table (its first activity), or refuses it with
+    /// `LIMIT_EXCEEDED` when the session or the user has as many connections as allowed.
+    fn admit(
+        &mut self,
+        participant: &Participant,
+        now: EpochMillis,
+    ) -> Result<Vec<Effect>, ApiError> {
         if self.presence.len() >= self.config.max_connections {
             return Err(ApiError::new(
                 ErrorCode::LimitExceeded,
@@ -298,7 +293,16 @@ impl SessionEngine {
                 ),
             ));
         }
-        Ok(())
+        let effects = self.note_activity(participant, now);
+        self.presence.insert(
+            participant,
+            Presence {
+                revision: self.revision,
+                last_seen: now,
+                ..Presence::default()
+            },
+        );
+        Ok(effects)
     }
 
     /// Takes back a connection that outlived this engine (the Durable Object slept, its sockets did not),

@@ -143,15 +143,8 @@ impl SessionEngine {
         participant: &Participant,
         now: EpochMillis,
     ) -> Result<Vec<Effect>, ApiError> {
-        self.check_room(participant)?;
-        let mut effects: Vec<Effect> = self.ensure_yjs().into_iter().collect();
-        self.presence.insert(
-            participant,
-            Presence {
-                revision: self.revision,
-                ..Presence::default()
-            },
-        );
+        let mut effects = self.admit(participant, now)?;
+        effects.extend(self.ensure_yjs());
         if let Some(shared) = &self.yjs.text {
             effects.push(Effect::ReplyYjs(wire::sync_step1(shared.state_vector())));
         }
@@ -167,12 +160,27 @@ impl SessionEngine {
             now,
             joined,
         )));
+        self.schedule_wake(&mut effects);
         Ok(effects)
     }
 
     /// Handles one binary frame from a Yjs connection. Never panics; what is refused is answered with a
     /// permission-denied message (y-websocket logs it), and the socket stays open unless said otherwise.
     pub fn handle_yjs(
+        &mut self,
+        participant: &Participant,
+        frame: &[u8],
+        now: EpochMillis,
+    ) -> Vec<Effect> {
+        // Every frame is activity (y-websocket renews its awareness every 15 s, so an open editor
+        // never goes idle).
+        let mut effects = self.note_activity(participant, now);
+        effects.extend(self.dispatch_yjs(participant, frame, now));
+        self.schedule_wake(&mut effects);
+        effects
+    }
+
+    fn dispatch_yjs(
         &mut self,
         participant: &Participant,
         frame: &[u8],
@@ -280,17 +288,19 @@ impl SessionEngine {
             );
             return Err(vec![Effect::ReplyYjs(wire::refusal(&error))]);
         }
-        let per_minute = self.config.edits_per_minute;
-        let bucket = self
-            .edit_buckets
-            .entry(participant.user_id.clone())
-            .or_insert_with(|| TokenBucket::per_minute(per_minute, now));
-        if let Err(retry_after_ms) = bucket.take(now) {
-            return Err(rate_limited(
-                format!("at most {per_minute} edits a minute per user"),
-                retry_after_ms,
-            ));
+        if let Err(error) = self.require_open() {
+            return Err(vec![Effect::ReplyYjs(wire::refusal(&error))]);
         }
+        if let Err(retry_after_ms) = self.take_edit_token(&participant.user_id, now) {
+            let limit = format!(
+                "at most {} edits a minute per user",
+                self.config.edits_per_minute
+            );
+            return Err(rate_limited(limit, retry_after_ms));
+        }
+        let Some(shared) = &self.yjs.text else {
+            return Ok(Vec::new());
+        };
         let steps = shared.apply_update(&update).map_err(|e| {
             let error = ApiError::new(ErrorCode::InvalidMessage, e.to_string());
             vec![Effect::ReplyYjs(wire::refusal(&error))]
