@@ -25,6 +25,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::median::median;
 use crate::messages::{EDIT_CONTENT, Incoming, classify, floor_edit};
+use crate::phases::{Schedule, Signals, Timing};
 use crate::stats::{Latencies, Summary, ratio, round3};
 use crate::wrangler::{Spec, WranglerDev};
 
@@ -32,7 +33,6 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
-const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many distinct error messages a run keeps for the report.
 const KEEP_ERRORS: usize = 5;
 
@@ -171,14 +171,14 @@ impl Report {
 }
 
 /// A started target.
-struct Server {
+pub(crate) struct Server {
     target: Target,
-    dev: WranglerDev,
-    secret: Hs256Secret,
+    pub(crate) dev: WranglerDev,
+    pub(crate) secret: Hs256Secret,
 }
 
 /// Starts one `wrangler dev` for a target, with a fresh JWT secret.
-async fn start(target: Target, root: &Path) -> anyhow::Result<Server> {
+pub(crate) async fn start(target: Target, root: &Path) -> anyhow::Result<Server> {
     if target == Target::Synq
         && !root
             .join("functions/api-worker/build/index_bg.wasm")
@@ -407,14 +407,6 @@ impl Progress {
     }
 }
 
-/// The writer's schedule, sent when every socket is ready.
-#[derive(Debug, Clone, Copy)]
-struct Schedule {
-    measure_from: Instant,
-    end: Instant,
-    period: Duration,
-}
-
 async fn run_once(
     target: Target,
     port: u16,
@@ -426,8 +418,7 @@ async fn run_once(
     let loadavg_before = loadavg();
     let session_id = format!("bench-{}-{readers}-{}", target.name(), now_ms().0);
     let progress = Arc::new(Progress::default());
-    let (ready_tx, mut ready_rx) = mpsc::channel::<()>(readers + 1);
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut signals = Signals::new(readers + 1);
 
     let mut reader_tasks = Vec::with_capacity(readers);
     for i in 0..readers {
@@ -437,8 +428,8 @@ async fn run_once(
             .then(|| ClientSession::new(&session_id, &user, "r0"));
         reader_tasks.push(tokio::spawn(reader(
             socket,
-            ready_tx.clone(),
-            stop_rx.clone(),
+            signals.ready_tx.clone(),
+            signals.stop_rx.clone(),
             Arc::clone(&progress),
             mirror,
         )));
@@ -455,73 +446,28 @@ async fn run_once(
             seq: 0,
         },
     };
-    let (go_tx, go_rx) = oneshot::channel();
+    let go_rx = signals.go_rx.take().context("one writer")?;
     let writer_task = tokio::spawn(writer(
         socket,
         kind,
-        ready_tx,
+        signals.ready_tx.clone(),
         go_rx,
-        stop_rx,
+        signals.stop_rx.clone(),
         Arc::clone(&progress),
     ));
-
-    // Everyone has had its first message (SynQ: full_sync).
-    let all_ready = tokio::time::timeout(READY_TIMEOUT, async {
-        for _ in 0..=readers {
-            if ready_rx.recv().await.is_none() {
-                return false;
-            }
-        }
-        true
-    })
-    .await;
-    if !matches!(all_ready, Ok(true)) {
-        let _ = stop_tx.send(true);
-        let mut why = format!(
-            "not every socket got its first message within {}s",
-            READY_TIMEOUT.as_secs()
-        );
-        if let Ok(Ok(Err(e))) = tokio::time::timeout(JOIN_TIMEOUT, writer_task).await {
-            why = format!("{why}; writer: {e:#}");
-        }
-        for task in reader_tasks {
-            if let Ok(Ok(Err(e))) = tokio::time::timeout(JOIN_TIMEOUT, task).await {
-                why = format!("{why}; reader: {e:#}");
-                break;
-            }
-        }
-        bail!(why);
-    }
-
-    let start = Instant::now();
-    let schedule = Schedule {
-        measure_from: start + Duration::from_secs_f64(config.warmup_s),
-        end: start + Duration::from_secs_f64(config.warmup_s + config.seconds),
-        period: Duration::from_secs_f64(1.0 / f64::from(config.rate.max(1))),
+    let timing = Timing {
+        rate: config.rate,
+        warmup_s: config.warmup_s,
+        seconds: config.seconds,
+        drain_s: config.drain_s,
     };
-    go_tx
-        .send(schedule)
-        .map_err(|_| anyhow!("the writer stopped before it could start"))?;
-    tokio::time::sleep_until(schedule.end.into()).await;
-    let drain_until = Instant::now() + Duration::from_secs_f64(config.drain_s);
-    while !progress.complete(readers) && Instant::now() < drain_until {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let _ = stop_tx.send(true);
+    // Everyone has had its first message (SynQ: full_sync) before the writer starts.
+    let (writer, outcomes) = signals
+        .drive(timing, writer_task, reader_tasks, || {
+            progress.complete(readers)
+        })
+        .await?;
 
-    let writer = tokio::time::timeout(JOIN_TIMEOUT, writer_task)
-        .await
-        .context("writer did not stop")??
-        .context("writer")?;
-    let mut outcomes = Vec::with_capacity(readers);
-    for task in reader_tasks {
-        outcomes.push(
-            tokio::time::timeout(JOIN_TIMEOUT, task)
-                .await
-                .context("reader did not stop")??
-                .context("reader")?,
-        );
-    }
     let mut report = summarize(target, &writer, &outcomes)?;
     report.loadavg_before = loadavg_before;
     report.wall_s = round3(wall.elapsed().as_secs_f64());

@@ -9,9 +9,12 @@ mod circuits;
 mod fanout;
 mod median;
 mod messages;
+mod node_server;
+mod phases;
 mod replay;
 mod stats;
 mod wrangler;
+mod yjs_fanout;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,6 +35,11 @@ commands:
           floor: bench/floor/wrangler.toml), then for each repeat and N runs every target in turn
           (interleaved): 1 writer + N readers on a fresh session, edits at a fixed rate; reports
           edit->ack and edit->delivery latency per run and merged per (target, N).
+  yjs-fanout [--readers 10,50,100] [--rates 10,100] [--seconds 10] [--warmup 1] [--drain 5]
+          [--repeat 1] [--targets synq,floor,hocuspocus,y-websocket]
+          The same with y-websocket-protocol clients (a yrs writer, one character per edit): SynQ's
+          /sessions/{id}/yjs, the floor given the same binary frames, and the Node peers of
+          bench/yjs-peers (installed by scripts/bench.sh); edit->delivery latency and deliveries/s.
   replay  [--trace PATH] [--runs 5]
           Replays a trace (default $SYNQ_TRACES_DIR or ../shared/data/traces, automerge-paper.json.gz)
           through the session engine natively.
@@ -145,38 +153,111 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|t| fanout::Target::parse(t))
                 .collect::<anyhow::Result<Vec<_>>>()?;
+            let (seconds, warmup_s, drain_s, repeat) = run_length(&mut args)?;
             let config = fanout::Config {
                 readers,
                 rate: args.take_parsed("rate", 100u32)?.max(1),
-                seconds: args.take_parsed("seconds", 10.0f64)?.max(0.1),
-                warmup_s: args.take_parsed("warmup", 1.0f64)?.max(0.0),
-                drain_s: args.take_parsed("drain", 5.0f64)?.max(0.0),
-                repeat: args.take_parsed("repeat", 1usize)?.max(1),
+                seconds,
+                warmup_s,
+                drain_s,
+                repeat,
                 targets,
             };
             args.finish()?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(fanout_until_signal(config, &root))
+            runtime.block_on(until_signal("fanout", &root, fanout::run(&config, &root)))
+        }
+        "yjs-fanout" => {
+            let mut args = args;
+            let numbers = |list: Vec<String>, what: &str| {
+                list.iter()
+                    .map(|n| {
+                        n.parse::<usize>()
+                            .with_context(|| format!("--{what}: `{n}` is not a count"))
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()
+            };
+            let readers = numbers(args.take_list("readers", "10,50,100"), "readers")?;
+            let rates = numbers(args.take_list("rates", "10,100"), "rates")?
+                .into_iter()
+                .map(|r| u32::try_from(r.max(1)).unwrap_or(u32::MAX))
+                .collect();
+            let targets = args
+                .take_list("targets", "synq,floor,hocuspocus,y-websocket")
+                .iter()
+                .map(|t| yjs_fanout::YjsTarget::parse(t))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let (seconds, warmup_s, drain_s, repeat) = run_length(&mut args)?;
+            let config = yjs_fanout::YjsConfig {
+                readers,
+                rates,
+                seconds,
+                warmup_s,
+                drain_s,
+                repeat,
+                targets,
+            };
+            args.finish()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(until_signal(
+                "yjs-fanout",
+                &root,
+                yjs_fanout::run(&config, &root),
+            ))
         }
         other => anyhow::bail!("unknown command `{other}`\n\n{USAGE}"),
     }
 }
 
-/// Runs `fanout`, stopping early (and so stopping wrangler through its guard) on SIGINT or SIGTERM.
-async fn fanout_until_signal(config: fanout::Config, root: &Path) -> anyhow::Result<ExitCode> {
-    // Installed before anything starts, so a Ctrl-C never kills us with wrangler still running.
+/// `--seconds`, `--warmup`, `--drain` and `--repeat` of the fan-out benches.
+fn run_length(args: &mut Args) -> anyhow::Result<(f64, f64, f64, usize)> {
+    Ok((
+        args.take_parsed("seconds", 10.0f64)?.max(0.1),
+        args.take_parsed("warmup", 1.0f64)?.max(0.0),
+        args.take_parsed("drain", 5.0f64)?.max(0.0),
+        args.take_parsed("repeat", 1usize)?.max(1),
+    ))
+}
+
+/// A report that can say some of its runs failed.
+trait Failures {
+    fn has_failures(&self) -> bool;
+}
+
+impl Failures for fanout::Report {
+    fn has_failures(&self) -> bool {
+        fanout::Report::has_failures(self)
+    }
+}
+
+impl Failures for yjs_fanout::YjsReport {
+    fn has_failures(&self) -> bool {
+        yjs_fanout::YjsReport::has_failures(self)
+    }
+}
+
+/// Runs a fan-out bench, stopping early (and so stopping its servers through their guards) on SIGINT or
+/// SIGTERM, and prints its report.
+async fn until_signal<R: Serialize + Failures>(
+    bench: &'static str,
+    root: &Path,
+    run: impl std::future::Future<Output = anyhow::Result<R>>,
+) -> anyhow::Result<ExitCode> {
+    // Installed before anything starts, so a Ctrl-C never kills us with a server still running.
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let report = tokio::select! {
-        report = fanout::run(&config, root) => report?,
+        report = run => report?,
         _ = interrupt.recv() => anyhow::bail!("interrupted"),
         _ = terminate.recv() => anyhow::bail!("terminated"),
     };
     let failed = report.has_failures();
     print_json(&Output {
-        bench: "fanout",
+        bench,
         machine: machine(root),
         report,
     })?;

@@ -182,7 +182,7 @@ impl Drop for WranglerDev {
 }
 
 /// A port that was free a moment ago on 127.0.0.1.
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
     Ok(listener.local_addr()?.port())
 }
@@ -205,7 +205,7 @@ pub(crate) fn healthz(port: u16) -> anyhow::Result<()> {
 }
 
 /// Sends a signal to a whole process group with `kill(1)` (the workspace forbids `unsafe`).
-fn signal_group(signal: &str, pgid: u32) {
+pub(crate) fn signal_group(signal: &str, pgid: u32) {
     let _ = Command::new("kill")
         .arg(format!("-{signal}"))
         .arg("--")
@@ -214,7 +214,7 @@ fn signal_group(signal: &str, pgid: u32) {
         .status();
 }
 
-fn group_alive(pgid: u32) -> bool {
+pub(crate) fn group_alive(pgid: u32) -> bool {
     Command::new("kill")
         .args(["-0", "--", &format!("-{pgid}")])
         .stderr(Stdio::null())
