@@ -453,7 +453,12 @@ impl SessionEngine {
                 let slot = presence.awareness.as_ref()?;
                 match &slot.state {
                     Some(state) => Some(entry(slot.client_id, slot.clock, state.clone())),
-                    None => self.synq_awareness_entry(participant, presence),
+                    // A synq connection's entry is written from its presence; a Yjs client's that was
+                    // cleared (or too large to keep) is left to the client's next renewal.
+                    None if slot.client_id == synthetic_client_id(&participant.connection_id) => {
+                        self.synq_awareness_entry(participant, presence)
+                    }
+                    None => None,
                 }
             })
             .collect();
