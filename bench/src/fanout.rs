@@ -179,6 +179,11 @@ pub(crate) struct Server {
 
 /// Starts one `wrangler dev` for a target, with a fresh JWT secret.
 pub(crate) async fn start(target: Target, root: &Path) -> anyhow::Result<Server> {
+    start_named(target, target.name(), root).await
+}
+
+/// [`start`], with `name` for its log and state directory (two servers of one target side by side).
+pub(crate) async fn start_named(target: Target, name: &str, root: &Path) -> anyhow::Result<Server> {
     if target == Target::Synq
         && !root
             .join("functions/api-worker/build/index_bg.wasm")
@@ -188,7 +193,7 @@ pub(crate) async fn start(target: Target, root: &Path) -> anyhow::Result<Server>
     }
     let secret = format!("synq-bench-{}-{}", std::process::id(), now_ms().0);
     let spec = Spec {
-        name: target.name().to_owned(),
+        name: name.to_owned(),
         root: root.to_owned(),
         config: target.config(root),
         // The bench measures fan-out, not the rate limits (100 edits/s is far above the defaults).
@@ -196,16 +201,18 @@ pub(crate) async fn start(target: Target, root: &Path) -> anyhow::Result<Server>
             ("JWT_SECRET".to_owned(), secret.clone()),
             ("SYNQ_MESSAGES_PER_MINUTE".to_owned(), "1000000".to_owned()),
             ("SYNQ_EDITS_PER_MINUTE".to_owned(), "1000000".to_owned()),
+            // 100 readers and a writer are one more than a session's default connection limit.
+            ("SYNQ_MAX_CONNECTIONS".to_owned(), "1000".to_owned()),
         ],
-        log: root.join(format!("target/bench/wrangler-{}.log", target.name())),
+        log: root.join(format!("target/bench/wrangler-{name}.log")),
     };
     eprintln!(
         "bench: starting wrangler dev for {} (log: {})",
-        target.name(),
+        name,
         spec.log.display()
     );
     let dev = tokio::task::spawn_blocking(move || WranglerDev::start(&spec)).await??;
-    eprintln!("bench: {} ready on port {}", target.name(), dev.port());
+    eprintln!("bench: {name} ready on port {}", dev.port());
     Ok(Server {
         target,
         dev,

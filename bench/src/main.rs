@@ -36,7 +36,7 @@ commands:
           (interleaved): 1 writer + N readers on a fresh session, edits at a fixed rate; reports
           edit->ack and edit->delivery latency per run and merged per (target, N).
   yjs-fanout [--readers 10,50,100] [--rates 10,100] [--seconds 10] [--warmup 1] [--drain 5]
-          [--repeat 1] [--targets synq,floor,hocuspocus,y-websocket]
+          [--repeat 1] [--targets synq,floor,hocuspocus,y-websocket] (also floor-coalesced)
           The same with y-websocket-protocol clients (a yrs writer, one character per edit): SynQ's
           /sessions/{id}/yjs, the floor given the same binary frames, and the Node peers of
           bench/yjs-peers (installed by scripts/bench.sh); edit->delivery latency and deliveries/s.

@@ -52,6 +52,9 @@ pub(crate) enum YjsTarget {
     Synq,
     /// The bare store-and-broadcast Durable Object (`bench/floor/`), given the same binary frames.
     Floor,
+    /// The floor merging the updates of one event-loop turn into one before broadcasting them: what
+    /// coalescing outgoing updates buys on this runtime.
+    FloorCoalesced,
     /// `@hocuspocus/server`, no extensions.
     Hocuspocus,
     /// `@y/websocket-server` (y-websocket's reference server), no persistence.
@@ -63,9 +66,12 @@ impl YjsTarget {
         Ok(match name {
             "synq" => YjsTarget::Synq,
             "floor" => YjsTarget::Floor,
+            "floor-coalesced" => YjsTarget::FloorCoalesced,
             "hocuspocus" => YjsTarget::Hocuspocus,
             "y-websocket" => YjsTarget::YWebsocket,
-            other => bail!("unknown target `{other}` (synq, floor, hocuspocus, y-websocket)"),
+            other => bail!(
+                "unknown target `{other}` (synq, floor, floor-coalesced, hocuspocus, y-websocket)"
+            ),
         })
     }
 
@@ -73,6 +79,7 @@ impl YjsTarget {
         match self {
             YjsTarget::Synq => "synq",
             YjsTarget::Floor => "floor",
+            YjsTarget::FloorCoalesced => "floor-coalesced",
             YjsTarget::Hocuspocus => "hocuspocus",
             YjsTarget::YWebsocket => "y-websocket",
         }
@@ -133,13 +140,13 @@ async fn start(target: YjsTarget, root: &Path) -> anyhow::Result<Running> {
         })
     };
     match target {
-        YjsTarget::Synq | YjsTarget::Floor => {
+        YjsTarget::Synq | YjsTarget::Floor | YjsTarget::FloorCoalesced => {
             let which = if target == YjsTarget::Synq {
                 Target::Synq
             } else {
                 Target::Floor
             };
-            let server = Arc::new(fanout::start(which, root).await?);
+            let server = Arc::new(fanout::start_named(which, target.name(), root).await?);
             let tail = Arc::clone(&server);
             Ok(Running {
                 target,
@@ -429,6 +436,7 @@ async fn connect(server: &Running, doc: &str, user: &str) -> anyhow::Result<Sock
             format!("ws://127.0.0.1:{port}/sessions/{doc}/yjs?token={token}")
         }
         YjsTarget::Floor => format!("ws://127.0.0.1:{port}/sessions/{doc}/ws"),
+        YjsTarget::FloorCoalesced => format!("ws://127.0.0.1:{port}/sessions/{doc}/coalesced"),
         YjsTarget::Hocuspocus => format!("ws://127.0.0.1:{port}/{doc}"),
         YjsTarget::YWebsocket => format!("ws://127.0.0.1:{port}/{doc}"),
     };
