@@ -164,10 +164,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 targets,
             };
             args.finish()?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(until_signal("fanout", &root, fanout::run(&config, &root)))
+            until_signal("fanout", &root, fanout::run(&config, &root))
         }
         "yjs-fanout" => {
             let mut args = args;
@@ -200,14 +197,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 targets,
             };
             args.finish()?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(until_signal(
-                "yjs-fanout",
-                &root,
-                yjs_fanout::run(&config, &root),
-            ))
+            until_signal("yjs-fanout", &root, yjs_fanout::run(&config, &root))
         }
         other => anyhow::bail!("unknown command `{other}`\n\n{USAGE}"),
     }
@@ -240,9 +230,20 @@ impl Failures for yjs_fanout::YjsReport {
     }
 }
 
-/// Runs a fan-out bench, stopping early (and so stopping its servers through their guards) on SIGINT or
-/// SIGTERM, and prints its report.
-async fn until_signal<R: Serialize + Failures>(
+/// Runs a fan-out bench on a fresh runtime, stopping early (and so stopping its servers through their
+/// guards) on SIGINT or SIGTERM, and prints its report.
+fn until_signal<R: Serialize + Failures>(
+    bench: &'static str,
+    root: &Path,
+    run: impl std::future::Future<Output = anyhow::Result<R>>,
+) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(print_when_done(bench, root, run))
+}
+
+async fn print_when_done<R: Serialize + Failures>(
     bench: &'static str,
     root: &Path,
     run: impl std::future::Future<Output = anyhow::Result<R>>,
