@@ -24,8 +24,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::median::median;
-use crate::messages::{EDIT_CONTENT, Incoming, classify, floor_edit};
+use crate::messages::{EDIT_CONTENT, Incoming, classify, floor_edit, presence_update};
 use crate::phases::{Schedule, Signals, Timing};
+use crate::procstat::{self, RunCost};
 use crate::stats::{Latencies, Summary, ratio, round3};
 use crate::wrangler::{Spec, WranglerDev};
 
@@ -33,6 +34,8 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
+/// The writer's user id.
+const WRITER_USER: &str = "bench-writer";
 /// How many distinct error messages a run keeps for the report.
 const KEEP_ERRORS: usize = 5;
 
@@ -87,6 +90,28 @@ pub(crate) struct Config {
     pub(crate) targets: Vec<Target>,
     /// How many times to run every (target, N).
     pub(crate) repeat: usize,
+    /// What the writer sends.
+    pub(crate) traffic: Traffic,
+}
+
+/// What the writer sends: edits (acked, persisted, broadcast) or presence updates (relayed only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Traffic {
+    /// Text edits.
+    Edits,
+    /// `user_info` presence updates (no ack: only delivery is measured).
+    Presence,
+}
+
+impl Traffic {
+    pub(crate) fn parse(name: &str) -> anyhow::Result<Self> {
+        match name {
+            "edits" => Ok(Traffic::Edits),
+            "presence" => Ok(Traffic::Presence),
+            other => bail!("unknown traffic `{other}` (expected edits or presence)"),
+        }
+    }
 }
 
 /// One (target, N) run, as printed.
@@ -125,6 +150,8 @@ pub(crate) struct RunReport {
     converged: Option<bool>,
     /// 1-minute load average just before the run (the machine may be shared).
     loadavg_before: Option<f64>,
+    /// CPU and memory of the runtime's `workerd` processes over the run (Linux `/proc`).
+    runtime: Option<RunCost>,
     wall_s: f64,
     #[serde(skip)]
     ack_hist: Latencies,
@@ -257,10 +284,15 @@ pub(crate) async fn run(config: &Config, root: &Path) -> anyhow::Result<Report> 
                 config.seconds,
                 config.warmup_s
             );
+            let pgid = server.dev.pid();
+            let before = procstat::sample(pgid);
             let port = server.dev.port();
             match run_once(server.target, port, &server.secret, readers, config).await {
                 Ok(mut report) => {
                     report.repeat = repeat;
+                    report.runtime = before
+                        .zip(procstat::sample(pgid))
+                        .map(|(before, after)| RunCost::between(before, after));
                     eprintln!(
                         "bench: {name} N={readers}: delivery p50 {} p99 {}, ack p50 {} p99 {}, missing {}",
                         ms(report.delivery.p50_ms),
@@ -397,8 +429,10 @@ fn ratios(aggregates: &[Aggregate]) -> Vec<Ratio> {
 }
 
 /// Counters the main task watches to know when everything sent has arrived.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Progress {
+    /// Edits are acked; presence is not.
+    expect_acks: bool,
     sent: AtomicU64,
     acked: AtomicU64,
     delivered: AtomicU64,
@@ -406,10 +440,20 @@ struct Progress {
 }
 
 impl Progress {
+    fn new(traffic: Traffic) -> Self {
+        Progress {
+            expect_acks: traffic == Traffic::Edits,
+            sent: AtomicU64::new(0),
+            acked: AtomicU64::new(0),
+            delivered: AtomicU64::new(0),
+            done_sending: AtomicBool::new(false),
+        }
+    }
+
     fn complete(&self, readers: usize) -> bool {
         let sent = self.sent.load(Ordering::Acquire);
         self.done_sending.load(Ordering::Acquire)
-            && self.acked.load(Ordering::Acquire) >= sent
+            && (!self.expect_acks || self.acked.load(Ordering::Acquire) >= sent)
             && self.delivered.load(Ordering::Acquire) >= sent * readers as u64
     }
 }
@@ -424,7 +468,7 @@ async fn run_once(
     let wall = Instant::now();
     let loadavg_before = loadavg();
     let session_id = format!("bench-{}-{readers}-{}", target.name(), now_ms().0);
-    let progress = Arc::new(Progress::default());
+    let progress = Arc::new(Progress::new(config.traffic));
     let mut signals = Signals::new(readers + 1);
 
     let mut reader_tasks = Vec::with_capacity(readers);
@@ -441,7 +485,7 @@ async fn run_once(
             mirror,
         )));
     }
-    let writer_user = "bench-writer";
+    let writer_user = WRITER_USER;
     let socket = connect(port, &session_id, writer_user, secret).await?;
     let kind = match target {
         Target::Synq => {
@@ -457,6 +501,7 @@ async fn run_once(
     let writer_task = tokio::spawn(writer(
         socket,
         kind,
+        config.traffic,
         signals.ready_tx.clone(),
         go_rx,
         signals.stop_rx.clone(),
@@ -586,7 +631,7 @@ async fn reader(
                     Err(e) => { outcome.errors.push(format!("socket: {e}")); outcome.closed_early = true; break; }
                 };
                 match classify(&text) {
-                    Incoming::Edit { operation_id } => {
+                    Incoming::Edit { operation_id } | Incoming::Presence { id: operation_id } => {
                         outcome.deliveries.push((operation_id, arrived));
                         progress.delivered.fetch_add(1, Ordering::AcqRel);
                     }
@@ -630,6 +675,9 @@ struct WriterOutcome {
 struct Writer {
     socket: Socket,
     kind: WriterKind,
+    traffic: Traffic,
+    /// Presence updates sent so far.
+    presence_seq: u64,
     progress: Arc<Progress>,
     measure_from: Option<Instant>,
     out: WriterOutcome,
@@ -643,6 +691,10 @@ impl Writer {
             self.out.edits_measured += 1;
         }
         let message = match &mut self.kind {
+            _ if self.traffic == Traffic::Presence => {
+                self.presence_seq += 1;
+                Some(presence_update("", WRITER_USER, self.presence_seq, now_ms()).1)
+            }
             WriterKind::Synq(client) => {
                 let step = Step::insert(0, EDIT_CONTENT);
                 match client.edit(vec![step], now_ms()) {
@@ -670,7 +722,9 @@ impl Writer {
 
     async fn send(&mut self, message: String) -> anyhow::Result<()> {
         let edit_id = match classify(&message) {
-            Incoming::Edit { operation_id } => Some(operation_id),
+            Incoming::Edit { operation_id } | Incoming::Presence { id: operation_id } => {
+                Some(operation_id)
+            }
             _ => None,
         };
         self.socket.send(Message::Text(message.into())).await?;
@@ -732,6 +786,7 @@ impl Writer {
 async fn writer(
     mut socket: Socket,
     kind: WriterKind,
+    traffic: Traffic,
     ready: mpsc::Sender<()>,
     go: oneshot::Receiver<Schedule>,
     mut stop: watch::Receiver<bool>,
@@ -741,6 +796,8 @@ async fn writer(
     let mut w = Writer {
         socket,
         kind,
+        traffic,
+        presence_seq: 0,
         progress,
         measure_from: None,
         out: WriterOutcome {
@@ -879,6 +936,7 @@ fn summarize(
         closed_early,
         converged,
         loadavg_before: None,
+        runtime: None,
         wall_s: 0.0,
         ack_hist: writer.acks.clone(),
         delivery_hist: delivery,

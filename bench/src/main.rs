@@ -11,6 +11,7 @@ mod median;
 mod messages;
 mod node_server;
 mod phases;
+mod procstat;
 mod replay;
 mod stats;
 mod wrangler;
@@ -30,11 +31,12 @@ usage: synq-bench <command> [options]
 
 commands:
   fanout  [--readers 10,50] [--rate 100] [--seconds 10] [--warmup 1] [--drain 5] [--repeat 1]
-          [--targets synq,floor]
+          [--targets synq,floor] [--traffic edits|presence]
           Starts one `wrangler dev` per target (synq: root wrangler.toml, built Worker required;
           floor: bench/floor/wrangler.toml), then for each repeat and N runs every target in turn
-          (interleaved): 1 writer + N readers on a fresh session, edits at a fixed rate; reports
-          edit->ack and edit->delivery latency per run and merged per (target, N).
+          (interleaved): 1 writer + N readers on a fresh session, edits (or presence user_info
+          updates) at a fixed rate; reports edit->ack and send->delivery latency per run and merged
+          per (target, N), and each run's workerd CPU seconds and resident memory.
   yjs-fanout [--readers 10,50,100] [--rates 10,100] [--seconds 10] [--warmup 1] [--drain 5]
           [--repeat 1] [--targets synq,floor,hocuspocus,y-websocket] (also floor-coalesced)
           The same with y-websocket-protocol clients (a yrs writer, one character per edit): SynQ's
@@ -162,6 +164,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 drain_s,
                 repeat,
                 targets,
+                traffic: fanout::Traffic::parse(
+                    &args.take("traffic").unwrap_or_else(|| "edits".to_owned()),
+                )?,
             };
             args.finish()?;
             until_signal("fanout", &root, fanout::run(&config, &root))

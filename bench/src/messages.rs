@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 use synq_core::ot::Insert;
-use synq_core::protocol::{Envelope, MessageType, Operation};
+use synq_core::protocol::{Envelope, MessageType, Operation, UserInfo};
 use synq_core::{EpochMillis, Revision};
 
 /// The content every bench edit inserts at position 0.
@@ -22,6 +22,11 @@ pub(crate) enum Incoming {
     Edit {
         /// The author's id for the edit.
         operation_id: String,
+    },
+    /// A `presence` / `user_info` whose name is a bench message id (a relay, or the floor's echo).
+    Presence {
+        /// The id the writer put in the name.
+        id: String,
     },
     /// An `error` from the server.
     Error {
@@ -54,6 +59,8 @@ struct ProbeOperation {
     operation_id: Option<String>,
     #[serde(default)]
     code: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -81,8 +88,37 @@ pub(crate) fn classify(raw: &str) -> Incoming {
             Some(operation_id) => Incoming::Edit { operation_id },
             None => Incoming::Other,
         },
+        ("presence", "user_info") => match op.name {
+            Some(id) => Incoming::Presence { id },
+            None => Incoming::Other,
+        },
         _ => Incoming::Other,
     }
+}
+
+/// A presence update whose `user_info` name carries the message id `{user_id}-{seq}` (what the presence
+/// fan-out measures: SynQ relays it to the others, the floor echoes it to everyone).
+pub(crate) fn presence_update(
+    session_id: &str,
+    user_id: &str,
+    seq: u64,
+    now: EpochMillis,
+) -> (String, String) {
+    let id = format!("{user_id}-{seq}");
+    let info = UserInfo {
+        name: id.clone(),
+        color: "#3366aa".to_owned(),
+    };
+    let message = Envelope::new(
+        MessageType::Presence,
+        session_id,
+        user_id,
+        now,
+        Operation::UserInfo(info),
+        None,
+    )
+    .to_json();
+    (id, message)
 }
 
 /// The floor writer's edit: the same envelope a SynQ client sends, with a unique operation id.
@@ -178,6 +214,9 @@ mod tests {
     #[test]
     fn ignores_junk_and_presence() {
         assert_eq!(classify("not json"), Incoming::Other);
+        let (id, presence) = presence_update("s", "w", 7, EpochMillis(1));
+        assert_eq!(id, "w-7");
+        assert_eq!(classify(&presence), Incoming::Presence { id });
         assert_eq!(classify(r#"{"type":"edit"}"#), Incoming::Other);
         let cursor = Operation::Cursor(LineCol { line: 1, column: 2 });
         assert_eq!(

@@ -115,6 +115,11 @@ impl WranglerDev {
     }
 
     /// The port it listens on (127.0.0.1).
+    /// The wrangler process's id, which is also its process group's (the group holds workerd).
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub(crate) fn port(&self) -> u16 {
         self.port
     }
