@@ -67,17 +67,17 @@ pub(crate) fn gate_matrix(gate: StandardGate, params: &[f64]) -> Mat2 {
 
 /// Whether the off-diagonal entries vanish (the matrix commutes with a CX control).
 pub(crate) fn is_diagonal(m: &Mat2) -> bool {
-    m[1].norm() < EPS && m[2].norm() < EPS
+    m[1].norm_sqr() < EPS * EPS && m[2].norm_sqr() < EPS * EPS
 }
 
 /// Whether the matrix is `a·I + b·X` (it commutes with a CX target).
 pub(crate) fn is_x_type(m: &Mat2) -> bool {
-    (m[0] - m[3]).norm() < EPS && (m[1] - m[2]).norm() < EPS
+    (m[0] - m[3]).norm_sqr() < EPS * EPS && (m[1] - m[2]).norm_sqr() < EPS * EPS
 }
 
 /// Whether `m` is the identity times a phase.
 pub(crate) fn is_identity_up_to_phase(m: &Mat2) -> bool {
-    is_diagonal(m) && (m[0] - m[3]).norm() < EPS
+    is_diagonal(m) && (m[0] - m[3]).norm_sqr() < EPS * EPS
 }
 
 /// `φ` such that `a ≈ e^{iφ} b`, for unitaries `a` and `b` equal up to phase.
