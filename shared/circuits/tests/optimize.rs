@@ -198,6 +198,30 @@ proptest! {
     }
 
     #[test]
+    fn level_three_brings_any_two_qubit_circuit_to_at_most_three_cx(
+        c in circuit_on(2..=2, 24, commutation_pool())
+    ) {
+        let cx = |level| {
+            let out = optimize(&c, &OptimizeOptions { level, basis: Basis::ibm() }).unwrap();
+            ResourceCounts::of(&out).cx
+        };
+        // Unless the resynthesized circuit would have more gates than the translation (then level 3
+        // keeps what level 2 found).
+        let (two, three) = (cx(2), cx(3));
+        prop_assert!(three <= two, "level 2: {two} CX, level 3: {three}");
+        prop_assert!(three <= 3 || three == two, "level 2: {two} CX, level 3: {three}");
+    }
+
+    #[test]
+    fn level_three_never_has_more_cx_than_level_two(c in circuit_on(3..=5, 40, commutation_pool())) {
+        let cx = |level| {
+            let out = optimize(&c, &OptimizeOptions { level, basis: Basis::ibm() }).unwrap();
+            ResourceCounts::of(&out).cx
+        };
+        prop_assert!(cx(3) <= cx(2));
+    }
+
+    #[test]
     fn measurements_resets_barriers_and_conditions_stay_in_order(
         c in circuit(20, clifford_t_pool()),
         extras in prop::collection::vec((0u8..4, any::<u32>(), any::<u32>()), 0..8),
@@ -297,6 +321,59 @@ fn level_two_cancels_across_commuting_gates() {
     assert_eq!(one.cx, 3);
     assert_eq!(two.cx, 1);
     assert!(two.gates < one.gates, "{two:?} vs {one:?}");
+}
+
+#[test]
+fn level_three_resynthesizes_two_qubit_blocks() {
+    let cx_at =
+        |src: &str, level| ResourceCounts::of(&opt(&format!("{} {src}", header(3)), level)).cx;
+    // (source, CX at level 2, CX at level 3)
+    let cases = [
+        // A controlled phase then a SWAP on the same pair, between single-qubit gates: one 3-CX
+        // unitary.
+        (
+            "u3(0.1, 0.2, 0.3) q[0]; u3(0.4, 0.5, 0.6) q[1]; cp(0.3) q[0], q[1]; \
+             u3(0.1, 0.2, 0.3) q[0]; u3(0.4, 0.5, 0.6) q[1]; swap q[0], q[1]; \
+             u3(0.7, 0.2, 0.3) q[0]; u3(0.4, 0.9, 0.6) q[1];",
+            5,
+            3,
+        ),
+        // Controlled rotations around each other: 3 CX, but with more gates than their translation
+        // into the basis has, so level 3 keeps level 2's circuit.
+        (
+            "crx(0.3) q[0], q[1]; cry(0.5) q[1], q[0]; crz(0.7) q[0], q[1];",
+            6,
+            6,
+        ),
+        // Two ZZ rotations, written with CX gates pointing either way: one ZZ rotation.
+        (
+            "cx q[0], q[1]; rz(0.3) q[1]; cx q[0], q[1]; cx q[1], q[0]; rz(0.2) q[0]; cx q[1], q[0];",
+            4,
+            2,
+        ),
+        // XX and ZZ interactions with single-qubit gates around them.
+        (
+            "h q[2]; rxx(0.4) q[1], q[2]; rzz(0.7) q[1], q[2]; t q[1];",
+            4,
+            2,
+        ),
+        // Two SWAPs as six CX in alternating directions: nothing.
+        (
+            "cx q[0], q[1]; cx q[1], q[0]; cx q[0], q[1]; cx q[1], q[0]; cx q[0], q[1]; cx q[1], q[0];",
+            6,
+            0,
+        ),
+        // A block interrupted by a gate on a third qubit is two blocks; each is already minimal.
+        (
+            "cp(0.3) q[0], q[1]; cx q[1], q[2]; cp(0.5) q[0], q[1];",
+            5,
+            5,
+        ),
+    ];
+    for (src, two, three) in cases {
+        assert_eq!(cx_at(src, 2), two, "{src}");
+        assert_eq!(cx_at(src, 3), three, "{src}");
+    }
 }
 
 #[test]

@@ -20,6 +20,32 @@ pub(crate) const IDENTITY: Mat2 = [
     C::new(1.0, 0.0),
 ];
 
+const fn c(re: f64, im: f64) -> C {
+    C::new(re, im)
+}
+
+pub(crate) const PAULI_X: Mat2 = [c(0.0, 0.0), c(1.0, 0.0), c(1.0, 0.0), c(0.0, 0.0)];
+pub(crate) const PAULI_Y: Mat2 = [c(0.0, 0.0), c(0.0, -1.0), c(0.0, 1.0), c(0.0, 0.0)];
+pub(crate) const PAULI_Z: Mat2 = [c(1.0, 0.0), c(0.0, 0.0), c(0.0, 0.0), c(-1.0, 0.0)];
+pub(crate) const S: Mat2 = [c(1.0, 0.0), c(0.0, 0.0), c(0.0, 0.0), c(0.0, 1.0)];
+pub(crate) const SDG: Mat2 = [c(1.0, 0.0), c(0.0, 0.0), c(0.0, 0.0), c(0.0, -1.0)];
+pub(crate) const SX: Mat2 = [c(0.5, 0.5), c(0.5, -0.5), c(0.5, -0.5), c(0.5, 0.5)];
+pub(crate) const SXDG: Mat2 = [c(0.5, -0.5), c(0.5, 0.5), c(0.5, 0.5), c(0.5, -0.5)];
+const R: f64 = std::f64::consts::FRAC_1_SQRT_2;
+pub(crate) const H: Mat2 = [c(R, 0.0), c(R, 0.0), c(R, 0.0), c(-R, 0.0)];
+
+/// `Rz(θ) = e^{-iθZ/2}`.
+pub(crate) fn rz(theta: f64) -> Mat2 {
+    let h = C::from_polar(1.0, theta / 2.0);
+    [h.conj(), c(0.0, 0.0), c(0.0, 0.0), h]
+}
+
+/// `Rx(θ) = e^{-iθX/2}`.
+pub(crate) fn rx(theta: f64) -> Mat2 {
+    let (s, k) = (theta / 2.0).sin_cos();
+    [c(k, 0.0), c(0.0, -s), c(0.0, -s), c(k, 0.0)]
+}
+
 /// `a · b` (apply `b` first, then `a`).
 pub(crate) fn mul(a: &Mat2, b: &Mat2) -> Mat2 {
     [
@@ -104,5 +130,26 @@ mod tests {
         let z = gate_matrix(G::Z, &[]);
         let rz = gate_matrix(G::Rz, &[std::f64::consts::PI]);
         assert!((phase_between(&rz, &z) + std::f64::consts::FRAC_PI_2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn constants_and_rotations_match_the_simulator() {
+        let same = |a: &Mat2, b: &Mat2| a.iter().zip(b).all(|(x, y)| (x - y).norm() < 1e-15);
+        for (m, g) in [
+            (PAULI_X, G::X),
+            (PAULI_Y, G::Y),
+            (PAULI_Z, G::Z),
+            (S, G::S),
+            (SDG, G::Sdg),
+            (SX, G::Sx),
+            (SXDG, G::Sxdg),
+            (H, G::H),
+        ] {
+            assert!(same(&m, &gate_matrix(g, &[])), "{g:?}");
+        }
+        for t in [-2.5, 0.0, 0.7, 3.0] {
+            assert!(same(&rz(t), &gate_matrix(G::Rz, &[t])));
+            assert!(same(&rx(t), &gate_matrix(G::Rx, &[t])));
+        }
     }
 }
