@@ -306,6 +306,12 @@ fn level_one_fuses_runs_and_cancels_adjacent_pairs() {
     let out = opt(&src, 1);
     // t·t·s = rz(π); x stays.
     assert_eq!(gate_count(&out), 2);
+    // A Toffoli followed by a CX on its controls ends with that CX: they cancel (6 + 1 − 2).
+    let out = opt(
+        &format!("{} ccx q[0], q[1], q[2]; cx q[0], q[1];", header(3)),
+        1,
+    );
+    assert_eq!(ResourceCounts::of(&out).cx, 5);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use crate::units::Qubit;
 use super::basis::OneQubitForm;
 use super::euler;
 use super::mat::Mat2;
-use super::translate;
+use super::translate::{self, ControlTerms};
 
 /// One step of the working form.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,6 +38,33 @@ impl Node {
             Node::Fixed(inst) => inst.op.qubits().iter().map(|q| q.0).collect(),
         }
     }
+}
+
+/// For each instruction, the index of the next one that shares a qubit with it.
+fn next_on_same_qubits(circuit: &Circuit) -> Vec<Option<usize>> {
+    let mut seen: Vec<Option<usize>> = vec![None; circuit.num_qubits()];
+    let mut next = vec![None; circuit.instructions.len()];
+    for (i, inst) in circuit.instructions.iter().enumerate().rev() {
+        for q in inst.op.qubits() {
+            if let Some(s) = seen.get_mut(q.0 as usize) {
+                if let Some(j) = *s
+                    && let Some(n) = next.get_mut(i)
+                {
+                    *n = Some(n.map_or(j, |k: usize| k.min(j)));
+                }
+                *s = Some(i);
+            }
+        }
+    }
+    next
+}
+
+/// Whether `inst` is a gate on two or more qubits, all of them controls in `qubits` (the last of
+/// which is the target).
+fn acts_on_controls_only(inst: Option<&Instruction>, qubits: &[Qubit]) -> bool {
+    let controls = qubits.split_last().map_or(&[][..], |(_, c)| c);
+    matches!(inst, Some(Instruction { op: Operation::Gate(g), .. })
+        if g.qubits.len() >= 2 && g.qubits.iter().all(|q| controls.contains(q)))
 }
 
 /// A circuit in working form, with its global phase.
@@ -90,17 +117,35 @@ impl Program {
             num_qubits: circuit.num_qubits(),
         };
         let mut scratch = Vec::new();
-        for inst in &circuit.instructions {
+        let next = next_on_same_qubits(circuit);
+        for (i, inst) in circuit.instructions.iter().enumerate() {
             match (&inst.op, &inst.condition) {
                 (Operation::Gate(g), None) => {
                     let qubits: Vec<u32> = g.qubits.iter().map(|q| q.0).collect();
-                    p.phase += translate::translate(g.gate, &g.params, &qubits, &mut p.nodes);
+                    // A multi-controlled gate followed by a gate on its controls ends with the terms
+                    // on its controls.
+                    let order = match next.get(i).copied().flatten() {
+                        Some(j)
+                            if acts_on_controls_only(circuit.instructions.get(j), &g.qubits) =>
+                        {
+                            ControlTerms::Last
+                        }
+                        _ => ControlTerms::First,
+                    };
+                    p.phase +=
+                        translate::translate(g.gate, &g.params, &qubits, order, &mut p.nodes);
                 }
                 (Operation::Gate(g), Some(cond)) => {
                     scratch.clear();
                     let qubits: Vec<u32> = g.qubits.iter().map(|q| q.0).collect();
                     // A phase under a condition is a phase of that branch only: unobservable.
-                    let _ = translate::translate(g.gate, &g.params, &qubits, &mut scratch);
+                    let _ = translate::translate(
+                        g.gate,
+                        &g.params,
+                        &qubits,
+                        ControlTerms::First,
+                        &mut scratch,
+                    );
                     let mut lowered = Vec::new();
                     for node in &scratch {
                         let _ = lower_node(node, form, &mut lowered);
