@@ -222,6 +222,48 @@ proptest! {
     }
 
     #[test]
+    fn level_three_measures_swapped_qubits_instead_of_swapping_them(
+        c in circuit_on(2..=5, 30, clifford_t_pool())
+    ) {
+        let mut c = c;
+        let n = c.num_qubits() as u32;
+        c.add_creg("c", n);
+        for q in 0..n {
+            c.instructions.push(Instruction {
+                op: Operation::Measure { qubit: Qubit(q), clbit: Clbit(q) },
+                condition: None,
+            });
+        }
+        let out = optimize(&c, &OptimizeOptions { level: 3, basis: Basis::ibm() }).unwrap();
+        // Which qubit the output measures into each clbit: the one holding that input qubit's state.
+        let mut holder = vec![u32::MAX; n as usize];
+        for inst in &out.instructions {
+            if let Operation::Measure { qubit, clbit } = inst.op {
+                holder[clbit.0 as usize] = qubit.0;
+            }
+        }
+        let mut sorted = holder.clone();
+        sorted.sort_unstable();
+        prop_assert_eq!(sorted, (0..n).collect::<Vec<_>>());
+        // The gates' unitary is the input's followed by moving each qubit q to holder[q].
+        let gates_only = |c: &Circuit| {
+            let mut g = c.clone();
+            g.instructions.retain(|i| matches!(i.op, Operation::Gate(_)));
+            unitary(&g).unwrap()
+        };
+        let (before, after) = (gates_only(&c), gates_only(&out));
+        let mut moved = before.clone();
+        for row in 0..before.dim {
+            let to: usize = (0..n as usize).filter(|q| row >> q & 1 == 1).map(|q| 1 << holder[q]).sum();
+            for col in 0..before.dim {
+                moved.data[to * before.dim + col] = before.get(row, col);
+            }
+        }
+        let diff = max_diff(&after, &moved);
+        prop_assert!(diff < 1e-8, "differs by {diff}");
+    }
+
+    #[test]
     fn measurements_resets_barriers_and_conditions_stay_in_order(
         c in circuit(20, clifford_t_pool()),
         extras in prop::collection::vec((0u8..4, any::<u32>(), any::<u32>()), 0..8),
@@ -255,10 +297,27 @@ proptest! {
                 .collect()
         };
         let conditioned = |c: &Circuit| c.instructions.iter().filter(|i| i.condition.is_some()).count();
+        // Level 3 may measure other qubits (SWAP elision, tested below): compare without qubits.
+        let without_qubits = |list: Vec<Instruction>| -> Vec<Instruction> {
+            list.into_iter()
+                .map(|mut i| {
+                    match &mut i.op {
+                        Operation::Measure { qubit, .. } | Operation::Reset { qubit } => *qubit = Qubit(0),
+                        Operation::Barrier { qubits } => qubits.clear(),
+                        Operation::Gate(g) => g.qubits.clear(),
+                    }
+                    i
+                })
+                .collect()
+        };
         for level in 0..=3 {
             let out = optimize(&c, &OptimizeOptions { level, basis: Basis::ibm() }).unwrap();
             prop_assert!(out.validate().is_ok());
-            prop_assert_eq!(fixed(&out), fixed(&c));
+            if level < 3 {
+                prop_assert_eq!(fixed(&out), fixed(&c));
+            } else {
+                prop_assert_eq!(without_qubits(fixed(&out)), without_qubits(fixed(&c)));
+            }
             // A conditioned `h` becomes rz·sx·rz, each piece under the condition.
             prop_assert_eq!(conditioned(&out), 3 * conditioned(&c));
         }
@@ -380,6 +439,63 @@ fn level_three_resynthesizes_two_qubit_blocks() {
         assert_eq!(cx_at(src, 2), two, "{src}");
         assert_eq!(cx_at(src, 3), three, "{src}");
     }
+}
+
+/// The probability of each value of the clbits (as an integer, clbit `i` as bit `i`), for a circuit
+/// whose measurements all come after its gates.
+fn outcome_probabilities(c: &Circuit) -> Vec<f64> {
+    let mut state = synq_circuits::sim::StateVector::zero(c.num_qubits());
+    let mut into = Vec::new();
+    for inst in &c.instructions {
+        match &inst.op {
+            Operation::Gate(g) => state.apply_gate(g.gate, &g.params, &g.qubits),
+            Operation::Measure { qubit, clbit } => into.push((qubit.0, clbit.0)),
+            _ => {}
+        }
+    }
+    let mut p = vec![0.0; 1 << c.num_clbits()];
+    for (index, prob) in state.probabilities().into_iter().enumerate() {
+        let value: usize = into
+            .iter()
+            .filter(|(q, _)| index >> q & 1 == 1)
+            .map(|(_, b)| 1 << b)
+            .sum();
+        p[value] += prob;
+    }
+    p
+}
+
+#[test]
+fn level_three_measures_instead_of_swapping_before_final_measurements() {
+    // A two-qubit QFT of an uneven state: its SWAP (3 CX) goes, and the measurements read the other
+    // qubits.
+    let src = "OPENQASM 2.0; include \"qelib1.inc\"; qreg q[2]; creg c[2]; ry(0.3) q[0]; ry(1.1) q[1]; \
+               h q[1]; cp(pi/2) q[1], q[0]; h q[0]; swap q[0], q[1]; measure q -> c;";
+    let c = parse(src).unwrap();
+    let run = |level| {
+        optimize(
+            &c,
+            &OptimizeOptions {
+                level,
+                basis: Basis::ibm(),
+            },
+        )
+        .unwrap()
+    };
+    assert_eq!(ResourceCounts::of(&run(2)).cx, 5);
+    let out = run(3);
+    assert_eq!(ResourceCounts::of(&out).cx, 2);
+    let text = synq_circuits::to_qasm2(&out).unwrap();
+    assert!(
+        text.contains("measure q[1] -> c[0];") && text.contains("measure q[0] -> c[1];"),
+        "{text}"
+    );
+    let (want, got) = (outcome_probabilities(&c), outcome_probabilities(&out));
+    assert!(
+        want.iter().zip(&got).all(|(a, b)| (a - b).abs() < 1e-12),
+        "{want:?} vs {got:?}"
+    );
+    assert!(want.iter().any(|p| (p - 0.25).abs() > 0.05), "{want:?}");
 }
 
 #[test]

@@ -11,12 +11,15 @@
 //!   (`opt/blocks.rs`): each maximal run of gates on one qubit pair becomes its 4×4 unitary, rewritten
 //!   with the fewest CX gates its KAK coordinates allow (0–3, `opt/two_qubit.rs`) when that saves CX
 //!   gates, or saves gates at the same CX count. It costs a few microseconds per block, so it is
-//!   level 3 only; level 2 stays the cheap default.
+//!   level 3 only; level 2 stays the cheap default. Level 3 also leaves out SWAP gates whose qubits
+//!   all end in measurements and measures the swapped qubits instead (`opt/elide.rs`), as Qiskit's
+//!   `ElidePermutations` does: the outcomes are exactly the input's, but the state before those
+//!   measurements is the input's with those qubits exchanged.
 //!
-//! Measurements, resets, barriers and conditioned gates stay where they are and nothing moves across
-//! them. The result is never larger (in gates) than the level-0 translation: when block
-//! resynthesis saves CX gates at the price of more gates than that, level 3 returns the program as
-//! it was before resynthesis.
+//! Measurements, resets, barriers and conditioned gates stay in their order and nothing moves across
+//! them. Up to that SWAP elision, the result's unitary is the input's, global phase included. It is
+//! never larger (in gates) than the level-0 translation: when block resynthesis saves CX gates at
+//! the price of more gates than that, level 3 returns the program as it was before resynthesis.
 //!
 //! ```
 //! use synq_circuits::opt::{Basis, OptimizeOptions, optimize};
@@ -32,6 +35,7 @@ mod blocks;
 mod cancel;
 mod commute;
 mod eigen;
+mod elide;
 mod error;
 mod euler;
 mod fuse;
@@ -70,7 +74,8 @@ pub fn gate_count(circuit: &Circuit) -> usize {
 }
 
 /// Translates `circuit` into `options.basis` and optimizes it at `options.level`. The result acts
-/// like the input up to global phase and has at most as many gates as the plain translation.
+/// like the input up to global phase (at level 3, up to the SWAPs before final measurements that it
+/// replaces by measuring other qubits) and has at most as many gates as the plain translation.
 pub fn optimize(circuit: &Circuit, options: &OptimizeOptions) -> Result<Circuit, OptError> {
     if options.level > 3 {
         return Err(OptError::Level(options.level));
@@ -81,6 +86,11 @@ pub fn optimize(circuit: &Circuit, options: &OptimizeOptions) -> Result<Circuit,
     let translated = program.lower(circuit, form);
     if options.level == 0 {
         return Ok(translated);
+    }
+    if options.level >= 3
+        && let Some(elided) = elide::elide_swaps(circuit)
+    {
+        program = Program::translate(&elided, form);
     }
     let n = program.num_qubits;
     let rounds = if options.level >= 3 { MAX_ROUNDS } else { 8 };
