@@ -22,10 +22,11 @@ struct Block {
     cx: usize,
 }
 
-/// Blocks a pass kept as they were, by qubits, CX count, cost and the exact bits of their unitary:
-/// the later passes of one optimization skip them instead of decomposing them again.
+/// Blocks a pass kept as they were, by qubits, CX count and the exact bits of their unitary (a block
+/// no pass has touched multiplies out to the same bits): the later passes of one optimization skip
+/// them instead of decomposing them again.
 #[derive(Debug, Default)]
-pub(crate) struct Kept(HashSet<Vec<u64>>);
+pub(crate) struct Kept(HashSet<[u64; 35]>);
 
 /// Collects the blocks of `nodes` with at least `min_cx` CX gates.
 fn collect(nodes: &[Node], num_qubits: usize, min_cx: usize) -> Vec<Block> {
@@ -125,16 +126,19 @@ pub(crate) fn resynthesize(
     for block in blocks {
         let members: Vec<&Node> = block.members.iter().filter_map(|&i| nodes.get(i)).collect();
         let u = two_qubit::unitary_of(members.iter().copied(), block.qubits);
-        let old_cost = two_qubit::cost(members.iter().copied(), form);
-        let key: Vec<u64> = [block.qubits[0], block.qubits[1]]
+        let mut key = [0u64; 35];
+        let parts = [block.qubits[0], block.qubits[1]]
             .into_iter()
             .map(u64::from)
-            .chain([block.cx as u64, old_cost as u64])
-            .chain(u.iter().flat_map(|x| [x.re.to_bits(), x.im.to_bits()]))
-            .collect();
+            .chain([block.cx as u64])
+            .chain(u.iter().flat_map(|x| [x.re.to_bits(), x.im.to_bits()]));
+        for (k, part) in key.iter_mut().zip(parts) {
+            *k = part;
+        }
         if kept.0.contains(&key) {
             continue;
         }
+        let old_cost = two_qubit::cost(members.iter().copied(), form);
         let better = two_qubit::synthesize(&u, block.qubits, form).filter(|new| {
             let new_cost = two_qubit::cost(&new.nodes, form);
             new.cx < block.cx || (new.cx == block.cx && new_cost < old_cost)

@@ -14,6 +14,9 @@ pub(crate) type Real4 = [f64; 16];
 
 const SWEEPS: usize = 64;
 
+/// Off-diagonal entries below this fraction of the matrix's norm count as zero.
+const NOISE: f64 = 1e-13;
+
 fn get(m: &Real4, r: usize, c: usize) -> f64 {
     m.get(r * 4 + c).copied().unwrap_or(0.0)
 }
@@ -31,23 +34,27 @@ pub(crate) fn symmetric_eigenvectors(a: &Real4) -> Real4 {
     for k in 0..4 {
         set(&mut v, k, k, 1.0);
     }
-    let scale = a.iter().map(|x| x * x).sum::<f64>();
+    // Entries this small against the matrix are rounding noise. Rotating by them would pick a basis
+    // of a repeated eigenvalue's space at random — a different one on another platform, whose libm
+    // rounds differently, and with it different (equally valid) local gates.
+    let negligible = a.iter().map(|x| x * x).sum::<f64>().sqrt() * NOISE;
     for _ in 0..SWEEPS {
-        let off: f64 = (0..4)
-            .flat_map(|p| (p + 1..4).map(move |q| (p, q)))
-            .map(|(p, q)| get(&a, p, q).powi(2))
-            .sum();
-        if off <= scale * 1e-32 || off == 0.0 {
-            break;
-        }
+        let mut rotated = false;
         for p in 0..4 {
             for q in p + 1..4 {
                 let apq = get(&a, p, q);
-                if apq == 0.0 {
+                if apq.abs() <= negligible {
                     continue;
                 }
+                rotated = true;
                 // The rotation that zeroes a[p][q] (Golub & Van Loan, the symmetric Schur step).
-                let theta = (get(&a, q, q) - get(&a, p, p)) / (2.0 * apq);
+                // Equal diagonal entries (to noise) turn by +45°, not by ±45° after the noise's sign.
+                let spread = get(&a, q, q) - get(&a, p, p);
+                let theta = if spread.abs() <= negligible {
+                    0.0
+                } else {
+                    spread / (2.0 * apq)
+                };
                 let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
                 let c = 1.0 / (t * t + 1.0).sqrt();
                 let s = t * c;
@@ -68,6 +75,9 @@ pub(crate) fn symmetric_eigenvectors(a: &Real4) -> Real4 {
                 }
             }
         }
+        if !rotated {
+            break;
+        }
     }
     v
 }
@@ -76,8 +86,8 @@ pub(crate) fn symmetric_eigenvectors(a: &Real4) -> Real4 {
 /// any angle works unless it makes two distinct eigenvalues of the mix collide).
 const MIXES: [f64; 6] = [0.622, 1.318, 2.047, 2.693, 0.281, 0.0];
 
-/// Off-diagonal residue accepted without trying another mix.
-const GOOD_ENOUGH: f64 = 1e-13;
+/// Off-diagonal residue accepted without trying another mix (a few times [`NOISE`]).
+const GOOD_ENOUGH: f64 = 1e-12;
 
 /// The complex matrix of a real one.
 pub(crate) fn complex(m: &Real4) -> Mat4 {

@@ -20,12 +20,22 @@ pub(crate) struct Synthesis {
 
 /// `U = e^{iα} Rz(φ) Ry(θ) Rz(λ)` with `θ ∈ [0, π]`: returns `(θ, φ, λ)`.
 pub(crate) fn zyz_angles(u: &Mat2) -> (f64, f64, f64) {
+    // With `u = e^{iα}·V`, `V ∈ SU(2)`, `α = arg(det u)/2`: `V₀₀ = cos(θ/2)·e^{-i(φ+λ)/2}` and
+    // `V₁₀ = sin(θ/2)·e^{i(φ−λ)/2}`. Angles off by 2π change both Z rotations' signs, not `u`.
     let det = u[0] * u[3] - u[1] * u[2];
-    let half = num_complex::Complex64::from_polar(1.0, -det.arg() / 2.0);
-    let (a, b) = (u[0] * half, u[2] * half);
-    let theta = 2.0 * b.norm().atan2(a.norm());
-    let sum = if a.norm() > EPS { -2.0 * a.arg() } else { 0.0 };
-    let diff = if b.norm() > EPS { 2.0 * b.arg() } else { 0.0 };
+    let alpha = det.arg() / 2.0;
+    let (a, b) = (u[0].norm_sqr().sqrt(), u[2].norm_sqr().sqrt());
+    let theta = 2.0 * b.atan2(a);
+    let sum = if a > EPS {
+        -2.0 * (u[0].arg() - alpha)
+    } else {
+        0.0
+    };
+    let diff = if b > EPS {
+        2.0 * (u[2].arg() - alpha)
+    } else {
+        0.0
+    };
     (theta, (sum + diff) / 2.0, (sum - diff) / 2.0)
 }
 
@@ -137,7 +147,7 @@ fn emit(u: &Mat2, form: OneQubitForm, out: &mut impl Sink) {
 /// The matrix of a one-qubit gate sequence in time order.
 pub(crate) fn product(gates: &[(G, Vec<f64>)]) -> Mat2 {
     gates.iter().fold(mat::IDENTITY, |acc, (g, p)| {
-        mat::mul(&mat::gate_matrix(*g, p), &acc)
+        mat::mul(&mat::one_qubit_matrix(*g, p), &acc)
     })
 }
 

@@ -87,7 +87,14 @@ impl Kak {
         // up = O₁·D·O₂ with O₁, O₂ real orthogonal, so upᵀ·up = O₂ᵀ·D²·O₂.
         let squared = mat4::mul(&mat4::transpose(&up), &up);
         let (p, diagonal) = eigen::diagonalize_symmetric_unitary(&squared)?;
-        let mut theta = diagonal.map(|d| d.arg() / 2.0);
+        // A real negative eigenvalue takes +π, whatever the sign of its rounding error.
+        let mut theta = diagonal.map(|d| {
+            if d.re < 0.0 && d.im.abs() < 1e-12 {
+                FRAC_PI_2
+            } else {
+                d.arg() / 2.0
+            }
+        });
         // det D = 1: the fourth angle follows from the others (its square matches D² since det = 1).
         theta[3] = -(theta[0] + theta[1] + theta[2]);
         let pc = eigen::complex(&p);
@@ -111,13 +118,14 @@ impl Kak {
         })
     }
 
-    /// Shifts every coordinate by a multiple of π/2 into [−π/4, π/4]: `N(x) = N(x − π/2)·(i·P⊗P)`.
+    /// Shifts every coordinate by a multiple of π/2 into (−π/4, π/4]: `N(x) = N(x − π/2)·(i·P⊗P)`.
     pub(crate) fn reduce(&mut self) {
         for k in 0..3 {
             let Some(c) = self.coords.get_mut(k) else {
                 continue;
             };
-            let n = (*c / FRAC_PI_2).round();
+            // A coordinate at ±π/4 (a CX's) becomes +π/4 whatever its rounding error.
+            let n = (*c / FRAC_PI_2 - 1e-9).round();
             *c -= n * FRAC_PI_2;
             if n.rem_euclid(2.0) == 1.0 {
                 let p = pauli(k);

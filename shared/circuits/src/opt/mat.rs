@@ -1,6 +1,8 @@
 //! 2×2 complex matrices for single-qubit runs: products, predicates, and the matrix of a standard
 //! one-qubit gate (taken from the simulator, so the optimizer and the simulator agree by construction).
 
+use std::f64::consts::FRAC_PI_4;
+
 use num_complex::Complex64 as C;
 
 use crate::ir::StandardGate;
@@ -24,6 +26,8 @@ const fn c(re: f64, im: f64) -> C {
     C::new(re, im)
 }
 
+const ONE: C = c(1.0, 0.0);
+const ZERO: C = c(0.0, 0.0);
 pub(crate) const PAULI_X: Mat2 = [c(0.0, 0.0), c(1.0, 0.0), c(1.0, 0.0), c(0.0, 0.0)];
 pub(crate) const PAULI_Y: Mat2 = [c(0.0, 0.0), c(0.0, -1.0), c(0.0, 1.0), c(0.0, 0.0)];
 pub(crate) const PAULI_Z: Mat2 = [c(1.0, 0.0), c(0.0, 0.0), c(0.0, 0.0), c(-1.0, 0.0)];
@@ -91,6 +95,28 @@ pub(crate) fn gate_matrix(gate: StandardGate, params: &[f64]) -> Mat2 {
     }
 }
 
+/// [`gate_matrix`], written out for the gates the synthesis emits most (the simulator builds the
+/// others; the tests check that both agree).
+pub(crate) fn one_qubit_matrix(gate: StandardGate, params: &[f64]) -> Mat2 {
+    match (gate, params) {
+        (StandardGate::Rz, [theta]) => rz(*theta),
+        (StandardGate::Rx, [theta]) => rx(*theta),
+        (StandardGate::P, [lambda]) => [ONE, ZERO, ZERO, C::from_polar(1.0, *lambda)],
+        (StandardGate::T, []) => [ONE, ZERO, ZERO, C::from_polar(1.0, FRAC_PI_4)],
+        (StandardGate::Tdg, []) => [ONE, ZERO, ZERO, C::from_polar(1.0, -FRAC_PI_4)],
+        (StandardGate::S, []) => S,
+        (StandardGate::Sdg, []) => SDG,
+        (StandardGate::Sx, []) => SX,
+        (StandardGate::Sxdg, []) => SXDG,
+        (StandardGate::H, []) => H,
+        (StandardGate::X, []) => PAULI_X,
+        (StandardGate::Y, []) => PAULI_Y,
+        (StandardGate::Z, []) => PAULI_Z,
+        (StandardGate::Id, []) => IDENTITY,
+        _ => gate_matrix(gate, params),
+    }
+}
+
 /// Whether the off-diagonal entries vanish (the matrix commutes with a CX control).
 pub(crate) fn is_diagonal(m: &Mat2) -> bool {
     m[1].norm_sqr() < EPS * EPS && m[2].norm_sqr() < EPS * EPS
@@ -146,6 +172,29 @@ mod tests {
             (H, G::H),
         ] {
             assert!(same(&m, &gate_matrix(g, &[])), "{g:?}");
+        }
+        for (g, p) in [
+            (G::Rz, 0.7),
+            (G::Rx, -1.3),
+            (G::P, 2.9),
+            (G::T, 0.0),
+            (G::Tdg, 0.0),
+            (G::S, 0.0),
+            (G::Sdg, 0.0),
+            (G::Sx, 0.0),
+            (G::Sxdg, 0.0),
+            (G::H, 0.0),
+            (G::X, 0.0),
+            (G::Y, 0.0),
+            (G::Z, 0.0),
+            (G::Id, 0.0),
+            (G::U3, 0.4),
+        ] {
+            let params = vec![p; g.num_params()];
+            assert!(
+                same(&one_qubit_matrix(g, &params), &gate_matrix(g, &params)),
+                "{g:?}"
+            );
         }
         for t in [-2.5, 0.0, 0.7, 3.0] {
             assert!(same(&rz(t), &gate_matrix(G::Rz, &[t])));

@@ -24,16 +24,22 @@ fn at(m: &Mat4, r: usize, c: usize) -> C {
     m.get(r * 4 + c).copied().unwrap_or(ZERO)
 }
 
+#[cfg(test)]
 fn at2(m: &Mat2, r: usize, c: usize) -> C {
     m.get(r * 2 + c).copied().unwrap_or(ZERO)
 }
 
 /// `a · b` (apply `b` first).
 pub(crate) fn mul(a: &Mat4, b: &Mat4) -> Mat4 {
+    // The hot loop of the block pass: plain indexing, all of it below 16 by the loop bounds.
     let mut out = [ZERO; 16];
-    for (i, o) in out.iter_mut().enumerate() {
-        let (r, c) = (i / 4, i % 4);
-        *o = (0..4).map(|k| at(a, r, k) * at(b, k, c)).sum();
+    for r in 0..4 {
+        for c in 0..4 {
+            out[r * 4 + c] = a[r * 4] * b[c]
+                + a[r * 4 + 1] * b[4 + c]
+                + a[r * 4 + 2] * b[8 + c]
+                + a[r * 4 + 3] * b[12 + c];
+        }
     }
     out
 }
@@ -57,6 +63,7 @@ pub(crate) fn transpose(a: &Mat4) -> Mat4 {
 }
 
 /// `hi ⊗ lo`: `lo` on bit 0, `hi` on bit 1.
+#[cfg(test)]
 pub(crate) fn kron(hi: &Mat2, lo: &Mat2) -> Mat4 {
     let mut out = [ZERO; 16];
     for (i, o) in out.iter_mut().enumerate() {
@@ -67,6 +74,7 @@ pub(crate) fn kron(hi: &Mat2, lo: &Mat2) -> Mat4 {
 }
 
 /// `m` on bit `bit` (0 or 1), the identity on the other.
+#[cfg(test)]
 pub(crate) fn on_bit(m: &Mat2, bit: usize) -> Mat4 {
     if bit == 0 {
         kron(&super::mat::IDENTITY, m)
@@ -75,7 +83,41 @@ pub(crate) fn on_bit(m: &Mat2, bit: usize) -> Mat4 {
     }
 }
 
+/// `(m on bit `bit`) · a`, without building the 4×4 matrix of `m` (a quarter of the work).
+pub(crate) fn apply_one(m: &Mat2, bit: usize, a: &Mat4) -> Mat4 {
+    let mut out = *a;
+    let stride = if bit == 0 { 1 } else { 2 };
+    // Rows r (bit clear) and r + stride (bit set) mix, column by column.
+    for r in [0, 1, 2, 3].into_iter().filter(|r| r & stride == 0) {
+        for c in 0..4 {
+            let (x, y) = (at(a, r, c), at(a, r + stride, c));
+            if let Some(o) = out.get_mut(r * 4 + c) {
+                *o = m[0] * x + m[1] * y;
+            }
+            if let Some(o) = out.get_mut((r + stride) * 4 + c) {
+                *o = m[2] * x + m[3] * y;
+            }
+        }
+    }
+    out
+}
+
+/// `CX · a` for a CX with its control on bit `control`: a swap of two rows.
+pub(crate) fn apply_cx(control: usize, a: &Mat4) -> Mat4 {
+    let (cbit, tbit) = if control == 0 { (1, 2) } else { (2, 1) };
+    let mut out = *a;
+    for r in [0, 1, 2, 3].into_iter().filter(|r| r & cbit != 0) {
+        for c in 0..4 {
+            if let Some(o) = out.get_mut(r * 4 + c) {
+                *o = at(a, r ^ tbit, c);
+            }
+        }
+    }
+    out
+}
+
 /// A CX with its control on bit `control` and its target on the other bit.
+#[cfg(test)]
 pub(crate) fn cx(control: usize) -> Mat4 {
     let (cbit, tbit) = if control == 0 { (1, 2) } else { (2, 1) };
     let mut out = [ZERO; 16];
@@ -93,7 +135,8 @@ pub(crate) fn det(a: &Mat4) -> C {
     let mut m = *a;
     let mut d = ONE;
     for k in 0..4 {
-        let Some(p) = (k..4).max_by(|&i, &j| at(&m, i, k).norm().total_cmp(&at(&m, j, k).norm()))
+        let Some(p) =
+            (k..4).max_by(|&i, &j| at(&m, i, k).norm_sqr().total_cmp(&at(&m, j, k).norm_sqr()))
         else {
             return ZERO;
         };
@@ -197,6 +240,11 @@ mod tests {
         let ours = mul(&kron(&u, &t), &cx(0));
         assert!(close(&ours, &want.data));
         assert!(close(&mul(&on_bit(&u, 1), &on_bit(&t, 0)), &kron(&u, &t)));
+        let k = kron(&u, &t);
+        for bit in [0, 1] {
+            assert!(close(&apply_one(&u, bit, &k), &mul(&on_bit(&u, bit), &k)));
+            assert!(close(&apply_cx(bit, &k), &mul(&cx(bit), &k)));
+        }
     }
 
     #[test]

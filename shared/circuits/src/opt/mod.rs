@@ -82,16 +82,18 @@ pub fn optimize(circuit: &Circuit, options: &OptimizeOptions) -> Result<Circuit,
     }
     circuit.validate()?;
     let form = options.basis.one_qubit_form();
-    let mut program = Program::translate(circuit, form);
-    let translated = program.lower(circuit, form);
+    let translation = Program::translate(circuit, form);
     if options.level == 0 {
-        return Ok(translated);
+        return Ok(translation.lower(circuit, form));
     }
-    if options.level >= 3
-        && let Some(elided) = elide::elide_swaps(circuit)
-    {
-        program = Program::translate(&elided, form);
-    }
+    let limit = translation.gate_count(form);
+    let elided = (options.level >= 3)
+        .then(|| elide::elide_swaps(circuit))
+        .flatten();
+    let mut program = match &elided {
+        Some(elided) => Program::translate(elided, form),
+        None => translation.clone(),
+    };
     let n = program.num_qubits;
     let rounds = if options.level >= 3 { MAX_ROUNDS } else { 8 };
     let mut kept = blocks::Kept::default();
@@ -120,15 +122,13 @@ pub fn optimize(circuit: &Circuit, options: &OptimizeOptions) -> Result<Circuit,
     }
     // No more gates than the translation: if resynthesis saved CX gates at the price of more gates
     // than that, the program before it; the translation if that is larger still (it never is).
-    let limit = gate_count(&translated);
-    let optimized = program.lower(circuit, form);
-    if gate_count(&optimized) <= limit {
-        return Ok(optimized);
+    if program.gate_count(form) <= limit {
+        return Ok(program.lower(circuit, form));
     }
-    if let Some(earlier) = before_blocks.map(|p| p.lower(circuit, form))
-        && gate_count(&earlier) <= limit
+    if let Some(earlier) = before_blocks
+        && earlier.gate_count(form) <= limit
     {
-        return Ok(earlier);
+        return Ok(earlier.lower(circuit, form));
     }
-    Ok(translated)
+    Ok(translation.lower(circuit, form))
 }

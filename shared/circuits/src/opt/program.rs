@@ -30,13 +30,26 @@ impl Node {
         }
     }
 
-    /// The qubits the node acts on.
-    pub(crate) fn qubits(&self) -> Vec<u32> {
+    /// Calls `f` with each qubit the node acts on (the passes' inner loop: no iterator adapters).
+    pub(crate) fn each_qubit(&self, mut f: impl FnMut(u32)) {
         match self {
-            Node::One { q, .. } => vec![*q],
-            Node::Cx { c, t } => vec![*c, *t],
-            Node::Fixed(inst) => inst.op.qubits().iter().map(|q| q.0).collect(),
+            Node::One { q, .. } => f(*q),
+            Node::Cx { c, t } => {
+                f(*c);
+                f(*t);
+            }
+            Node::Fixed(inst) => inst.op.qubits().iter().for_each(|q| f(q.0)),
         }
+    }
+
+    /// The qubits the node acts on (without allocating: passes ask for every node's, every round).
+    pub(crate) fn qubits(&self) -> impl Iterator<Item = u32> + '_ {
+        let (gate, fixed): ([Option<u32>; 2], &[Qubit]) = match self {
+            Node::One { q, .. } => ([Some(*q), None], &[]),
+            Node::Cx { c, t } => ([Some(*c), Some(*t)], &[]),
+            Node::Fixed(inst) => ([None, None], inst.op.qubits()),
+        };
+        gate.into_iter().flatten().chain(fixed.iter().map(|q| q.0))
     }
 }
 
@@ -159,6 +172,18 @@ impl Program {
             }
         }
         p
+    }
+
+    /// Number of gates [`Program::lower`] writes (without writing them).
+    pub(crate) fn gate_count(&self, form: OneQubitForm) -> usize {
+        self.nodes
+            .iter()
+            .map(|node| match node {
+                Node::One { m, .. } => euler::gate_count(m, form),
+                Node::Cx { .. } => 1,
+                Node::Fixed(inst) => usize::from(matches!(inst.op, Operation::Gate(_))),
+            })
+            .sum()
     }
 
     /// Writes the program out in the basis, with `template`'s registers.

@@ -23,7 +23,7 @@ fn one(out: &mut Vec<Node>, q: u32, m: Mat2) {
 }
 
 fn g1(out: &mut Vec<Node>, q: u32, g: G, params: &[f64]) {
-    one(out, q, mat::gate_matrix(g, params));
+    one(out, q, mat::one_qubit_matrix(g, params));
 }
 
 fn cx(out: &mut Vec<Node>, c: u32, t: u32) {

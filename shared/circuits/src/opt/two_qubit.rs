@@ -54,8 +54,8 @@ pub(crate) fn cost<'a>(nodes: impl IntoIterator<Item = &'a Node>, form: OneQubit
 pub(crate) fn unitary_of<'a>(nodes: impl IntoIterator<Item = &'a Node>, qubits: [u32; 2]) -> Mat4 {
     let bit = |q: u32| usize::from(q != qubits[0]);
     nodes.into_iter().fold(mat4::IDENTITY4, |acc, n| match n {
-        Node::One { q, m } => mat4::mul(&mat4::on_bit(m, bit(*q)), &acc),
-        Node::Cx { c, .. } => mat4::mul(&mat4::cx(bit(*c)), &acc),
+        Node::One { q, m } => mat4::apply_one(m, bit(*q), &acc),
+        Node::Cx { c, .. } => mat4::apply_cx(bit(*c), &acc),
         Node::Fixed(_) => acc,
     })
 }
@@ -63,6 +63,7 @@ pub(crate) fn unitary_of<'a>(nodes: impl IntoIterator<Item = &'a Node>, qubits: 
 /// A circuit for `N` with a given number of CX gates, all from the control to the target: fixed
 /// gates (control, target) between the decomposition's local factors and the first and last CX,
 /// and the gates between consecutive CX gates.
+#[derive(Clone, Debug)]
 struct Layout {
     first: [Mat2; 2],
     last: [Mat2; 2],
@@ -72,23 +73,23 @@ struct Layout {
 
 const I2: Mat2 = mat::IDENTITY;
 
-fn layouts(coords: [f64; 3], cx: usize, form: OneQubitForm) -> Vec<Layout> {
+fn layout(coords: [f64; 3], cx: usize, form: OneQubitForm) -> Layout {
     let [x, _, z] = coords;
     match cx {
-        0 => vec![Layout {
+        0 => Layout {
             first: [I2; 2],
             last: [I2; 2],
             middle: Vec::new(),
             cx: 0,
-        }],
+        },
         1 => {
             let w = if z > 0.0 { mat::SDG } else { mat::S };
-            vec![Layout {
+            Layout {
                 first: [I2, mat::H],
                 last: [w, mat::mul(&w, &mat::H)],
                 middle: Vec::new(),
                 cx: 1,
-            }]
+            }
         }
         2 => {
             // The plain Rx, or sx·rz·sx with its Z rotations moved out: whichever is shorter.
@@ -100,20 +101,20 @@ fn layouts(coords: [f64; 3], cx: usize, form: OneQubitForm) -> Vec<Layout> {
             };
             let moved = mat::mul(&mat::SX, &mat::mul(&mat::rz(PI - 2.0 * x), &mat::SX));
             if euler::gate_count(&moved, form) < euler::gate_count(&mat::rx(-2.0 * x), form) {
-                vec![Layout {
+                Layout {
                     first: [mat::rz(FRAC_PI_2), I2],
                     last: [mat::rz(FRAC_PI_2), I2],
                     middle: vec![[moved, mat::rz(-2.0 * z)]],
                     cx: 2,
-                }]
+                }
             } else {
-                vec![plain]
+                plain
             }
         }
         _ => {
             let [x, y, z] = coords;
             let (a, b, d) = (FRAC_PI_2 - 2.0 * x, 2.0 * y, -2.0 * z);
-            vec![Layout {
+            Layout {
                 first: [
                     mat::mul(&mat::H, &mat::S),
                     mat::mul(&mat::SXDG, &mat::PAULI_Z),
@@ -124,16 +125,16 @@ fn layouts(coords: [f64; 3], cx: usize, form: OneQubitForm) -> Vec<Layout> {
                     [mat::SX, mat::rz(d)],
                 ],
                 cx: 3,
-            }]
+            }
         }
     }
 }
 
-/// The nodes of `layout` for `kak`, with the control on bit `control` of `qubits`.
-fn build(kak: &Kak, layout: &Layout, control: usize, qubits: [u32; 2]) -> Vec<Node> {
-    let target = 1 - control;
-    let (qc, qt) = (qubits[control], qubits[target]);
+/// The outer single-qubit gates (before the first CX, after the last; control first) of `layout`
+/// for `kak` with the control on bit `control`.
+fn outer(kak: &Kak, layout: &Layout, control: usize) -> ([Mat2; 2], [Mat2; 2]) {
     let pick = |m: &[Mat2; 2], bit: usize| m.get(bit).copied().unwrap_or(I2);
+    let target = 1 - control;
     let before = [
         mat::mul(&layout.first[0], &pick(&kak.before, control)),
         mat::mul(&layout.first[1], &pick(&kak.before, target)),
@@ -143,17 +144,26 @@ fn build(kak: &Kak, layout: &Layout, control: usize, qubits: [u32; 2]) -> Vec<No
         mat::mul(&pick(&kak.after, target), &layout.last[1]),
     ];
     if layout.cx == 0 {
-        return vec![
-            Node::One {
-                q: qc,
-                m: mat::mul(&after[0], &before[0]),
-            },
-            Node::One {
-                q: qt,
-                m: mat::mul(&after[1], &before[1]),
-            },
-        ];
+        // Nothing between them: one gate per qubit.
+        return (
+            [
+                mat::mul(&after[0], &before[0]),
+                mat::mul(&after[1], &before[1]),
+            ],
+            [I2; 2],
+        );
     }
+    (before, after)
+}
+
+/// The circuit of `layout` with the outer gates `(before, after)` and its control on bit `control`.
+fn build(
+    (before, after): ([Mat2; 2], [Mat2; 2]),
+    layout: &Layout,
+    control: usize,
+    qubits: [u32; 2],
+) -> Vec<Node> {
+    let (qc, qt) = (qubits[control], qubits[1 - control]);
     let mut nodes = vec![
         Node::One {
             q: qc,
@@ -163,8 +173,11 @@ fn build(kak: &Kak, layout: &Layout, control: usize, qubits: [u32; 2]) -> Vec<No
             q: qt,
             m: before[1],
         },
-        Node::Cx { c: qc, t: qt },
     ];
+    if layout.cx == 0 {
+        return nodes;
+    }
+    nodes.push(Node::Cx { c: qc, t: qt });
     for [mc, mt] in &layout.middle {
         nodes.push(Node::One { q: qc, m: *mc });
         nodes.push(Node::One { q: qt, m: *mt });
@@ -200,20 +213,26 @@ pub(crate) fn synthesize(u: &Mat4, qubits: [u32; 2], form: OneQubitForm) -> Opti
         }
         _ => {}
     }
-    let mut candidates: Vec<(usize, Vec<Node>)> = Vec::new();
+    // Every variant's gate count, from its single-qubit gates alone; circuits only for the best.
+    let count = |m: &Mat2| euler::gate_count(m, form);
+    let mut candidates = Vec::new();
     for placed in &placements {
-        for layout in layouts(placed.coords, cx, form) {
-            for control in [0, 1] {
-                let nodes = build(placed, &layout, control, qubits);
-                candidates.push((cost(&nodes, form), nodes));
-            }
+        let layout = layout(placed.coords, cx, form);
+        let middle: usize = layout.middle.iter().flatten().map(count).sum();
+        for control in if cx == 0 { 0..1 } else { 0..2 } {
+            let (before, after) = outer(placed, &layout, control);
+            let ends: usize = before.iter().chain(&after).map(count).sum();
+            candidates.push((cx + middle + ends, control, (before, after), layout.clone()));
         }
     }
-    candidates.sort_by_key(|(cost, _)| *cost);
-    candidates.into_iter().find_map(|(_, nodes)| {
-        let (error, phase) = mat4::distance_up_to_phase(u, &unitary_of(&nodes, qubits));
-        (error < VERIFY).then_some(Synthesis { nodes, phase, cx })
-    })
+    candidates.sort_by_key(|(cost, ..)| *cost);
+    candidates
+        .into_iter()
+        .find_map(|(_, control, ends, layout)| {
+            let nodes = build(ends, &layout, control, qubits);
+            let (error, phase) = mat4::distance_up_to_phase(u, &unitary_of(&nodes, qubits));
+            (error < VERIFY).then_some(Synthesis { nodes, phase, cx })
+        })
 }
 
 #[cfg(test)]
@@ -398,13 +417,13 @@ mod tests {
     #[test]
     fn the_three_cx_circuit_is_the_interaction_between_fixed_local_gates() {
         for (a, b, d) in [(0.3, -1.2, 2.5), (-4.0, 0.0, 0.7), (1.0, 2.0, 3.0)] {
-            let layout = &layouts([FRAC_PI_4 - a / 2.0, b / 2.0, -d / 2.0], 3, IBM)[0];
+            let layout = &layout([FRAC_PI_4 - a / 2.0, b / 2.0, -d / 2.0], 3, IBM);
             let plain = Kak {
                 after: [I2; 2],
                 coords: [FRAC_PI_4 - a / 2.0, b / 2.0, -d / 2.0],
                 before: [I2; 2],
             };
-            let nodes = build(&plain, layout, 0, [0, 1]);
+            let nodes = build(outer(&plain, layout, 0), layout, 0, [0, 1]);
             // The circuit without the fixed outer gates is T(a, b, d) …
             let t = unitary_of(&nodes[2..nodes.len() - 2], [0, 1]);
             let mut by_hand = mat4::cx(0);
