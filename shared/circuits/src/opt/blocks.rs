@@ -9,6 +9,7 @@
 //! last node, and its replacement can stand at the position of its last node.
 
 use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::basis::OneQubitForm;
 use super::program::Node;
@@ -22,11 +23,12 @@ struct Block {
     cx: usize,
 }
 
-/// Blocks a pass kept as they were, by qubits, CX count and the exact bits of their unitary (a block
-/// no pass has touched multiplies out to the same bits): the later passes of one optimization skip
-/// them instead of decomposing them again.
+/// Blocks a pass kept as they were, by a hash of their qubits, CX count and the exact bits of their
+/// unitary (a block no pass has touched multiplies out to the same bits): the later passes of one
+/// optimization skip them instead of decomposing them again. A collision could only skip a block
+/// that might have improved, never change a circuit.
 #[derive(Debug, Default)]
-pub(crate) struct Kept(HashSet<[u64; 35]>);
+pub(crate) struct Kept(HashSet<u64>);
 
 /// Collects the blocks of `nodes` with at least `min_cx` CX gates.
 fn collect(nodes: &[Node], num_qubits: usize, min_cx: usize) -> Vec<Block> {
@@ -126,15 +128,11 @@ pub(crate) fn resynthesize(
     for block in blocks {
         let members: Vec<&Node> = block.members.iter().filter_map(|&i| nodes.get(i)).collect();
         let u = two_qubit::unitary_of(members.iter().copied(), block.qubits);
-        let mut key = [0u64; 35];
-        let parts = [block.qubits[0], block.qubits[1]]
-            .into_iter()
-            .map(u64::from)
-            .chain([block.cx as u64])
-            .chain(u.iter().flat_map(|x| [x.re.to_bits(), x.im.to_bits()]));
-        for (k, part) in key.iter_mut().zip(parts) {
-            *k = part;
-        }
+        let mut hasher = DefaultHasher::new();
+        (block.qubits, block.cx).hash(&mut hasher);
+        u.iter()
+            .for_each(|x| (x.re.to_bits(), x.im.to_bits()).hash(&mut hasher));
+        let key = hasher.finish();
         if kept.0.contains(&key) {
             continue;
         }

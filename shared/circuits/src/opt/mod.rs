@@ -90,45 +90,54 @@ pub fn optimize(circuit: &Circuit, options: &OptimizeOptions) -> Result<Circuit,
     let elided = (options.level >= 3)
         .then(|| elide::elide_swaps(circuit))
         .flatten();
+    let source = elided.as_ref().unwrap_or(circuit);
     let mut program = match &elided {
         Some(elided) => Program::translate(elided, form),
-        None => translation.clone(),
+        None => translation,
     };
+    let resynthesized = run_passes(&mut program, options.level, form, true);
+    if program.gate_count(form) <= limit {
+        return Ok(program.lower(circuit, form));
+    }
+    // Resynthesis saved CX gates at the price of more gates than the translation has: the same
+    // passes without it (recomputed rather than kept: this is rare, a copy of every program is not).
+    if resynthesized {
+        let mut program = Program::translate(source, form);
+        run_passes(&mut program, options.level, form, false);
+        if program.gate_count(form) <= limit {
+            return Ok(program.lower(circuit, form));
+        }
+    }
+    Ok(Program::translate(circuit, form).lower(circuit, form))
+}
+
+/// Runs the passes of `level` (1–3) on `program` until nothing changes (at most [`MAX_ROUNDS`] rounds
+/// at level 3, 8 below); block resynthesis only at level 3 and if `blocks`. Returns whether block
+/// resynthesis replaced anything.
+fn run_passes(program: &mut Program, level: u8, form: OneQubitForm, blocks: bool) -> bool {
     let n = program.num_qubits;
-    let rounds = if options.level >= 3 { MAX_ROUNDS } else { 8 };
+    let rounds = if level >= 3 { MAX_ROUNDS } else { 8 };
     let mut kept = blocks::Kept::default();
-    // The program before the first block resynthesis, which may trade single-qubit gates for CX.
-    let mut before_blocks: Option<Program> = None;
+    let mut resynthesized = false;
     for _ in 0..rounds {
         let mut changed = fuse::fuse_runs(&mut program.nodes, n);
         let (phase, dropped) = fuse::drop_identities(&mut program.nodes);
         program.phase += phase;
         changed |= dropped;
-        changed |= cancel::cancel_cx(&mut program.nodes, n, options.level >= 2);
-        if options.level >= 2 {
+        changed |= cancel::cancel_cx(&mut program.nodes, n, level >= 2);
+        if level >= 2 {
             changed |= commute::merge_across_cx(&mut program.nodes, n, form);
         }
         // Block resynthesis is the expensive pass: only once the cheap ones have nothing left.
-        if !changed && options.level >= 3 {
-            before_blocks.get_or_insert_with(|| program.clone());
-            let (phase, resynthesized) =
-                blocks::resynthesize(&mut program.nodes, n, form, &mut kept);
+        if !changed && level >= 3 && blocks {
+            let (phase, replaced) = blocks::resynthesize(&mut program.nodes, n, form, &mut kept);
             program.phase += phase;
-            changed = resynthesized;
+            changed = replaced;
+            resynthesized |= replaced;
         }
         if !changed {
             break;
         }
     }
-    // No more gates than the translation: if resynthesis saved CX gates at the price of more gates
-    // than that, the program before it; the translation if that is larger still (it never is).
-    if program.gate_count(form) <= limit {
-        return Ok(program.lower(circuit, form));
-    }
-    if let Some(earlier) = before_blocks
-        && earlier.gate_count(form) <= limit
-    {
-        return Ok(earlier.lower(circuit, form));
-    }
-    Ok(translation.lower(circuit, form))
+    resynthesized
 }
