@@ -1,9 +1,12 @@
 #![allow(clippy::unwrap_used)]
 //! The optimizer on the committed corpus: every circuit of at most 8 qubits whose part before the
 //! final measurements is unitary, optimized at each level into `{cx, rz, sx, x}`, prepares the same
-//! states as the input and is no larger than the level-0 translation. A summary compares our totals
-//! with Qiskit's `transpile` at optimization levels 0 and 3 (recorded in `facts.json`).
+//! states as the input (seen from its measurements: level 3 measures swapped qubits instead of
+//! swapping them) and is no larger than the level-0 translation. A summary compares our totals
+//! with Qiskit's `transpile` at optimization levels 0 and 3 (recorded in `facts.json`), and level 3
+//! must not exceed Qiskit's O3 in gates or in CX gates (issue 5's targets).
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -48,14 +51,51 @@ fn starts(n: usize) -> Vec<StateVector> {
 }
 
 /// Whether two states are equal up to a global phase.
-fn same_state(a: &StateVector, b: &StateVector) -> bool {
-    let overlap: Complex64 = a
-        .amplitudes()
-        .iter()
-        .zip(b.amplitudes())
-        .map(|(x, y)| x.conj() * y)
-        .sum();
+fn same_state(a: &[Complex64], b: &[Complex64]) -> bool {
+    let overlap: Complex64 = a.iter().zip(b).map(|(x, y)| x.conj() * y).sum();
     (overlap.norm() - 1.0).abs() < 1e-8
+}
+
+/// The qubit each clbit is measured from (the last measurement into it).
+fn measured_from(circuit: &Circuit) -> HashMap<u32, u32> {
+    let mut from = HashMap::new();
+    for inst in &circuit.instructions {
+        if let Operation::Measure { qubit, clbit } = inst.op {
+            from.insert(clbit.0, qubit.0);
+        }
+    }
+    from
+}
+
+/// `state` of `out` with its qubits named as in `input`: a qubit `out` measures into clbit `c` is
+/// the one `input` measures into `c`, and the others keep their index. Level 3 leaves out SWAP
+/// gates before final measurements and measures the swapped qubits instead, so its states equal the
+/// input's only in the measurements' frame.
+fn in_input_labels(state: &StateVector, out: &Circuit, input: &Circuit) -> Vec<Complex64> {
+    let n = out.num_qubits();
+    let mut name: Vec<usize> = (0..n).collect();
+    let theirs = measured_from(input);
+    for (clbit, ours) in measured_from(out) {
+        if let (Some(slot), Some(&q)) = (name.get_mut(ours as usize), theirs.get(&clbit)) {
+            *slot = q as usize;
+        }
+    }
+    let mut sorted = name.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        (0..n).collect::<Vec<_>>(),
+        "measurements do not rename qubits one to one"
+    );
+    let mut renamed = vec![Complex64::new(0.0, 0.0); state.amplitudes().len()];
+    for (index, amplitude) in state.amplitudes().iter().enumerate() {
+        let to: usize = (0..n)
+            .filter(|p| index >> p & 1 == 1)
+            .map(|p| 1 << name[p])
+            .sum();
+        renamed[to] = *amplitude;
+    }
+    renamed
 }
 
 #[derive(Default, Clone, Copy)]
@@ -123,7 +163,8 @@ fn corpus_optimizes_to_equivalent_smaller_circuits() {
             t.seconds += elapsed.as_secs_f64();
             sizes[level as usize] = counts.gates;
             for (input, expected) in inputs.iter().zip(&want) {
-                if !same_state(&run(&out, input), expected) {
+                let got = in_input_labels(&run(&out, input), &out, &circuit);
+                if !same_state(&got, expected.amplitudes()) {
                     failures.push(format!("{id} at level {level}: a different state"));
                 }
             }
@@ -186,14 +227,17 @@ fn corpus_optimizes_to_equivalent_smaller_circuits() {
         failures.len(),
         failures.join("\n")
     );
-    assert!(
-        best.gates <= o0.gates && best.cx <= o0.cx,
-        "level 3 ({} gates, {} cx) is larger than Qiskit O0 ({} gates, {} cx)",
-        best.gates,
-        best.cx,
-        o0.gates,
-        o0.cx
-    );
+    // Issue 5's targets, on the corpus: no more gates and no more CX than Qiskit's O3 (nor O0).
+    for (name, qiskit) in [("O3", o3), ("O0", o0)] {
+        assert!(
+            best.gates <= qiskit.gates && best.cx <= qiskit.cx,
+            "level 3 ({} gates, {} cx) is larger than Qiskit {name} ({} gates, {} cx)",
+            best.gates,
+            best.cx,
+            qiskit.gates,
+            qiskit.cx
+        );
+    }
 }
 
 /// Every corpus file, including the dynamic ones (mid-circuit measurement, reset, conditions) and the

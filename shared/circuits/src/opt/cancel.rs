@@ -27,17 +27,51 @@ pub(crate) fn drop_removed(nodes: &mut Vec<Node>, removed: &[bool]) {
     nodes.retain(|_| !flags.next().copied().unwrap_or(false));
 }
 
-/// Per-qubit lists of the indices of the nodes on that qubit, in order.
-pub(crate) fn wires(nodes: &[Node], num_qubits: usize) -> Vec<Vec<usize>> {
-    let mut w = vec![Vec::new(); num_qubits];
-    for (i, n) in nodes.iter().enumerate() {
-        for q in n.qubits() {
-            if let Some(list) = w.get_mut(q as usize) {
-                list.push(i);
+/// Per-qubit lists of the indices of the nodes on that qubit, in order, in one allocation (every
+/// pass builds them every round).
+pub(crate) struct Wires {
+    /// Qubit `q`'s list is `indices[starts[q]..starts[q + 1]]`.
+    starts: Vec<usize>,
+    indices: Vec<usize>,
+}
+
+impl Wires {
+    /// Qubit `q`'s list.
+    pub(crate) fn get(&self, q: usize) -> Option<&[usize]> {
+        let (&start, &end) = (self.starts.get(q)?, self.starts.get(q + 1)?);
+        self.indices.get(start..end)
+    }
+}
+
+/// The [`Wires`] of `nodes`.
+pub(crate) fn wires(nodes: &[Node], num_qubits: usize) -> Wires {
+    let mut starts = vec![0; num_qubits + 1];
+    for n in nodes {
+        n.each_qubit(|q| {
+            if let Some(s) = starts.get_mut(q as usize + 1) {
+                *s += 1;
             }
+        });
+    }
+    for q in 0..num_qubits {
+        let before = starts.get(q).copied().unwrap_or(0);
+        if let Some(s) = starts.get_mut(q + 1) {
+            *s += before;
         }
     }
-    w
+    let mut next = starts.clone();
+    let mut indices = vec![0; starts.last().copied().unwrap_or(0)];
+    for (i, n) in nodes.iter().enumerate() {
+        n.each_qubit(|q| {
+            if let Some(slot) = next.get_mut(q as usize)
+                && let Some(x) = indices.get_mut(*slot)
+            {
+                *x = i;
+                *slot += 1;
+            }
+        });
+    }
+    Wires { starts, indices }
 }
 
 /// Cancels CX pairs in place; returns whether anything changed.

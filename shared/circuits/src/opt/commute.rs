@@ -11,10 +11,6 @@ use super::program::Node;
 /// How many CX gates a gate may slide across.
 const WINDOW: usize = 64;
 
-fn cost(m: &Mat2, form: OneQubitForm) -> usize {
-    euler::synthesize(m, form).gates.len()
-}
-
 fn slides_across(node: &Node, q: u32, m: &Mat2) -> bool {
     match node {
         Node::Cx { c, .. } if *c == q => mat::is_diagonal(m),
@@ -70,7 +66,8 @@ pub(crate) fn merge_across_cx(
                         mat::mul(&m, other)
                     };
                     if pos.abs_diff(start) > 1
-                        && cost(&merged, form) <= cost(&m, form) + cost(other, form)
+                        && euler::gate_count(&merged, form)
+                            <= euler::gate_count(&m, form) + euler::gate_count(other, form)
                     {
                         if let Some(Node::One { m: target, .. }) = nodes.get_mut(j) {
                             *target = merged;

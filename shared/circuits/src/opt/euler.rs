@@ -20,12 +20,22 @@ pub(crate) struct Synthesis {
 
 /// `U = e^{iα} Rz(φ) Ry(θ) Rz(λ)` with `θ ∈ [0, π]`: returns `(θ, φ, λ)`.
 pub(crate) fn zyz_angles(u: &Mat2) -> (f64, f64, f64) {
+    // With `u = e^{iα}·V`, `V ∈ SU(2)`, `α = arg(det u)/2`: `V₀₀ = cos(θ/2)·e^{-i(φ+λ)/2}` and
+    // `V₁₀ = sin(θ/2)·e^{i(φ−λ)/2}`. Angles off by 2π change both Z rotations' signs, not `u`.
     let det = u[0] * u[3] - u[1] * u[2];
-    let half = num_complex::Complex64::from_polar(1.0, -det.arg() / 2.0);
-    let (a, b) = (u[0] * half, u[2] * half);
-    let theta = 2.0 * b.norm().atan2(a.norm());
-    let sum = if a.norm() > EPS { -2.0 * a.arg() } else { 0.0 };
-    let diff = if b.norm() > EPS { 2.0 * b.arg() } else { 0.0 };
+    let alpha = det.arg() / 2.0;
+    let (a, b) = (u[0].norm_sqr().sqrt(), u[2].norm_sqr().sqrt());
+    let theta = 2.0 * b.atan2(a);
+    let sum = if a > EPS {
+        -2.0 * (u[0].arg() - alpha)
+    } else {
+        0.0
+    };
+    let diff = if b > EPS {
+        2.0 * (u[2].arg() - alpha)
+    } else {
+        0.0
+    };
     (theta, (sum + diff) / 2.0, (sum - diff) / 2.0)
 }
 
@@ -39,70 +49,55 @@ fn near(a: f64, b: f64) -> bool {
     (a - b).abs() < ANGLE_EPS
 }
 
-/// Pushes a Z rotation (as `gate`) unless it is a multiple of 2π.
-fn push_z(out: &mut Vec<(G, Vec<f64>)>, gate: G, angle: f64) {
-    let a = wrap(angle);
-    if a.abs() > ANGLE_EPS && (a.abs() - TAU).abs() > ANGLE_EPS {
-        out.push((gate, vec![a]));
+/// Where a synthesis writes its gates: a list of them, or only their number.
+trait Sink {
+    fn push(&mut self, gate: G, params: &[f64]);
+}
+
+impl Sink for Vec<(G, Vec<f64>)> {
+    fn push(&mut self, gate: G, params: &[f64]) {
+        Vec::push(self, (gate, params.to_vec()));
     }
 }
 
-fn sx_form(theta: f64, phi: f64, lambda: f64, z: G, with_x: bool) -> Vec<(G, Vec<f64>)> {
-    let mut out = Vec::new();
-    if near(theta, 0.0) {
-        push_z(&mut out, z, phi + lambda);
-    } else if near(theta, FRAC_PI_2) {
-        push_z(&mut out, z, lambda - FRAC_PI_2);
-        out.push((G::Sx, vec![]));
-        push_z(&mut out, z, phi + FRAC_PI_2);
-    } else if near(theta, PI) && with_x {
-        out.push((G::X, vec![]));
-        push_z(&mut out, z, phi - lambda - PI);
-    } else {
-        push_z(&mut out, z, lambda - PI);
-        out.push((G::Sx, vec![]));
-        push_z(&mut out, z, PI - theta);
-        out.push((G::Sx, vec![]));
-        push_z(&mut out, z, phi);
+impl Sink for usize {
+    fn push(&mut self, _: G, _: &[f64]) {
+        *self += 1;
     }
-    out
+}
+
+/// Pushes a Z rotation (as `gate`) unless it is a multiple of 2π.
+fn push_z(out: &mut impl Sink, gate: G, angle: f64) {
+    let a = wrap(angle);
+    if a.abs() > ANGLE_EPS && (a.abs() - TAU).abs() > ANGLE_EPS {
+        out.push(gate, &[a]);
+    }
+}
+
+fn sx_form(angles: (f64, f64, f64), z: G, with_x: bool, out: &mut impl Sink) {
+    let (theta, phi, lambda) = angles;
+    if near(theta, 0.0) {
+        push_z(out, z, phi + lambda);
+    } else if near(theta, FRAC_PI_2) {
+        push_z(out, z, lambda - FRAC_PI_2);
+        out.push(G::Sx, &[]);
+        push_z(out, z, phi + FRAC_PI_2);
+    } else if near(theta, PI) && with_x {
+        out.push(G::X, &[]);
+        push_z(out, z, phi - lambda - PI);
+    } else {
+        push_z(out, z, lambda - PI);
+        out.push(G::Sx, &[]);
+        push_z(out, z, PI - theta);
+        out.push(G::Sx, &[]);
+        push_z(out, z, phi);
+    }
 }
 
 /// The shortest sequence of `form` for `u` (empty for the identity up to phase).
 pub(crate) fn synthesize(u: &Mat2, form: OneQubitForm) -> Synthesis {
-    let gates = if mat::is_identity_up_to_phase(u) {
-        Vec::new()
-    } else {
-        let (theta, phi, lambda) = zyz_angles(u);
-        match form {
-            OneQubitForm::ZSX { with_x } => sx_form(theta, phi, lambda, G::Rz, with_x),
-            OneQubitForm::PSX { with_x } => sx_form(theta, phi, lambda, G::P, with_x),
-            OneQubitForm::U3 => vec![(G::U3, vec![theta, wrap(phi), wrap(lambda)])],
-            OneQubitForm::U => vec![(G::U, vec![theta, wrap(phi), wrap(lambda)])],
-            OneQubitForm::ZYZ => {
-                let mut out = Vec::new();
-                if near(theta, 0.0) {
-                    push_z(&mut out, G::Rz, phi + lambda);
-                } else {
-                    push_z(&mut out, G::Rz, lambda);
-                    out.push((G::Ry, vec![theta]));
-                    push_z(&mut out, G::Rz, phi);
-                }
-                out
-            }
-            OneQubitForm::ZXZ => {
-                let mut out = Vec::new();
-                if near(theta, 0.0) {
-                    push_z(&mut out, G::Rz, phi + lambda);
-                } else {
-                    push_z(&mut out, G::Rz, lambda - FRAC_PI_2);
-                    out.push((G::Rx, vec![theta]));
-                    push_z(&mut out, G::Rz, phi + FRAC_PI_2);
-                }
-                out
-            }
-        }
-    };
+    let mut gates = Vec::new();
+    emit(u, form, &mut gates);
     let product = product(&gates);
     Synthesis {
         phase: mat::phase_between(u, &product),
@@ -110,10 +105,49 @@ pub(crate) fn synthesize(u: &Mat2, form: OneQubitForm) -> Synthesis {
     }
 }
 
+/// How many gates [`synthesize`] writes `u` with (without building them).
+pub(crate) fn gate_count(u: &Mat2, form: OneQubitForm) -> usize {
+    let mut count = 0;
+    emit(u, form, &mut count);
+    count
+}
+
+/// Writes the gates of [`synthesize`] (without the phase) to `out`.
+fn emit(u: &Mat2, form: OneQubitForm, out: &mut impl Sink) {
+    if mat::is_identity_up_to_phase(u) {
+        return;
+    }
+    let (theta, phi, lambda) = zyz_angles(u);
+    match form {
+        OneQubitForm::ZSX { with_x } => sx_form((theta, phi, lambda), G::Rz, with_x, out),
+        OneQubitForm::PSX { with_x } => sx_form((theta, phi, lambda), G::P, with_x, out),
+        OneQubitForm::U3 => out.push(G::U3, &[theta, wrap(phi), wrap(lambda)]),
+        OneQubitForm::U => out.push(G::U, &[theta, wrap(phi), wrap(lambda)]),
+        OneQubitForm::ZYZ => {
+            if near(theta, 0.0) {
+                push_z(out, G::Rz, phi + lambda);
+            } else {
+                push_z(out, G::Rz, lambda);
+                out.push(G::Ry, &[theta]);
+                push_z(out, G::Rz, phi);
+            }
+        }
+        OneQubitForm::ZXZ => {
+            if near(theta, 0.0) {
+                push_z(out, G::Rz, phi + lambda);
+            } else {
+                push_z(out, G::Rz, lambda - FRAC_PI_2);
+                out.push(G::Rx, &[theta]);
+                push_z(out, G::Rz, phi + FRAC_PI_2);
+            }
+        }
+    }
+}
+
 /// The matrix of a one-qubit gate sequence in time order.
 pub(crate) fn product(gates: &[(G, Vec<f64>)]) -> Mat2 {
     gates.iter().fold(mat::IDENTITY, |acc, (g, p)| {
-        mat::mul(&mat::gate_matrix(*g, p), &acc)
+        mat::mul(&mat::one_qubit_matrix(*g, p), &acc)
     })
 }
 
@@ -130,6 +164,7 @@ mod tests {
     fn check(u: &Mat2, form: OneQubitForm, max_len: usize) {
         let s = synthesize(u, form);
         assert!(s.gates.len() <= max_len, "{form:?}: {:?}", s.gates);
+        assert_eq!(gate_count(u, form), s.gates.len());
         assert!(
             close(u, &product(&s.gates), s.phase),
             "{form:?}: {:?}",

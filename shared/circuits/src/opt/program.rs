@@ -7,7 +7,7 @@ use crate::units::Qubit;
 use super::basis::OneQubitForm;
 use super::euler;
 use super::mat::Mat2;
-use super::translate;
+use super::translate::{self, ControlTerms};
 
 /// One step of the working form.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,14 +30,54 @@ impl Node {
         }
     }
 
-    /// The qubits the node acts on.
-    pub(crate) fn qubits(&self) -> Vec<u32> {
+    /// Calls `f` with each qubit the node acts on (the passes' inner loop: no iterator adapters).
+    pub(crate) fn each_qubit(&self, mut f: impl FnMut(u32)) {
         match self {
-            Node::One { q, .. } => vec![*q],
-            Node::Cx { c, t } => vec![*c, *t],
-            Node::Fixed(inst) => inst.op.qubits().iter().map(|q| q.0).collect(),
+            Node::One { q, .. } => f(*q),
+            Node::Cx { c, t } => {
+                f(*c);
+                f(*t);
+            }
+            Node::Fixed(inst) => inst.op.qubits().iter().for_each(|q| f(q.0)),
         }
     }
+
+    /// The qubits the node acts on (without allocating: passes ask for every node's, every round).
+    pub(crate) fn qubits(&self) -> impl Iterator<Item = u32> + '_ {
+        let (gate, fixed): ([Option<u32>; 2], &[Qubit]) = match self {
+            Node::One { q, .. } => ([Some(*q), None], &[]),
+            Node::Cx { c, t } => ([Some(*c), Some(*t)], &[]),
+            Node::Fixed(inst) => ([None, None], inst.op.qubits()),
+        };
+        gate.into_iter().flatten().chain(fixed.iter().map(|q| q.0))
+    }
+}
+
+/// For each instruction, the index of the next one that shares a qubit with it.
+fn next_on_same_qubits(circuit: &Circuit) -> Vec<Option<usize>> {
+    let mut seen: Vec<Option<usize>> = vec![None; circuit.num_qubits()];
+    let mut next = vec![None; circuit.instructions.len()];
+    for (i, inst) in circuit.instructions.iter().enumerate().rev() {
+        for q in inst.op.qubits() {
+            if let Some(s) = seen.get_mut(q.0 as usize) {
+                if let Some(j) = *s
+                    && let Some(n) = next.get_mut(i)
+                {
+                    *n = Some(n.map_or(j, |k: usize| k.min(j)));
+                }
+                *s = Some(i);
+            }
+        }
+    }
+    next
+}
+
+/// Whether `inst` is a gate on two or more qubits, all of them controls in `qubits` (the last of
+/// which is the target).
+fn acts_on_controls_only(inst: Option<&Instruction>, qubits: &[Qubit]) -> bool {
+    let controls = qubits.split_last().map_or(&[][..], |(_, c)| c);
+    matches!(inst, Some(Instruction { op: Operation::Gate(g), .. })
+        if g.qubits.len() >= 2 && g.qubits.iter().all(|q| controls.contains(q)))
 }
 
 /// A circuit in working form, with its global phase.
@@ -90,17 +130,35 @@ impl Program {
             num_qubits: circuit.num_qubits(),
         };
         let mut scratch = Vec::new();
-        for inst in &circuit.instructions {
+        let next = next_on_same_qubits(circuit);
+        for (i, inst) in circuit.instructions.iter().enumerate() {
             match (&inst.op, &inst.condition) {
                 (Operation::Gate(g), None) => {
                     let qubits: Vec<u32> = g.qubits.iter().map(|q| q.0).collect();
-                    p.phase += translate::translate(g.gate, &g.params, &qubits, &mut p.nodes);
+                    // A multi-controlled gate followed by a gate on its controls ends with the terms
+                    // on its controls.
+                    let order = match next.get(i).copied().flatten() {
+                        Some(j)
+                            if acts_on_controls_only(circuit.instructions.get(j), &g.qubits) =>
+                        {
+                            ControlTerms::Last
+                        }
+                        _ => ControlTerms::First,
+                    };
+                    p.phase +=
+                        translate::translate(g.gate, &g.params, &qubits, order, &mut p.nodes);
                 }
                 (Operation::Gate(g), Some(cond)) => {
                     scratch.clear();
                     let qubits: Vec<u32> = g.qubits.iter().map(|q| q.0).collect();
                     // A phase under a condition is a phase of that branch only: unobservable.
-                    let _ = translate::translate(g.gate, &g.params, &qubits, &mut scratch);
+                    let _ = translate::translate(
+                        g.gate,
+                        &g.params,
+                        &qubits,
+                        ControlTerms::First,
+                        &mut scratch,
+                    );
                     let mut lowered = Vec::new();
                     for node in &scratch {
                         let _ = lower_node(node, form, &mut lowered);
@@ -114,6 +172,18 @@ impl Program {
             }
         }
         p
+    }
+
+    /// Number of gates [`Program::lower`] writes (without writing them).
+    pub(crate) fn gate_count(&self, form: OneQubitForm) -> usize {
+        self.nodes
+            .iter()
+            .map(|node| match node {
+                Node::One { m, .. } => euler::gate_count(m, form),
+                Node::Cx { .. } => 1,
+                Node::Fixed(inst) => usize::from(matches!(inst.op, Operation::Gate(_))),
+            })
+            .sum()
     }
 
     /// Writes the program out in the basis, with `template`'s registers.

@@ -23,7 +23,7 @@ fn one(out: &mut Vec<Node>, q: u32, m: Mat2) {
 }
 
 fn g1(out: &mut Vec<Node>, q: u32, g: G, params: &[f64]) {
-    one(out, q, mat::gate_matrix(g, params));
+    one(out, q, mat::one_qubit_matrix(g, params));
 }
 
 fn cx(out: &mut Vec<Node>, c: u32, t: u32) {
@@ -106,14 +106,36 @@ fn controlled(out: &mut Vec<Node>, c: u32, t: u32, u: &Mat2) {
     one(out, c, diag_phase(l1.arg() + beta / 2.0));
 }
 
-/// Phase `phi` on the all-ones state of `qubits`, as a Gray-code phase polynomial.
-fn multi_controlled_phase(out: &mut Vec<Node>, qubits: &[u32], phi: f64) {
+/// Where a multi-controlled gate puts the terms of its phase polynomial that involve only its
+/// controls (they commute with the rest): at the start, or at the end, where they can cancel against
+/// a following gate on the controls (an adder's `ccx a, b, c; cx a, b`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum ControlTerms {
+    #[default]
+    First,
+    Last,
+}
+
+/// Phase `phi` on the all-ones state of `qubits`, as a Gray-code phase polynomial: one block of
+/// terms per qubit holding their parity, each block on that qubit and the ones before it, in
+/// increasing order or (`ControlTerms::Last`) with the last qubit's block right after the first's.
+fn multi_controlled_phase(out: &mut Vec<Node>, qubits: &[u32], phi: f64, order: ControlTerms) {
     let k = qubits.len();
     if k == 0 || k > 16 {
         return;
     }
     let scale = phi / (1u64 << (k - 1)) as f64;
-    for (h, &holder) in qubits.iter().enumerate() {
+    let holders = qubits.iter().enumerate();
+    let holders: Vec<(usize, &u32)> = match order {
+        ControlTerms::First => holders.collect(),
+        // The first qubit's block is one phase gate: first, so that the gate ends with a CX.
+        ControlTerms::Last => holders
+            .clone()
+            .take(1)
+            .chain(holders.skip(1).rev())
+            .collect(),
+    };
+    for (h, &holder) in holders {
         let steps = 1usize << h;
         for i in 0..steps {
             let gray = i ^ (i >> 1);
@@ -136,17 +158,24 @@ fn multi_controlled_phase(out: &mut Vec<Node>, qubits: &[u32], phi: f64) {
 }
 
 /// Multi-controlled `h·diag(1, e^{iφ})·h` on the last qubit: X for `φ = π`, √X for `φ = π/2`.
-fn multi_controlled_x_power(out: &mut Vec<Node>, qubits: &[u32], phi: f64) {
+fn multi_controlled_x_power(out: &mut Vec<Node>, qubits: &[u32], phi: f64, order: ControlTerms) {
     let Some(&target) = qubits.last() else {
         return;
     };
     g1(out, target, G::H, &[]);
-    multi_controlled_phase(out, qubits, phi);
+    multi_controlled_phase(out, qubits, phi, order);
     g1(out, target, G::H, &[]);
 }
 
 /// Appends `gate` on `qubits` as CX and single-qubit nodes; returns the global phase it adds.
-pub(crate) fn translate(gate: G, params: &[f64], qubits: &[u32], out: &mut Vec<Node>) -> f64 {
+/// `order` places the controls-only terms of multi-controlled X gates.
+pub(crate) fn translate(
+    gate: G,
+    params: &[f64],
+    qubits: &[u32],
+    order: ControlTerms,
+    out: &mut Vec<Node>,
+) -> f64 {
     use std::f64::consts::{FRAC_PI_2, PI};
     let q = |i: usize| qubits.get(i).copied().unwrap_or(0);
     if qubits.len() != gate.num_qubits() {
@@ -199,18 +228,18 @@ pub(crate) fn translate(gate: G, params: &[f64], qubits: &[u32], out: &mut Vec<N
             g1(out, q(0), G::H, &[]);
             g1(out, q(1), G::H, &[]);
         }
-        G::Ccx | G::C3x | G::C4x => multi_controlled_x_power(out, qubits, PI),
-        G::C3sqrtx => multi_controlled_x_power(out, qubits, FRAC_PI_2),
+        G::Ccx | G::C3x | G::C4x => multi_controlled_x_power(out, qubits, PI, order),
+        G::C3sqrtx => multi_controlled_x_power(out, qubits, FRAC_PI_2, order),
         G::Cswap => {
             cx(out, q(2), q(1));
-            multi_controlled_x_power(out, qubits, PI);
+            multi_controlled_x_power(out, qubits, PI, ControlTerms::First);
             cx(out, q(2), q(1));
         }
         G::Rccx | G::Rc3x => {
             let mut phase = 0.0;
             for (g, p, idx) in gate.definition() {
                 let sub: Vec<u32> = idx.iter().map(|&i| q(i)).collect();
-                phase += translate(*g, p, &sub, out);
+                phase += translate(*g, p, &sub, ControlTerms::First, out);
             }
             return phase;
         }
@@ -252,13 +281,16 @@ mod tests {
 
     #[test]
     fn every_gate_translates_exactly() {
-        for g in G::ALL {
+        for (g, order) in G::ALL
+            .iter()
+            .flat_map(|g| [(*g, ControlTerms::First), (*g, ControlTerms::Last)])
+        {
             let n = g.num_qubits();
             let params: Vec<f64> = (0..g.num_params()).map(|i| 0.3 + 0.9 * i as f64).collect();
             // Qubits in a scrambled order, to catch mixed-up roles.
             let qubits: Vec<u32> = (0..n as u32).rev().collect();
             let mut nodes = Vec::new();
-            let phase = translate(g, &params, &qubits, &mut nodes);
+            let phase = translate(g, &params, &qubits, order, &mut nodes);
             assert!(nodes.iter().all(|n| !matches!(n, Node::Fixed(_))), "{g:?}");
             let ours = unitary(&circuit_of(&nodes, n, phase)).unwrap();
             let mut reference = Circuit::new();
@@ -273,8 +305,22 @@ mod tests {
                 .zip(&want.data)
                 .map(|(a, b)| (a - b).norm())
                 .fold(0.0, f64::max);
-            assert!(diff < 1e-9, "{g:?}: phase off by {diff}");
+            assert!(diff < 1e-9, "{g:?} {order:?}: phase off by {diff}");
         }
+    }
+
+    #[test]
+    fn control_terms_last_end_a_toffoli_on_its_controls() {
+        let last_cx = |order| {
+            let mut nodes = Vec::new();
+            translate(G::Ccx, &[], &[0, 1, 2], order, &mut nodes);
+            nodes.iter().rev().find_map(|n| match n {
+                Node::Cx { c, t } => Some((*c, *t)),
+                _ => None,
+            })
+        };
+        assert_eq!(last_cx(ControlTerms::Last), Some((0, 1)));
+        assert_ne!(last_cx(ControlTerms::First), Some((0, 1)));
     }
 
     #[test]
@@ -283,7 +329,7 @@ mod tests {
             let mut nodes = Vec::new();
             let qubits: Vec<u32> = (0..g.num_qubits() as u32).collect();
             let params = vec![0.4; g.num_params()];
-            translate(g, &params, &qubits, &mut nodes);
+            translate(g, &params, &qubits, ControlTerms::First, &mut nodes);
             nodes
                 .iter()
                 .filter(|n| matches!(n, Node::Cx { .. }))
