@@ -1,9 +1,12 @@
-//! Reads the token from the request and the keys from the environment; verification is the core's.
+//! Reads the credential from the request and the keys from the environment; verification is the gateway
+//! core's (`synq_gateway::authenticate`: a JWT, or an API key looked up in the control-plane store).
 
-use synq_core::auth::{Authenticated, Hs256Secret, TokenVerifier};
+use synq_core::auth::{Hs256Secret, TokenVerifier};
 use synq_core::{ApiError, EpochMillis, ErrorCode};
-use synq_gateway::{AuthConfig, Principal};
+use synq_gateway::{AuthConfig, Caller, Credential, authenticate};
 use worker::{Date, Env, Request};
+
+use crate::d1_gateway::D1Gateway;
 
 /// HS256 shared secret (a secret, or a var under `wrangler dev --var`).
 const SECRET_VAR: &str = "JWT_SECRET";
@@ -12,7 +15,7 @@ const ED25519_VAR: &str = "JWT_ED25519_PUBLIC_KEY";
 /// Comma-separated user ids who hold the gateway's `admin` scope.
 const ADMINS_VAR: &str = "SYNQ_GATEWAY_ADMINS";
 
-fn env_string(env: &Env, name: &str) -> Option<String> {
+pub(crate) fn env_string(env: &Env, name: &str) -> Option<String> {
     env.secret(name)
         .map(|s| s.to_string())
         .or_else(|_| env.var(name).map(|v| v.to_string()))
@@ -41,27 +44,6 @@ fn verifier(env: &Env) -> Result<TokenVerifier, ApiError> {
     Ok(verifier)
 }
 
-/// The token from `Authorization: Bearer …`, else from `?token=` (browsers cannot set WebSocket headers).
-fn token(req: &Request) -> Option<String> {
-    let header = req.headers().get("authorization").ok().flatten();
-    // The auth scheme is case-insensitive (RFC 9110 §11.1).
-    if let Some((scheme, credentials)) = header.as_deref().and_then(|h| h.split_once(' '))
-        && scheme.eq_ignore_ascii_case("bearer")
-    {
-        return Some(credentials.trim().to_owned());
-    }
-    let url = req.url().ok()?;
-    url.query_pairs()
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned())
-}
-
-/// Verifies the caller's token now.
-pub(crate) fn authenticate(req: &Request, env: &Env) -> Result<Authenticated, ApiError> {
-    let token = token(req).unwrap_or_default();
-    Ok(verifier(env)?.verify(&token, EpochMillis(Date::now().as_millis()))?)
-}
-
 /// Who may do what: the JWT keys and the gateway admins.
 fn auth_config(env: &Env) -> Result<AuthConfig, ApiError> {
     let admins = env_string(env, ADMINS_VAR).unwrap_or_default();
@@ -76,13 +58,31 @@ fn auth_config(env: &Env) -> Result<AuthConfig, ApiError> {
     })
 }
 
-/// The caller as the gateway sees them (a user by JWT, with their scopes).
-pub(crate) fn principal(req: &Request, env: &Env) -> Result<Principal, ApiError> {
-    let config = auth_config(env)?;
-    let user = authenticate(req, env)?.claims.sub;
-    Ok(Principal {
-        scopes: config.user_scopes(&user),
-        user,
-        key: None,
-    })
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// The request's credential: `Authorization: Bearer <jwt or key>`, `X-API-Key`, or `?token=` (browsers
+/// cannot set headers on WebSockets).
+pub(crate) fn credential(req: &Request) -> Credential {
+    let query_token = req.url().ok().and_then(|url| {
+        url.query_pairs()
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.into_owned())
+    });
+    Credential::from_request(
+        header(req, "authorization").as_deref(),
+        header(req, "x-api-key").as_deref(),
+        query_token.as_deref(),
+    )
+}
+
+/// Verifies the caller's credential now.
+pub(crate) async fn caller(
+    req: &Request,
+    env: &Env,
+    store: &D1Gateway,
+) -> Result<Caller, ApiError> {
+    let now = EpochMillis(Date::now().as_millis());
+    authenticate(&credential(req), &auth_config(env)?, store, now).await
 }

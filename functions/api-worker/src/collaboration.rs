@@ -1,13 +1,17 @@
-//! `/api/v1/collaboration/…`: verifies the token, reads the request, and hands it to `synq_collab::handle`
-//! with the D1 index and the sessions' Durable Objects; writes back what it answers.
+//! `/api/v1/collaboration/…`: admits the caller (a JWT or an API key whose scope allows the method, within
+//! their rate limit), reads the request, and hands it to `synq_collab::handle` with the D1 index and the
+//! sessions' Durable Objects; writes back what it answers.
 
-use synq_collab::{Context, RestRequest, handle};
+use synq_collab::{Context, RestRequest, handle, route};
 use synq_core::{ApiError, EpochMillis, ErrorCode};
+use synq_gateway::Scope;
 use worker::{Date, Env, Request, Response};
 
+use crate::d1_gateway::D1Gateway;
 use crate::d1_index::D1Index;
 use crate::do_docs::DoDocs;
-use crate::{auth, json, read_body};
+use crate::gate::{self, Refused};
+use crate::{Served, json, read_body};
 
 /// Largest request body: an edit is at most what one WebSocket message may carry.
 const MAX_BODY_BYTES: u64 = 64 * 1024;
@@ -28,13 +32,38 @@ fn new_id() -> String {
     format!("{:012x}{:012x}", half(), half())
 }
 
-pub(crate) async fn serve(req: &mut Request, env: &Env) -> Result<Response, ApiError> {
-    let verified = auth::authenticate(req, env)?;
+pub(crate) async fn serve(req: &mut Request, env: &Env) -> worker::Result<Served> {
+    let method = req.method();
+    let name = route(method.as_ref(), &req.path()).map_or("collaboration", |e| e.name());
+    let store = match D1Gateway::new(env) {
+        Ok(store) => store,
+        Err(e) => return Served::error(&e.into(), name, None),
+    };
+    let needed = Scope::for_method(method.as_ref());
+    let admitted = match gate::admit(req, env, &store, Some(needed), None).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return Refused::served(refused, name),
+    };
+    let principal = admitted.caller.principal.id();
+    let result = answer(req, env, &admitted.caller.claims).await;
+    Served::answer(result, &admitted.headers, name, Some(principal))
+}
+
+async fn answer(
+    req: &mut Request,
+    env: &Env,
+    caller: &synq_core::auth::SessionClaims,
+) -> Result<Response, ApiError> {
     let body = read_body(req, check_body_size).await?;
     let url = req
         .url()
         .map_err(|e| ApiError::new(ErrorCode::InvalidMessage, e.to_string()))?;
-    let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    // `token` is a credential (the gate read it), not a parameter of the API.
+    let query: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| k != "token")
+        .collect();
     let method = req.method();
     let request = RestRequest {
         method: method.as_ref(),
@@ -46,7 +75,7 @@ pub(crate) async fn serve(req: &mut Request, env: &Env) -> Result<Response, ApiE
     let docs = DoDocs { env };
     let id = new_id();
     let ctx = Context {
-        caller: &verified.claims,
+        caller,
         now: EpochMillis(Date::now().as_millis()),
         new_id: &id,
         index: &index,

@@ -9,8 +9,7 @@ use synq_core::{EpochMillis, Revision};
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Env};
 
-/// Name of the D1 binding in `wrangler.toml`.
-const BINDING: &str = "DB";
+use crate::d1::{database, number, rows_changed, text};
 
 const SESSION_COLUMNS: &str = "s.session_id, s.title, s.description, s.created_by, s.created_at, \
      s.updated_at, s.parent_id, s.base_revision, s.merged_by, s.merged_at, s.merged_revision";
@@ -21,9 +20,9 @@ pub(crate) struct D1Index {
 
 impl D1Index {
     pub(crate) fn new(env: &Env) -> Result<Self, IndexError> {
-        env.d1(BINDING)
+        database(env)
             .map(|db| D1Index { db })
-            .map_err(|e| IndexError::Backend(format!("D1 binding `{BINDING}`: {e}")))
+            .map_err(IndexError::Backend)
     }
 
     fn statement(
@@ -37,15 +36,6 @@ impl D1Index {
 
 fn backend(e: worker::Error) -> IndexError {
     IndexError::Backend(e.to_string())
-}
-
-fn text(s: &str) -> JsValue {
-    JsValue::from_str(s)
-}
-
-/// Epoch milliseconds and revisions stay below 2^53: exact as JavaScript numbers.
-fn number(n: u64) -> JsValue {
-    JsValue::from_f64(n as f64)
 }
 
 #[derive(Deserialize)]
@@ -129,11 +119,7 @@ fn participant_statement(
 
 async fn changes(statement: D1PreparedStatement) -> Result<usize, IndexError> {
     let result = statement.run().await.map_err(backend)?;
-    Ok(result
-        .meta()
-        .map_err(backend)?
-        .and_then(|m| m.changes)
-        .unwrap_or(0))
+    rows_changed(&result).map_err(backend)
 }
 
 impl SessionIndex for D1Index {

@@ -1,23 +1,35 @@
-//! SynQ Edge API Worker: the HTTP entry point on Cloudflare. It authenticates callers, routes each
-//! session's WebSocket to that session's Durable Object, and serves the stateless circuit endpoints.
+//! SynQ Edge API Worker: the HTTP entry point on Cloudflare and the API gateway. It authenticates callers
+//! (a JWT or an API key), counts their requests against their rate limits and quotas, records analytics,
+//! routes each session's WebSocket to that session's Durable Object, and serves the REST API.
 //!
-//! Routes:
-//! - `GET /healthz` → `200 {"status":"ok"}`
-//! - `GET /sessions/{id}/ws` with `Upgrade: websocket` and a JWT (`Authorization: Bearer` or `?token=`)
-//!   → the `Session` Durable Object named `id`; `GET /sessions/{id}/yjs` the same, speaking y-websocket
-//! - `POST /api/v1/circuits/analyze`, `/simulate` and `/optimize` with a JWT → `synq_circuits_api::handle`,
-//!   counted against the caller's rate limit (`RateLimit-*` headers; `429 RATE_LIMITED` over it)
-//! - `/api/v1/collaboration/…` with a JWT → `synq_collab::handle`, over D1 (`DB`) and the session DOs
-//! - a known path with another method → `405 METHOD_NOT_ALLOWED` with `Allow`
-//! - a CORS preflight → `204` for origins in `SYNQ_CORS_ORIGINS`, else `403`; every other answer carries
-//!   the CORS headers for an allowed `Origin`
-//! - anything else → `404 {"error":{"code":"NOT_FOUND","message":"…"}}`
+//! Routes (built-in first; custom routes only where none of these matched):
+//! - `GET /healthz` → `200 {"status":"ok"}` (not counted, not recorded)
+//! - `GET /sessions/{id}/ws` with `Upgrade: websocket` and a JWT or API key (`Authorization: Bearer`,
+//!   `X-API-Key` or `?token=`) → the `Session` Durable Object named `id`; `GET /sessions/{id}/yjs` the
+//!   same, speaking y-websocket
+//! - `POST /api/v1/circuits/analyze`, `/simulate` and `/optimize` → `synq_circuits_api::handle`
+//! - `/api/v1/collaboration/…` → `synq_collab::handle`, over D1 (`DB`) and the session DOs
+//! - `/api/v1/gateway/…` → `synq_gateway::api::handle`, over D1 and the `RateLimiter` DOs
+//! - any other path → the custom routes stored through the gateway API, else `404`
+//!
+//! Every authenticated REST request is counted against the caller's limits (`RateLimit-*` headers;
+//! `429 RATE_LIMITED` over them). A known path with another method → `405 METHOD_NOT_ALLOWED` with
+//! `Allow`. A CORS preflight → `204` for origins in `SYNQ_CORS_ORIGINS`, else `403`; every other answer
+//! carries the CORS headers for an allowed `Origin`. Errors have the one shape
+//! `{"error":{"code","message",…}}`.
 
+mod analytics;
 mod auth;
+mod cache;
 mod collaboration;
 mod cors;
+mod custom_routes;
+mod d1;
+mod d1_gateway;
 mod d1_index;
 mod do_docs;
+mod gate;
+mod gateway;
 mod limits;
 mod route;
 
@@ -27,14 +39,17 @@ use synq_collab::{SessionIndex, effective_role};
 use synq_core::auth::Role;
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 use synq_durable_objects::{EXPIRES_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER};
-use synq_gateway::api::RateCounters;
-use synq_gateway::limit::{LimitRequest, checks_for};
+use synq_gateway::Scope;
+use synq_gateway::analytics::RequestRecord;
+use synq_gateway::routes::{HandlerName, reserved_prefix};
 use worker::{
     Context, Date, Env, Headers, Method, Request, RequestInit, Response, Result, Stub,
     console_warn, event,
 };
 
+use d1_gateway::D1Gateway;
 use d1_index::D1Index;
+use gate::Refused;
 use route::{Route, route};
 
 /// Re-exported on purpose: without a reference from this cdylib the linker drops the Durable
@@ -45,7 +60,8 @@ pub use synq_durable_objects::{RateLimiter, Session};
 const SESSIONS_BINDING: &str = "SESSIONS";
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
+    let started = Date::now().as_millis();
     if let Some((headers, refusal)) = cors::preflight(&req, &env) {
         let response = match refusal {
             None => Response::empty()?.with_status(204),
@@ -53,55 +69,114 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         };
         return Ok(with_headers(response, &headers));
     }
-    let response = serve(&mut req, &env).await?;
-    cors::decorate(&req, &env, response)
+    let served = serve(&mut req, &env).await?;
+    let response = cors::decorate(&req, &env, served.response)?;
+    if let Some(route) = served.route {
+        let record = RequestRecord {
+            at: EpochMillis(started),
+            route,
+            status: response.status_code(),
+            principal: served.principal.unwrap_or_default(),
+            latency_ms: Date::now().as_millis().saturating_sub(started),
+        };
+        analytics::record(&ctx, &env, record);
+    }
+    Ok(response)
 }
 
-async fn serve(req: &mut Request, env: &Env) -> Result<Response> {
-    let path = req.path();
-    match route(&req.method(), &path) {
-        Route::Health => Response::ok(r#"{"status":"ok"}"#).map(json),
-        Route::SessionSocket(id) => match session_socket(req, env, id, "ws").await {
-            Ok(response) => Ok(response),
-            Err(error) => error_response(&error),
-        },
-        Route::SessionYjs(id) => match session_socket(req, env, id, "yjs").await {
-            Ok(response) => Ok(response),
-            Err(error) => error_response(&error),
-        },
-        Route::BadSessionId => error_response(&ApiError::new(
-            ErrorCode::InvalidMessage,
-            "a session id is 1 to 128 characters of [A-Za-z0-9._-]",
-        )),
-        Route::Circuits(endpoint) => {
-            let (result, headers) = circuits(req, env, endpoint).await;
-            let response = match result {
-                Ok(body) => Response::ok(body).map(json)?,
-                Err(error) => error_response(&error)?,
-            };
-            Ok(with_headers(response, &headers))
-        }
-        Route::Collaboration => match collaboration::serve(req, env).await {
-            Ok(response) => Ok(response),
-            Err(error) => error_response(&error),
-        },
-        Route::MethodNotAllowed { allow } => {
-            let error = ApiError::new(
-                ErrorCode::MethodNotAllowed,
-                format!("{path} takes {allow}, not {}", req.method()),
-            );
-            let mut response = error_response(&error)?;
-            response.headers_mut().set("allow", allow.as_ref())?;
-            Ok(response)
-        }
-        Route::NotFound => error_response(&ApiError::new(
+/// An answer, and what analytics record about it.
+pub(crate) struct Served {
+    response: Response,
+    /// The route's name in analytics (`None`: not recorded).
+    route: Option<String>,
+    /// The caller (`user:…` or `key:…`), once authenticated.
+    principal: Option<String>,
+}
+
+impl Served {
+    /// `result` (its error in the one shape) with `headers` added.
+    pub(crate) fn answer(
+        result: std::result::Result<Response, ApiError>,
+        headers: &Headers,
+        route: &str,
+        principal: Option<String>,
+    ) -> Result<Served> {
+        let response = match result {
+            Ok(response) => response,
+            Err(error) => error_response(&error)?,
+        };
+        Ok(Served {
+            response: with_headers(response, headers),
+            route: Some(route.to_owned()),
+            principal,
+        })
+    }
+
+    pub(crate) fn error(
+        error: &ApiError,
+        route: &str,
+        principal: Option<String>,
+    ) -> Result<Served> {
+        Served::answer(Err(error.clone()), &Headers::new(), route, principal)
+    }
+
+    /// `405` for a path that takes only `allow`.
+    pub(crate) fn method_not_allowed(req: &Request, allow: &str, route: &str) -> Result<Served> {
+        let error = ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            format!("{} takes {allow}, not {}", req.path(), req.method()),
+        );
+        let headers = Headers::new();
+        headers.set("allow", allow)?;
+        Served::answer(Err(error), &headers, route, None)
+    }
+
+    pub(crate) fn not_found(req: &Request, route: &str) -> Result<Served> {
+        let error = ApiError::new(
             ErrorCode::NotFound,
-            format!("no route for {} {path}", req.method()),
-        )),
+            format!("no route for {} {}", req.method(), req.path()),
+        );
+        Served::error(&error, route, None)
     }
 }
 
-fn json(response: Response) -> Response {
+impl Refused {
+    /// The refusal as an answer, with its rate-limit headers.
+    pub(crate) fn served(self, route: &str) -> Result<Served> {
+        Served::answer(Err(self.error), &self.headers, route, self.principal)
+    }
+}
+
+async fn serve(req: &mut Request, env: &Env) -> Result<Served> {
+    let path = req.path();
+    match route(&req.method(), &path) {
+        Route::Health => Ok(Served {
+            response: Response::ok(r#"{"status":"ok"}"#).map(json)?,
+            route: None,
+            principal: None,
+        }),
+        Route::SessionSocket(id) => session_socket(req, env, id, "ws").await,
+        Route::SessionYjs(id) => session_socket(req, env, id, "yjs").await,
+        Route::BadSessionId => Served::error(
+            &ApiError::new(
+                ErrorCode::InvalidMessage,
+                "a session id is 1 to 128 characters of [A-Za-z0-9._-]",
+            ),
+            "sessions.ws",
+            None,
+        ),
+        Route::Circuits(endpoint) => circuits(req, env, endpoint).await,
+        Route::Collaboration => collaboration::serve(req, env).await,
+        Route::Gateway(rest) => gateway::serve(req, env, rest).await,
+        Route::MethodNotAllowed { allow } => {
+            Served::method_not_allowed(req, allow.as_ref(), "builtin")
+        }
+        Route::NotFound if reserved_prefix(&path).is_some() => Served::not_found(req, "not_found"),
+        Route::NotFound => custom_routes::serve(req, env).await,
+    }
+}
+
+pub(crate) fn json(response: Response) -> Response {
     let headers = Headers::new();
     // Setting a literal header on fresh Headers cannot fail.
     let _ = headers.set("content-type", "application/json");
@@ -123,45 +198,50 @@ fn error_response(error: &ApiError) -> Result<Response> {
     ))
 }
 
-/// A circuit endpoint: any valid token (roles are per session and do not apply), within the caller's
-/// rate limit, a bounded body, then the core's handler. The seed for simulations without one comes from
-/// here: the core has no randomness. Returns the rate-limit headers beside the result.
-async fn circuits(
-    req: &mut Request,
-    env: &Env,
-    endpoint: Endpoint,
-) -> (std::result::Result<String, ApiError>, Headers) {
-    let headers = match rate_limited(req, env).await {
-        Ok(headers) => headers,
-        Err((error, headers)) => return (Err(error), headers),
+/// The analytics name of a circuit endpoint.
+fn circuit_name(endpoint: Endpoint) -> &'static str {
+    match endpoint {
+        Endpoint::Analyze => "circuits.analyze",
+        Endpoint::Simulate => "circuits.simulate",
+        Endpoint::Optimize => "circuits.optimize",
+    }
+}
+
+/// The circuit endpoint a custom route's handler names (the others are not circuit handlers: analyze).
+pub(crate) fn circuit_endpoint(handler: HandlerName) -> Endpoint {
+    match handler {
+        HandlerName::CircuitsSimulate => Endpoint::Simulate,
+        HandlerName::CircuitsOptimize => Endpoint::Optimize,
+        _ => Endpoint::Analyze,
+    }
+}
+
+/// A circuit endpoint: any caller whose scopes include `read` (the endpoints compute and change nothing),
+/// within their rate limit, a bounded body, then the core's handler. The seed for simulations without one
+/// comes from here: the core has no randomness.
+async fn circuits(req: &mut Request, env: &Env, endpoint: Endpoint) -> Result<Served> {
+    let name = circuit_name(endpoint);
+    let store = match D1Gateway::new(env) {
+        Ok(store) => store,
+        Err(e) => return Served::error(&e.into(), name, None),
+    };
+    let admitted = match gate::admit(req, env, &store, Some(Scope::Read), None).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused.served(name),
     };
     let limits = Limits::default();
     let result = match read_body(req, |bytes| limits.check_body_size(bytes)).await {
-        Ok(body) => synq_circuits_api::handle(endpoint, &body, random_seed(), &limits),
+        Ok(body) => {
+            synq_circuits_api::handle(endpoint, &body, random_seed(), &limits).and_then(|answer| {
+                Response::ok(answer)
+                    .map(json)
+                    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))
+            })
+        }
         Err(error) => Err(error),
     };
-    (result, headers)
-}
-
-/// Authenticates the caller and counts the request against their limits: the rate-limit headers to send,
-/// or the error (`401`, `429` with its headers) to answer instead.
-async fn rate_limited(
-    req: &Request,
-    env: &Env,
-) -> std::result::Result<Headers, (ApiError, Headers)> {
-    let bare = |error| (error, Headers::new());
-    let principal = auth::principal(req, env).map_err(bare)?;
-    let request = LimitRequest {
-        checks: checks_for(&principal, None, None, None, limits::default_rate(env)),
-        consume: true,
-    };
-    let now = EpochMillis(Date::now().as_millis());
-    let counters = limits::DurableCounters::new(env).map_err(bare)?;
-    let decision = counters
-        .decide(&principal.user, &request, now)
-        .await
-        .map_err(|e| bare(e.into()))?;
-    limits::verdict(&decision, now)
+    let principal = Some(admitted.caller.principal.id());
+    Served::answer(result, &admitted.headers, name, principal)
 }
 
 /// The request body, refused as soon as it is known to be over the limit: by its `content-length`, or
@@ -213,12 +293,31 @@ fn random_seed() -> u64 {
 /// Authenticates the caller, finds their role in the session, and forwards the upgrade to the
 /// session's Durable Object (`idFromName(id)`) with who they are in headers; `protocol` (`ws` or `yjs`,
 /// the last path segment) tells the DO which protocol the socket speaks.
-async fn session_socket(
+async fn session_socket(req: &Request, env: &Env, id: &str, protocol: &str) -> Result<Served> {
+    let name = if protocol == "yjs" {
+        "sessions.yjs"
+    } else {
+        "sessions.ws"
+    };
+    let store = match D1Gateway::new(env) {
+        Ok(store) => store,
+        Err(e) => return Served::error(&e.into(), name, None),
+    };
+    let caller = match socket_caller(req, env, &store).await {
+        Ok(caller) => caller,
+        Err(error) => return Served::error(&error, name, None),
+    };
+    let principal = Some(caller.principal.id());
+    let result = forward_socket(env, id, protocol, &caller).await;
+    Served::answer(result, &Headers::new(), name, principal)
+}
+
+/// The caller of a WebSocket upgrade (not counted against the HTTP limits: connections have their own).
+async fn socket_caller(
     req: &Request,
     env: &Env,
-    id: &str,
-    protocol: &str,
-) -> std::result::Result<Response, ApiError> {
+    store: &D1Gateway,
+) -> std::result::Result<synq_gateway::Caller, ApiError> {
     let upgrade = req
         .headers()
         .get("upgrade")
@@ -231,8 +330,16 @@ async fn session_socket(
             "expected a WebSocket upgrade",
         ));
     }
-    let verified = auth::authenticate(req, env)?;
-    let claims = &verified.claims;
+    auth::caller(req, env, store).await
+}
+
+async fn forward_socket(
+    env: &Env,
+    id: &str,
+    protocol: &str,
+    caller: &synq_gateway::Caller,
+) -> std::result::Result<Response, ApiError> {
+    let claims = &caller.claims;
     let role = effective_role(claims.role_in(id), granted_role(env, id, &claims.sub).await);
     let role = role.ok_or_else(|| {
         ApiError::new(
@@ -240,6 +347,12 @@ async fn session_socket(
             format!("`{}` has no role in session `{id}`", claims.sub),
         )
     })?;
+    // A key without `write` reads only, whatever its owner may do.
+    let role = if caller.principal.scopes.allows(Scope::Write) {
+        role
+    } else {
+        Role::Guest
+    };
 
     let internal = |e: worker::Error| ApiError::new(ErrorCode::Internal, e.to_string());
     let headers = Headers::new();
@@ -247,9 +360,11 @@ async fn session_socket(
     headers.set(SESSION_HEADER, id).map_err(internal)?;
     headers.set(USER_HEADER, &claims.sub).map_err(internal)?;
     headers.set(ROLE_HEADER, role.as_str()).map_err(internal)?;
-    headers
-        .set(EXPIRES_HEADER, &verified.valid_until.0.to_string())
-        .map_err(internal)?;
+    if let Some(until) = caller.valid_until {
+        headers
+            .set(EXPIRES_HEADER, &until.0.to_string())
+            .map_err(internal)?;
+    }
     if let Some(name) = &claims.name {
         headers.set(NAME_HEADER, name).map_err(internal)?;
     }

@@ -2,6 +2,7 @@
 
 use synq_circuits_api::Endpoint;
 use synq_core::session::is_valid_session_id;
+use synq_gateway::api::PREFIX as GATEWAY_PREFIX;
 use worker::Method;
 
 /// A routed request.
@@ -16,6 +17,9 @@ pub(crate) enum Route<'a> {
     Circuits(Endpoint),
     /// `/api/v1/collaboration/…`: routed, methods included, by `synq_collab`.
     Collaboration,
+    /// `/api/v1/gateway/{rest}`: routed, methods included, by `synq_gateway::api`.
+    Gateway(&'a str),
+
     /// The path exists, but not for this method; `allow` is the method it takes.
     MethodNotAllowed {
         allow: Method,
@@ -40,6 +44,12 @@ pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
             (Method::Post, Route::Circuits(Endpoint::Optimize))
         }
         ["api", "v1", "collaboration", _, ..] => return Route::Collaboration,
+        ["api", "v1", "gateway", _, ..] => {
+            return path
+                .strip_prefix(GATEWAY_PREFIX)
+                .map_or(Route::NotFound, Route::Gateway);
+        }
+
         _ => return Route::NotFound,
     };
     if *method == allow {
@@ -100,6 +110,12 @@ mod tests {
             Route::NotFound
         );
         assert_eq!(route(&Method::Get, "/sessions/demo"), Route::NotFound);
+        assert_eq!(
+            route(&Method::Post, "/api/v1/gateway/keys/k1/rotate"),
+            Route::Gateway("keys/k1/rotate")
+        );
+        assert_eq!(route(&Method::Get, "/api/v1/gateway"), Route::NotFound);
+
         assert_eq!(
             route(&Method::Get, "/sessions/demo/ws/extra"),
             Route::NotFound

@@ -40,6 +40,29 @@ pub enum Endpoint {
     Merge(String),
 }
 
+impl Endpoint {
+    /// Its name in the gateway's analytics (`collaboration.sessions.create`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Endpoint::CreateSession => "collaboration.sessions.create",
+            Endpoint::ListSessions => "collaboration.sessions.list",
+            Endpoint::GetSession(_) => "collaboration.sessions.get",
+            Endpoint::UpdateSession(_) => "collaboration.sessions.update",
+            Endpoint::AddParticipant(_) => "collaboration.participants.add",
+            Endpoint::RemoveParticipant(..) => "collaboration.participants.remove",
+            Endpoint::Presence(_) => "collaboration.presence",
+            Endpoint::Edit(_) => "collaboration.edits",
+            Endpoint::History(_) => "collaboration.history",
+            Endpoint::Comment(_) => "collaboration.comments",
+            Endpoint::Document(_) => "collaboration.document",
+            Endpoint::ListCheckpoints(_) => "collaboration.checkpoints.list",
+            Endpoint::CreateCheckpoint(_) => "collaboration.checkpoints.create",
+            Endpoint::Branch(_) => "collaboration.branches",
+            Endpoint::Merge(_) => "collaboration.merge",
+        }
+    }
+}
+
 /// Why a request has no endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NoRoute {

@@ -51,6 +51,8 @@ pub enum ErrorCode {
     /// The request clashes with the resource's current state (a name taken, a branch already merged,
     /// a session's last owner removed).
     Conflict,
+    /// A gateway route's upstream could not be reached or did not answer.
+    UpstreamFailed,
 }
 
 impl ErrorCode {
@@ -76,6 +78,7 @@ impl ErrorCode {
             ErrorCode::RateLimited | ErrorCode::LimitExceeded => 429,
             ErrorCode::Unsupported => 501,
             ErrorCode::Internal => 500,
+            ErrorCode::UpstreamFailed => 502,
         }
     }
 }

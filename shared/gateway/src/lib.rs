@@ -17,6 +17,6 @@ pub mod schema;
 pub mod scope;
 pub mod store;
 
-pub use principal::{AuthConfig, Credential, Principal, authenticate};
+pub use principal::{AuthConfig, Caller, Credential, Principal, authenticate};
 pub use scope::{Scope, Scopes};
 pub use store::{GatewayStore, MemoryStore, StoreError};

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use synq_core::auth::TokenVerifier;
+use synq_core::auth::{SessionClaims, TokenVerifier};
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 
 use crate::keys::{KeyStatus, key_id, looks_like_key};
@@ -100,6 +100,19 @@ impl Principal {
     }
 }
 
+/// A verified caller with what the rest of the API needs besides the gateway's view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// Who, and with which scopes.
+    pub principal: Principal,
+    /// The claims sessions read roles from: the token's, or for a key its owner's id with no roles of its
+    /// own (the roles owners granted in a session's index still apply; a token's `roles` claim does not
+    /// travel with a key).
+    pub claims: SessionClaims,
+    /// Until when the credential is honoured, if it ends: a token's expiry (with leeway), a key's expiry.
+    pub valid_until: Option<EpochMillis>,
+}
+
 /// The principal id of a user.
 pub fn user_principal(user: &str) -> String {
     format!("user:{user}")
@@ -115,18 +128,22 @@ pub async fn authenticate(
     config: &AuthConfig,
     store: &impl GatewayStore,
     now: EpochMillis,
-) -> Result<Principal, ApiError> {
+) -> Result<Caller, ApiError> {
     match credential {
         Credential::None => Err(unauthorized(
             "no credentials: send `Authorization: Bearer <jwt or API key>` or `X-API-Key: <key>`",
         )),
         Credential::Jwt(token) => {
             let verified = config.verifier.verify(token, now)?;
-            let user = verified.claims.sub;
-            Ok(Principal {
-                scopes: config.user_scopes(&user),
-                user,
-                key: None,
+            let user = verified.claims.sub.clone();
+            Ok(Caller {
+                principal: Principal {
+                    scopes: config.user_scopes(&user),
+                    user,
+                    key: None,
+                },
+                claims: verified.claims,
+                valid_until: Some(verified.valid_until),
             })
         }
         Credential::Key(presented) => {
@@ -145,10 +162,17 @@ pub async fn authenticate(
                 KeyStatus::Active | KeyStatus::Rotating => {
                     let owner = config.user_scopes(&key.owner);
                     let scopes = key.scopes.as_slice().iter().copied();
-                    Ok(Principal {
-                        scopes: Scopes::new(scopes.filter(|s| owner.allows(*s))),
-                        user: key.owner,
-                        key: Some(key.id),
+                    Ok(Caller {
+                        claims: SessionClaims {
+                            sub: key.owner.clone(),
+                            ..SessionClaims::default()
+                        },
+                        valid_until: key.expires_at,
+                        principal: Principal {
+                            scopes: Scopes::new(scopes.filter(|s| owner.allows(*s))),
+                            user: key.owner,
+                            key: Some(key.id),
+                        },
                     })
                 }
             }

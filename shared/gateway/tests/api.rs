@@ -62,7 +62,7 @@ impl Gateway {
     fn who(&self, credential: &str) -> Result<Principal, ApiError> {
         let credential =
             Credential::from_request(Some(&format!("Bearer {credential}")), None, None);
-        run(authenticate(&credential, &self.auth, &self.store, self.now))
+        run(authenticate(&credential, &self.auth, &self.store, self.now)).map(|c| c.principal)
     }
 
     /// `method path` as `credential` (a JWT or a key), with `body`; `path` may carry a query string.
@@ -168,6 +168,56 @@ fn a_key_is_created_used_rotated_and_revoked() {
     let e = gw.who(&new_secret).unwrap_err();
     assert_eq!(e.code, ErrorCode::Unauthorized);
     assert!(e.message.contains("revoked"));
+}
+
+#[test]
+fn a_key_caller_carries_its_owner_without_token_roles_and_its_expiry() {
+    let mut gw = Gateway::new();
+    let claims = SessionClaims {
+        sub: "amy".into(),
+        roles: [("*".to_owned(), synq_core::auth::Role::Editor)].into(),
+        ..Default::default()
+    };
+    let token = issue_hs256(&Hs256Secret::new(SECRET), claims, gw.now, 3_600_000).unwrap();
+    let credential = |c: &str| Credential::from_request(None, Some(c), None);
+    let by_jwt = run(authenticate(
+        &credential(&token),
+        &gw.auth,
+        &gw.store,
+        gw.now,
+    ))
+    .unwrap();
+    assert_eq!(
+        by_jwt.claims.role_in("any"),
+        Some(synq_core::auth::Role::Editor)
+    );
+    assert!(by_jwt.valid_until.is_some_and(|t| t.0 >= NOW.0 + 3_600_000));
+
+    let expires = NOW.0 + 5_000;
+    let created = gw.ok(
+        &token,
+        "POST",
+        "keys",
+        json!({"name": "bot", "scopes": ["read"], "expires_at": expires}),
+    );
+    let secret = created["secret"].as_str().unwrap();
+    let by_key = run(authenticate(
+        &credential(secret),
+        &gw.auth,
+        &gw.store,
+        gw.now,
+    ))
+    .unwrap();
+    assert_eq!(by_key.claims.sub, "amy");
+    assert!(
+        by_key.claims.roles.is_empty(),
+        "token roles do not travel with a key"
+    );
+    assert_eq!(by_key.valid_until, Some(EpochMillis(expires)));
+    assert_eq!(
+        by_key.principal.scopes.as_slice(),
+        [synq_gateway::Scope::Read]
+    );
 }
 
 #[test]

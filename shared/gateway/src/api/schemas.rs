@@ -59,7 +59,7 @@ pub(super) async fn create<S: GatewayStore, C: RateCounters>(
     match cx.store.insert_schema(&schema).await {
         Ok(()) => Reply::created(schema),
         Err(StoreError::Conflict(_)) => Err(ApiError::new(
-            ErrorCode::RevisionTooOld,
+            ErrorCode::Conflict,
             format!(
                 "version {} of `{}` was stored at the same moment; send it again",
                 schema.version, schema.name

@@ -168,10 +168,7 @@ impl RouteSpec {
     /// Checks everything a stored route must satisfy; methods are upper-cased and sorted on the way.
     pub fn validate(&mut self) -> Result<PathPattern, ApiError> {
         let pattern = PathPattern::parse(&self.path)?;
-        if let Some(prefix) = RESERVED_PREFIXES
-            .iter()
-            .find(|p| self.path.starts_with(*p) || format!("{}/", self.path) == **p)
-        {
+        if let Some(prefix) = reserved_prefix(&self.path) {
             return Err(invalid(
                 "path",
                 format!("paths under `{prefix}` belong to the built-in API"),
@@ -207,6 +204,14 @@ impl RouteSpec {
         }
         Ok(pattern)
     }
+}
+
+/// The built-in prefix `path` falls under, if any: custom routes never apply there.
+pub fn reserved_prefix(path: &str) -> Option<&'static str> {
+    RESERVED_PREFIXES
+        .iter()
+        .find(|p| path.starts_with(*p) || format!("{path}/") == **p)
+        .copied()
 }
 
 fn validate_upstream(url: &str) -> Result<(), ApiError> {

@@ -9,7 +9,7 @@ mod transform;
 
 pub use config::{
     HandlerName, HeaderRules, RESERVED_PREFIXES, RouteAuth, RouteConfig, RouteSpec, RouteTarget,
-    Transform,
+    Transform, reserved_prefix,
 };
 pub use pattern::{MAX_PATTERN_LEN, PathMatch, PathPattern};
 pub use table::{RouteLookup, RouteTable};

@@ -1,0 +1,59 @@
+//! Request analytics without slowing requests: each answered request leaves a record in the isolate's
+//! buffer, and the buffer is written to D1 after the response has gone (`ctx.wait_until`), rolled up by
+//! minute, route, status and principal. One flush runs at a time; requests that arrive while it writes
+//! only add to the buffer, which the running flush takes next, so under load many requests share one D1
+//! batch and an idle isolate writes each request at once. The analytics and usage endpoints flush first,
+//! so they see every request this isolate answered before them.
+//!
+//! What can be lost: the records of an isolate that is evicted between a response and its flush.
+
+use std::cell::{Cell, RefCell};
+
+use synq_gateway::GatewayStore;
+use synq_gateway::analytics::{RequestRecord, rollup};
+use worker::{Context, Env, console_warn};
+
+use crate::d1_gateway::D1Gateway;
+
+/// Flush rounds one request's `wait_until` runs at most, so that sustained load does not keep one
+/// request's context alive for ever; the next request starts a new flush.
+const MAX_ROUNDS: usize = 20;
+
+thread_local! {
+    static PENDING: RefCell<Vec<RequestRecord>> = const { RefCell::new(Vec::new()) };
+    static FLUSHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Keeps `record`, and writes the buffer after the response unless a flush is already running.
+pub(crate) fn record(ctx: &Context, env: &Env, record: RequestRecord) {
+    PENDING.with(|p| p.borrow_mut().push(record));
+    if FLUSHING.get() {
+        return;
+    }
+    FLUSHING.set(true);
+    let env = env.clone();
+    ctx.wait_until(async move {
+        for _ in 0..MAX_ROUNDS {
+            if !flush(&env).await {
+                break;
+            }
+        }
+        FLUSHING.set(false);
+    });
+}
+
+/// Writes what the buffer holds now; `false` if it held nothing.
+pub(crate) async fn flush(env: &Env) -> bool {
+    let records = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    if records.is_empty() {
+        return false;
+    }
+    let written = match D1Gateway::new(env) {
+        Ok(store) => store.add_analytics(&rollup(&records)).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = written {
+        console_warn!("analytics: {} records not written: {e}", records.len());
+    }
+    true
+}

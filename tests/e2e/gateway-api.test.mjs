@@ -1,0 +1,304 @@
+// The gateway's REST API and custom routes under wrangler dev (local D1 for the control plane), with the
+// default rate limits: an API key is created, used on every kind of route (circuits, collaboration, the
+// gateway, a WebSocket), rotated (both keys work in the grace period), and revoked (then 401); a key with a
+// policy of its own is limited on its own; custom routes reach one of our handlers (with field renames and
+// header rules) and an upstream HTTP server; analytics and usage count the calls made; the schema
+// registry stores versions.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import { after, before, test } from "node:test";
+
+import { mintToken, sleep, startWrangler, tryUpgrade, uniqueId } from "./harness.mjs";
+
+const secret = randomBytes(24).toString("hex");
+const BELL = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\ncx q[0], q[1];\n';
+let server;
+let upstream;
+/** What the upstream server saw, newest last. */
+const upstreamSaw = [];
+
+before(async () => {
+  upstream = createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => {
+      upstreamSaw.push({ method: req.method, url: req.url, headers: req.headers, body });
+      res.writeHead(200, { "content-type": "application/json", "x-upstream-secret": "hidden", "x-upstream": "yes" });
+      res.end(JSON.stringify({ echoed: { path: req.url, body }, kept: 1 }));
+    });
+  });
+  await new Promise((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  server = await startWrangler({
+    secret,
+    label: "wrangler (gateway api)",
+    vars: {
+      SYNQ_GATEWAY_ADMINS: "root",
+      SYNQ_MESSAGES_PER_MINUTE: "1000000",
+      SYNQ_EDITS_PER_MINUTE: "1000000",
+    },
+  });
+});
+
+after(async () => {
+  if (server) {
+    if (process.env.E2E_WRANGLER_LOG) console.log(server.log);
+    await server.dispose();
+  }
+  if (upstream) await new Promise((resolve) => upstream.close(resolve));
+});
+
+const jwt = (user) => mintToken(secret, { sub: user, name: user });
+
+/** One HTTP call with `credential` as `Authorization: Bearer`: `{ status, json, headers, text }`. */
+async function call(credential, method, path, body, extraHeaders = {}) {
+  const headers = { ...extraHeaders };
+  if (credential) headers.authorization = `Bearer ${credential}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(`${server.base}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    // left null: some upstream answers are not JSON
+  }
+  if (res.status >= 400) {
+    assert.equal(typeof json?.error?.code, "string", `error shape: ${text}`);
+    assert.equal(typeof json?.error?.message, "string", `error shape: ${text}`);
+  }
+  return { status: res.status, json, headers: res.headers, text };
+}
+
+const gw = (credential, method, path, body) => call(credential, method, `/api/v1/gateway/${path}`, body);
+const analyze = (credential, extra) => call(credential, "POST", "/api/v1/circuits/analyze", { qasm: BELL }, extra);
+
+function expect(r, status, code) {
+  assert.equal(r.status, status, r.text);
+  if (code) assert.equal(r.json.error.code, code, r.text);
+}
+
+test("an API key is created, used on every kind of route, rotated and revoked (then 401)", async () => {
+  const alice = jwt(uniqueId("alice"));
+  const created = await gw(alice, "POST", "keys", { name: "ci", scopes: ["read", "write"] });
+  expect(created, 201);
+  const { secret: key, id } = created.json;
+  assert.match(key, /^synq_[0-9a-f]{12}_/);
+  assert.equal(created.json.status, "active");
+
+  // Listed as metadata only.
+  const listed = await gw(key, "GET", "keys");
+  expect(listed, 200);
+  assert.deepEqual(listed.json.keys.map((k) => k.id), [id]);
+  assert.ok(!listed.text.includes(key), "the secret is never shown again");
+
+  // Circuits (with X-API-Key), collaboration, WebSocket (?token=).
+  const analyzed = await analyze(undefined, { "x-api-key": key });
+  expect(analyzed, 200);
+  assert.equal(analyzed.json.counts.cx, 1);
+  assert.ok(analyzed.headers.get("ratelimit-remaining"));
+  const session = await call(key, "POST", "/api/v1/collaboration/sessions", { title: "by key" });
+  expect(session, 201);
+  assert.equal(session.json.role, "owner");
+  const socket = await tryUpgrade(server.wsBase, session.json.session_id, key, { via: "query" });
+  assert.equal(socket.status, 101, socket.body);
+  socket.ws.close();
+
+  // Rotation: the new key works at once, the old one during the grace period.
+  const rotated = await gw(alice, "POST", `keys/${id}/rotate`, { grace_period_ms: 60_000 });
+  expect(rotated, 201);
+  const next = rotated.json.secret;
+  assert.equal(rotated.json.previous.status, "rotating");
+  assert.equal(rotated.json.previous.replaced_by, rotated.json.id);
+  expect(await analyze(key), 200);
+  expect(await analyze(next), 200);
+
+  // Revocation is immediate, for either key.
+  expect(await gw(alice, "DELETE", `keys/${rotated.json.id}`), 200);
+  expect(await analyze(next), 401, "UNAUTHORIZED");
+  expect(await gw(alice, "DELETE", `keys/${id}`), 200);
+  const refused = await analyze(key);
+  expect(refused, 401, "UNAUTHORIZED");
+  assert.match(refused.json.error.message, /revoked/);
+  const refusedSocket = await tryUpgrade(server.wsBase, session.json.session_id, key, { via: "query" });
+  assert.equal(refusedSocket.status, 401, refusedSocket.body);
+  expect(await analyze("synq_000000000000_nope"), 401, "UNAUTHORIZED");
+});
+
+test("scopes: a read key reads but does not write, and cannot mint keys", async () => {
+  const bea = jwt(uniqueId("bea"));
+  const { json } = await gw(bea, "POST", "keys", { name: "reader" });
+  assert.deepEqual(json.scopes, ["read"]);
+  expect(await call(json.secret, "GET", "/api/v1/collaboration/sessions"), 200);
+  expect(await call(json.secret, "POST", "/api/v1/collaboration/sessions", { title: "x" }), 403, "FORBIDDEN");
+  expect(await analyze(json.secret), 200);
+  expect(await gw(json.secret, "POST", "keys", { name: "child" }), 403, "FORBIDDEN");
+  expect(await gw(bea, "POST", "keys", { name: "too much", scopes: ["admin"] }), 403, "FORBIDDEN");
+  const bad = await gw(bea, "POST", "keys", { name: "x", scopes: ["sudo"] });
+  expect(bad, 400, "INVALID_MESSAGE");
+  assert.equal(bad.json.error.field, "scopes[0]");
+});
+
+test("a key with a policy of its own is limited on its own (429 with retry_after_ms, then recovers)", async () => {
+  const root = jwt("root");
+  const cy = jwt(uniqueId("cy"));
+  const { json } = await gw(cy, "POST", "keys", { name: "tight" });
+  const policy = await gw(root, "PUT", `quotas/key:${json.id}`, {
+    rate: { requests_per_minute: 60, burst: 2 },
+    quota: { limit: 1000, period: "day" },
+  });
+  expect(policy, 200);
+  expect(await gw(cy, "PUT", `quotas/key:${json.id}`, { rate: { requests_per_minute: 1, burst: 1 } }), 403, "FORBIDDEN");
+
+  expect(await analyze(json.secret), 200);
+  expect(await analyze(json.secret), 200);
+  const refused = await analyze(json.secret);
+  expect(refused, 429, "RATE_LIMITED");
+  const wait = refused.json.error.retry_after_ms;
+  assert.ok(wait > 0 && wait <= 1_000, refused.text);
+  assert.equal(refused.headers.get("ratelimit-limit"), "2");
+  // The user's own token is not held back by the key's policy.
+  expect(await analyze(cy), 200);
+
+  // The owner may look at the key's counters (a look counts nothing); the refused request was not counted.
+  const check = await gw(cy, "POST", "quotas/check", { principal: `key:${json.id}` });
+  expect(check, 200);
+  assert.equal(check.json.allowed, false);
+  const keyBucket = check.json.buckets.find((b) => b.key === `key:${json.id}`);
+  assert.equal(keyBucket.quota.used, 2, check.text);
+  await sleep(wait + 50);
+  expect(await analyze(json.secret), 200);
+});
+
+test("custom routes: a handler with renames and header rules, a public route, an upstream, and the built-in API wins", async () => {
+  const root = jwt("root");
+  const dan = jwt(uniqueId("dan"));
+  const route = {
+    path: "/v2/analyze",
+    methods: ["POST"],
+    target: { handler: "circuits.analyze" },
+    auth: "read",
+    transform: {
+      request_rename: { program: "qasm" },
+      response_rename: { "counts.gates": "total_gates" },
+      response_headers: { set: { "x-synq-route": "analyze" } },
+    },
+  };
+  expect(await gw(dan, "POST", "routes", route), 403, "FORBIDDEN");
+  const created = await gw(root, "POST", "routes", route);
+  expect(created, 201);
+  assert.match(created.json.id, /^rt_[0-9a-f]{12}$/);
+
+  const answered = await call(dan, "POST", "/v2/analyze", { program: BELL });
+  expect(answered, 200);
+  assert.equal(answered.json.counts.total_gates, 2);
+  assert.equal(answered.json.counts.gates, undefined);
+  assert.equal(answered.headers.get("x-synq-route"), "analyze");
+  assert.ok(answered.headers.get("ratelimit-remaining"));
+  expect(await call(undefined, "POST", "/v2/analyze", { program: BELL }), 401, "UNAUTHORIZED");
+  const wrongMethod = await call(dan, "GET", "/v2/analyze");
+  expect(wrongMethod, 405, "METHOD_NOT_ALLOWED");
+  assert.equal(wrongMethod.headers.get("allow"), "POST");
+
+  expect(await gw(root, "POST", "routes", { path: "/v2/health", methods: ["GET"], target: { handler: "health" }, auth: "none" }), 201);
+  const health = await call(undefined, "GET", "/v2/health");
+  expect(health, 200);
+  assert.deepEqual(health.json, { status: "ok" });
+
+  const mirror = await gw(root, "POST", "routes", {
+    path: "/mirror/{id}/*",
+    methods: ["GET", "POST"],
+    target: { upstream: `http://127.0.0.1:${upstream.address().port}/echo/{id}` },
+    transform: {
+      request_headers: { set: { "x-from-gateway": "yes" }, remove: ["x-drop"] },
+      response_headers: { remove: ["x-upstream-secret"] },
+      response_rename: { kept: "renamed" },
+    },
+  });
+  expect(mirror, 201);
+  const proxied = await call(dan, "POST", "/mirror/42/a/b?x=1", { hello: "world" }, { "x-drop": "1", "x-keep": "2" });
+  expect(proxied, 200);
+  assert.equal(proxied.json.echoed.path, "/echo/42/a/b?x=1");
+  assert.equal(proxied.json.renamed, 1);
+  assert.equal(proxied.headers.get("x-upstream"), "yes");
+  assert.equal(proxied.headers.get("x-upstream-secret"), null);
+  const seen = upstreamSaw.at(-1);
+  assert.equal(seen.method, "POST");
+  assert.deepEqual(JSON.parse(seen.body), { hello: "world" });
+  assert.equal(seen.headers["x-from-gateway"], "yes");
+  assert.equal(seen.headers["x-keep"], "2");
+  assert.equal(seen.headers["x-drop"], undefined);
+  assert.equal(seen.headers.authorization, undefined, "the caller's credential stays with the gateway");
+
+  // Routes are admin data: listed, read, updated; built-in paths cannot be claimed.
+  const listed = await gw(root, "GET", "routes");
+  assert.ok(listed.json.routes.some((r) => r.id === created.json.id));
+  const disabled = await gw(root, "PUT", `routes/${created.json.id}`, { ...route, enabled: false });
+  expect(disabled, 200);
+  expect(await call(dan, "POST", "/v2/analyze", { program: BELL }), 404, "NOT_FOUND");
+  const claimed = await gw(root, "POST", "routes", { path: "/api/v1/circuits/analyze", methods: ["POST"], target: { handler: "health" } });
+  expect(claimed, 400, "INVALID_MESSAGE");
+  assert.equal(claimed.json.error.field, "path");
+  expect(await call(dan, "GET", "/nowhere"), 404, "NOT_FOUND");
+});
+
+test("analytics and usage reflect the calls made", async () => {
+  const root = jwt("root");
+  const user = uniqueId("eve");
+  const eve = jwt(user);
+  const from = Date.now() - 60_000;
+  for (let i = 0; i < 3; i++) expect(await analyze(eve), 200);
+  expect(await call(eve, "POST", "/api/v1/circuits/analyze", { qasm: "OPENQASM 2.0; qreg q[1]; nope q[0];" }), 400, "INVALID_CIRCUIT");
+  expect(await call(eve, "GET", "/api/v1/collaboration/sessions"), 200);
+
+  const report = await gw(root, "GET", `analytics?from=${from}&bucket=hour&principal=user:${user}`);
+  expect(report, 200);
+  assert.equal(report.json.totals.requests, 5, report.text);
+  assert.deepEqual(report.json.totals.by_route, { "circuits.analyze": 4, "collaboration.sessions.list": 1 });
+  assert.deepEqual(report.json.totals.by_status, { 200: 4, 400: 1 });
+  const bucket = report.json.buckets.find((b) => b.route === "circuits.analyze" && b.status === 200);
+  assert.equal(bucket.count, 3);
+  assert.ok(bucket.mean_latency_ms >= 0 && bucket.max_latency_ms >= bucket.mean_latency_ms);
+  expect(await gw(eve, "GET", "analytics"), 403, "FORBIDDEN");
+
+  // Usage counts the refused analytics call too.
+  const usage = await gw(eve, "GET", "usage");
+  expect(usage, 200);
+  assert.equal(usage.json.principal, `user:${user}`);
+  assert.equal(usage.json.requests.requests, 6, usage.text);
+  assert.equal(usage.json.requests.by_status["403"], 1, usage.text);
+  assert.equal(usage.json.buckets[0].key, `user:${user}`);
+  assert.ok(usage.json.buckets[0].remaining < usage.json.buckets[0].limit);
+});
+
+test("the schema registry stores validated versions in D1", async () => {
+  const fay = jwt(uniqueId("fay"));
+  const name = uniqueId("catalog");
+  const v1 = await gw(fay, "POST", "schemas", { name, sdl: "type Query { circuit(id: ID!): Circuit }\ntype Circuit { id: ID! qubits: Int! }" });
+  expect(v1, 201);
+  assert.equal(v1.json.version, 1);
+  expect(await gw(fay, "POST", "schemas", { name, sdl: v1.json.sdl }), 200);
+  const v2 = await gw(fay, "POST", "schemas", { name, sdl: `${v1.json.sdl}\ntype Gate { name: String! }` });
+  expect(v2, 201);
+  assert.equal(v2.json.version, 2);
+  const bad = await gw(fay, "POST", "schemas", { name, sdl: "type Query { x: Missing }" });
+  expect(bad, 400, "INVALID_MESSAGE");
+  assert.equal(bad.json.error.field, "sdl");
+  assert.equal((await gw(fay, "GET", `schemas/${name}`)).json.version, 2);
+  assert.equal((await gw(fay, "GET", `schemas/${name}/versions/1`)).json.types, 2);
+  const listed = await gw(fay, "GET", "schemas");
+  const entry = listed.json.schemas.find((s) => s.name === name);
+  assert.equal(entry.version, 2);
+  assert.equal(entry.sdl, undefined);
+});
+
+test("status is public", async () => {
+  const status = await gw(undefined, "GET", "status");
+  expect(status, 200);
+  assert.equal(status.json.status, "ok");
+});
