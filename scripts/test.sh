@@ -29,6 +29,9 @@ bash scripts/build-worker.sh
 step "SDK build for Node"
 bash scripts/build-sdk.sh
 
+step "schemathesis (pinned, for the OpenAPI e2e test)"
+bash tests/schemathesis/make_venv.sh
+
 step "end-to-end suite against wrangler dev"
 SYNQ_PREBUILT=1 node --test --test-concurrency=1 tests/e2e/
 

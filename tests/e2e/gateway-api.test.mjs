@@ -3,7 +3,7 @@
 // gateway, a WebSocket), rotated (both keys work in the grace period), and revoked (then 401); a key with a
 // policy of its own is limited on its own; custom routes reach one of our handlers (with field renames and
 // header rules) and an upstream HTTP server; analytics and usage count the calls made; the schema
-// registry stores versions.
+// registry stores versions; the OpenAPI document is served.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
@@ -297,8 +297,18 @@ test("the schema registry stores validated versions in D1", async () => {
   assert.equal(entry.sdl, undefined);
 });
 
-test("status is public", async () => {
+test("status is public; the OpenAPI document and its page are served", async () => {
   const status = await gw(undefined, "GET", "status");
   expect(status, 200);
   assert.equal(status.json.status, "ok");
+  const doc = await call(undefined, "GET", "/api/v1/openapi.json");
+  expect(doc, 200);
+  assert.equal(doc.json.openapi, "3.1.0");
+  for (const path of ["/healthz", "/api/v1/circuits/analyze", "/api/v1/collaboration/sessions", "/api/v1/gateway/keys"]) {
+    assert.ok(doc.json.paths[path], `${path} is described`);
+  }
+  const page = await fetch(`${server.base}/api/v1/docs`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get("content-type"), /text\/html/);
+  assert.match(await page.text(), /openapi\.json/);
 });

@@ -10,6 +10,7 @@
 //! - `POST /api/v1/circuits/analyze`, `/simulate` and `/optimize` → `synq_circuits_api::handle`
 //! - `/api/v1/collaboration/…` → `synq_collab::handle`, over D1 (`DB`) and the session DOs
 //! - `/api/v1/gateway/…` → `synq_gateway::api::handle`, over D1 and the `RateLimiter` DOs
+//! - `GET /api/v1/openapi.json`, `GET /api/v1/docs` → the OpenAPI document and its page
 //! - any other path → the custom routes stored through the gateway API, else `404`
 //!
 //! Every authenticated REST request is counted against the caller's limits (`RateLimit-*` headers;
@@ -31,6 +32,7 @@ mod do_docs;
 mod gate;
 mod gateway;
 mod limits;
+mod openapi;
 mod route;
 
 use futures_util::StreamExt;
@@ -168,6 +170,8 @@ async fn serve(req: &mut Request, env: &Env) -> Result<Served> {
         Route::Circuits(endpoint) => circuits(req, env, endpoint).await,
         Route::Collaboration => collaboration::serve(req, env).await,
         Route::Gateway(rest) => gateway::serve(req, env, rest).await,
+        Route::OpenApi => Served::answer(openapi::document(), &Headers::new(), "openapi", None),
+        Route::Docs => Served::answer(openapi::page(), &Headers::new(), "docs", None),
         Route::MethodNotAllowed { allow } => {
             Served::method_not_allowed(req, allow.as_ref(), "builtin")
         }

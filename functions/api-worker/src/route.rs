@@ -19,6 +19,10 @@ pub(crate) enum Route<'a> {
     Collaboration,
     /// `/api/v1/gateway/{rest}`: routed, methods included, by `synq_gateway::api`.
     Gateway(&'a str),
+    /// `GET /api/v1/openapi.json`.
+    OpenApi,
+    /// `GET /api/v1/docs`.
+    Docs,
 
     /// The path exists, but not for this method; `allow` is the method it takes.
     MethodNotAllowed {
@@ -44,6 +48,8 @@ pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
             (Method::Post, Route::Circuits(Endpoint::Optimize))
         }
         ["api", "v1", "collaboration", _, ..] => return Route::Collaboration,
+        ["api", "v1", "openapi.json"] => (Method::Get, Route::OpenApi),
+        ["api", "v1", "docs"] => (Method::Get, Route::Docs),
         ["api", "v1", "gateway", _, ..] => {
             return path
                 .strip_prefix(GATEWAY_PREFIX)
@@ -115,6 +121,11 @@ mod tests {
             Route::Gateway("keys/k1/rotate")
         );
         assert_eq!(route(&Method::Get, "/api/v1/gateway"), Route::NotFound);
+        assert_eq!(route(&Method::Get, "/api/v1/openapi.json"), Route::OpenApi);
+        assert_eq!(
+            route(&Method::Post, "/api/v1/docs"),
+            Route::MethodNotAllowed { allow: Method::Get }
+        );
 
         assert_eq!(
             route(&Method::Get, "/sessions/demo/ws/extra"),

@@ -13,6 +13,7 @@ pub const MAX_SHOTS: u64 = 100_000;
 
 /// `POST /api/v1/circuits/analyze`: `{"qasm": "…"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AnalyzeRequest {
     /// An OpenQASM 2.0 or 3 program (3 when it has no `OPENQASM` header).
@@ -21,6 +22,7 @@ pub struct AnalyzeRequest {
 
 /// The OpenQASM version a program declared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Format {
     /// `OPENQASM 2.0;`
     #[serde(rename = "openqasm2")]
@@ -42,6 +44,7 @@ impl Format {
 
 /// What a circuit uses (after `gate` definitions, loops and broadcasts are expanded).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counts {
     /// Qubits declared.
     pub qubits: usize,
@@ -87,6 +90,7 @@ impl From<ResourceCounts> for Counts {
 
 /// The answer to `analyze`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnalyzeResponse {
     /// The resource counts.
     pub counts: Counts,
@@ -96,6 +100,7 @@ pub struct AnalyzeResponse {
 
 /// `POST /api/v1/circuits/simulate`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SimulateRequest {
     /// An OpenQASM 2.0 or 3 program.
@@ -113,6 +118,7 @@ pub struct SimulateRequest {
 
 /// The answer to `simulate`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SimulateResponse {
     /// Outcomes as Qiskit writes them (registers last to first, separated by spaces, each with its
     /// highest bit first) and how often each came up.
@@ -132,6 +138,7 @@ pub const MAX_LEVEL: u8 = 3;
 
 /// `POST /api/v1/circuits/optimize`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OptimizeRequest {
     /// An OpenQASM 2.0 or 3 program.
@@ -149,6 +156,7 @@ pub struct OptimizeRequest {
 
 /// The answer to `optimize`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OptimizeResponse {
     /// The optimized program, in `format`, using only the gates of `basis`.
     pub qasm: String,

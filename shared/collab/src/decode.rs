@@ -71,8 +71,11 @@ fn description(value: Option<String>) -> Result<Option<String>, ApiError> {
 }
 
 /// `POST /sessions`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct NewSession {
     pub(crate) title: String,
+    /// Optional in the body (empty when absent).
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub(crate) description: String,
 }
 
@@ -85,6 +88,7 @@ pub(crate) fn new_session(body: &[u8]) -> Result<NewSession, ApiError> {
 }
 
 /// `PATCH /sessions/{id}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct SessionChanges {
     pub(crate) title: Option<String>,
     pub(crate) description: Option<String>,
@@ -106,6 +110,7 @@ pub(crate) fn session_changes(body: &[u8]) -> Result<SessionChanges, ApiError> {
 }
 
 /// `POST /sessions/{id}/participants`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct Grant {
     pub(crate) user_id: String,
     pub(crate) role: Role,
@@ -120,6 +125,7 @@ pub(crate) fn grant(body: &[u8]) -> Result<Grant, ApiError> {
 }
 
 /// `PUT /sessions/{id}/presence`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct PresenceUpdate {
     pub(crate) cursor: Option<LineCol>,
     pub(crate) selection: Option<Span>,
@@ -143,6 +149,7 @@ pub(crate) fn presence(body: &[u8]) -> Result<PresenceUpdate, ApiError> {
 }
 
 /// `POST /sessions/{id}/edits`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct EditRequest {
     pub(crate) operation: Operation,
     pub(crate) version: Revision,
@@ -166,6 +173,7 @@ pub(crate) fn edit(body: &[u8]) -> Result<EditRequest, ApiError> {
 }
 
 /// `POST /sessions/{id}/comments`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct NewComment {
     pub(crate) line: u32,
     pub(crate) text: String,
@@ -184,6 +192,7 @@ pub(crate) fn comment(body: &[u8]) -> Result<NewComment, ApiError> {
 }
 
 /// `POST /sessions/{id}/checkpoints`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct NewCheckpoint {
     pub(crate) name: String,
     pub(crate) revision: Option<Revision>,
@@ -198,6 +207,7 @@ pub(crate) fn checkpoint(body: &[u8]) -> Result<NewCheckpoint, ApiError> {
 }
 
 /// `POST /sessions/{id}/branches`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct NewBranch {
     pub(crate) revision: Option<Revision>,
     pub(crate) checkpoint: Option<String>,

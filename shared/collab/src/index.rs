@@ -35,6 +35,7 @@ pub struct SessionRecord {
 
 /// A branch's merge into its parent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MergeRecord {
     /// Who merged it.
     pub merged_by: String,

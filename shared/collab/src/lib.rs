@@ -11,6 +11,8 @@ mod decode;
 mod doc;
 mod handle;
 mod index;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod paging;
 mod route;
 mod wire;

@@ -11,6 +11,7 @@ use crate::index::{MergeRecord, ParticipantRecord, SessionRecord};
 
 /// Where a branch comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParentView {
     /// The session it was forked from.
     pub session_id: String,
@@ -20,6 +21,7 @@ pub struct ParentView {
 
 /// Someone's granted role in a session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GrantView {
     /// The user.
     pub user_id: String,
@@ -44,6 +46,7 @@ impl From<ParticipantRecord> for GrantView {
 
 /// A session as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionView {
     /// Its id: also the WebSocket's (`/sessions/{id}/ws`).
     pub session_id: String,
@@ -101,6 +104,7 @@ impl SessionView {
 
 /// A page of the caller's sessions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionList {
     /// Newest first.
     pub sessions: Vec<SessionView>,
@@ -111,6 +115,7 @@ pub struct SessionList {
 
 /// One edit of the history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     /// The revision it made.
     pub revision: Revision,
@@ -141,6 +146,7 @@ impl From<LoggedOp> for HistoryEntry {
 
 /// A page of history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryList {
     /// Oldest first.
     pub edits: Vec<HistoryEntry>,
@@ -151,6 +157,7 @@ pub struct HistoryList {
 
 /// A session's checkpoints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckpointList {
     /// By revision.
     pub checkpoints: Vec<CheckpointInfo>,
@@ -158,6 +165,7 @@ pub struct CheckpointList {
 
 /// What a merge did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MergeView {
     /// The parent the branch was merged into.
     pub parent_id: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Machine-readable error codes, stable across surfaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     /// The message is not valid JSON.
@@ -85,6 +86,7 @@ impl ErrorCode {
 
 /// The error body shared by every surface.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     /// Machine-readable code.
     pub code: ErrorCode,
@@ -140,16 +142,23 @@ impl ApiError {
         self
     }
 
-    /// The HTTP body: `{"error": {...}}`.
+    /// The HTTP body: `{"error": {...}}` (an [`ErrorBody`]).
     pub fn to_http_body(&self) -> String {
-        #[derive(Serialize)]
-        struct Body<'a> {
-            error: &'a ApiError,
-        }
-        serde_json::to_string(&Body { error: self }).unwrap_or_else(|_| {
+        let body = ErrorBody {
+            error: self.clone(),
+        };
+        serde_json::to_string(&body).unwrap_or_else(|_| {
             r#"{"error":{"code":"INTERNAL","message":"error serialization failed"}}"#.to_owned()
         })
     }
+}
+
+/// An error as HTTP carries it: `{"error": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ApiError,
 }
 
 impl std::fmt::Display for ApiError {

@@ -7,6 +7,8 @@ pub mod auth;
 pub mod body;
 pub mod client;
 pub mod error;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod ot;
 pub mod protocol;
 pub mod rate;
@@ -14,5 +16,5 @@ pub mod session;
 pub mod units;
 pub mod yjs;
 
-pub use error::{ApiError, ErrorCode};
+pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use units::{EpochMillis, Revision, Utf16Pos};

@@ -63,6 +63,7 @@ impl MessageType {
 
 /// A selection from `start` (anchor) to `end` (head).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Span {
     /// Anchor.
     pub start: LineCol,
@@ -73,6 +74,7 @@ pub struct Span {
 /// Where a session is in its life: `created` until someone joins, `active`, and `archived` (read-only)
 /// after a day without activity, until an owner reopens it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
     /// Nobody has joined yet.
@@ -86,6 +88,7 @@ pub enum SessionStatus {
 
 /// How a user wants to be shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserInfo {
     /// Display name.
     pub name: String,
@@ -95,6 +98,7 @@ pub struct UserInfo {
 
 /// One connection in a session, as the others see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParticipantView {
     /// Which connection (a user may have several).
     pub connection_id: String,
@@ -118,6 +122,7 @@ pub struct ParticipantView {
 
 /// A reply in a comment thread.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommentReply {
     /// Unique within the thread.
     pub reply_id: String,
@@ -131,6 +136,7 @@ pub struct CommentReply {
 
 /// A comment thread as clients see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommentView {
     /// The thread's id.
     pub comment_id: String,
@@ -157,6 +163,7 @@ fn yes() -> bool {
 
 /// What a message carries; the `type` tag says which.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Operation {
     /// Insert `content` at `position` (UTF-16 units).

@@ -155,6 +155,7 @@ impl AnalyticsQuery {
 
 /// One bucket of the answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnalyticsBucket {
     /// Bucket start.
     pub start: EpochMillis,
@@ -172,17 +173,20 @@ pub struct AnalyticsBucket {
 
 /// Totals per key.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnalyticsTotals {
     /// All requests.
     pub requests: u64,
     /// By route.
     pub by_route: BTreeMap<String, u64>,
-    /// By status.
+    /// By status (JSON object keys are strings: `"200"`).
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, u64>))]
     pub by_status: BTreeMap<u16, u64>,
 }
 
 /// `GET …/gateway/analytics`'s answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnalyticsReport {
     /// Range start.
     pub from: EpochMillis,

@@ -53,6 +53,7 @@ pub struct ApiKey {
 
 /// A key's state at some moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KeyStatus {
     /// It works.
@@ -67,6 +68,7 @@ pub enum KeyStatus {
 
 /// A key as its owner sees it: metadata only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyView {
     /// Public id.
     pub id: String,
@@ -95,6 +97,7 @@ pub struct KeyView {
 
 /// A new key and its secret, which is shown this once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IssuedKey {
     /// The whole key, `synq_<id>_<secret>`: store it now, it cannot be shown again.
     pub secret: String,

@@ -23,6 +23,7 @@ const BUILT_IN_SCALARS: [&str; 5] = ["Int", "Float", "String", "Boolean", "ID"];
 
 /// `POST …/gateway/schemas`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SchemaUpload {
     /// The schema's name: 1–64 characters of `[A-Za-z0-9._-]`.
@@ -33,6 +34,7 @@ pub struct SchemaUpload {
 
 /// A stored version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SchemaVersion {
     /// The schema's name.
     pub name: String,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One scope. Ordered: a higher scope includes the lower ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Reads (`GET`, `HEAD`).
@@ -35,6 +36,7 @@ impl Scope {
 
 /// The scopes a caller holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Scopes(Vec<Scope>);
 

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a participant may do in one session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Everything, including managing the session.

@@ -4,6 +4,7 @@ use crate::units::{Utf16Pos, utf16_len};
 
 /// Insert `content` before the UTF-16 offset `position`: the wire's `insert` operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Insert {
     /// Where, in UTF-16 code units.
     pub position: Utf16Pos,
@@ -13,6 +14,7 @@ pub struct Insert {
 
 /// Delete `length` UTF-16 code units starting at `position`: the wire's `delete` operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Delete {
     /// Where, in UTF-16 code units.
     pub position: Utf16Pos,
@@ -22,6 +24,7 @@ pub struct Delete {
 
 /// One primitive text change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Step {
     /// An insertion.

@@ -27,6 +27,7 @@ pub const MAX_CHECKPOINT_NAME_CHARS: usize = 100;
 
 /// A named checkpoint, without its document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckpointInfo {
     /// Unique within the session.
     pub name: String,

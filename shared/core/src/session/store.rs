@@ -11,6 +11,7 @@ use crate::units::{EpochMillis, Revision};
 
 /// Why an edit exists: typed by a user, or an undo or redo of an earlier revision.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EditKind {
     /// An ordinary edit.
@@ -57,6 +58,7 @@ pub struct LoggedOp {
 
 /// The whole text at a revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Snapshot {
     /// The revision.
     pub revision: Revision,

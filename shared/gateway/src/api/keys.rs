@@ -12,6 +12,7 @@ use crate::store::{GatewayStore, StoreError};
 
 /// `POST keys`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateKeyRequest {
     /// A label, 1–100 characters.
@@ -30,6 +31,7 @@ fn read_only() -> Vec<Scope> {
 
 /// `POST keys/{id}/rotate`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RotateKeyRequest {
     /// How long the old key keeps working (default a day, at most 7 days).
@@ -39,6 +41,7 @@ pub struct RotateKeyRequest {
 
 /// `POST keys/{id}/rotate`'s answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RotatedKey {
     /// The new key, with its secret (shown once).
     #[serde(flatten)]
@@ -49,6 +52,7 @@ pub struct RotatedKey {
 
 /// `GET keys`'s answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyList {
     /// The caller's keys, oldest first.
     pub keys: Vec<KeyView>,

@@ -17,6 +17,8 @@
 //! | GET | `schemas/{name}`, `schemas/{name}/versions/{version}` | `read` |
 
 mod keys;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod quotas;
 mod routes;
 mod schemas;

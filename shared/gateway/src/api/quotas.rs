@@ -14,6 +14,7 @@ use crate::store::GatewayStore;
 
 /// `POST quotas/check`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
     /// Whose (`user:<id>` or `key:<id>`; default the caller; others' for admins only).
@@ -26,6 +27,7 @@ pub struct CheckRequest {
 
 /// `POST quotas/check`'s answer: whether a request would be allowed now. Nothing is counted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckResult {
     /// Whose.
     pub principal: String,
@@ -40,6 +42,7 @@ pub struct CheckResult {
 
 /// `GET quotas/{principal}`'s answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuotaView {
     /// Whose.
     pub principal: String,
@@ -55,6 +58,7 @@ pub struct QuotaView {
 
 /// `GET usage`'s answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageReport {
     /// Whose.
     pub principal: String,

@@ -15,6 +15,7 @@ pub const MAX_ROUTES: usize = 1_000;
 
 /// `GET routes`'s answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RouteList {
     /// Every route, oldest first.
     pub routes: Vec<RouteConfig>,

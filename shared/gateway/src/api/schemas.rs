@@ -11,6 +11,7 @@ use crate::store::{GatewayStore, StoreError};
 
 /// `GET schemas`'s answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SchemaList {
     /// The newest version of every schema, without its document.
     pub schemas: Vec<SchemaSummary>,
@@ -18,6 +19,7 @@ pub struct SchemaList {
 
 /// A version without its document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SchemaSummary {
     /// Name.
     pub name: String,

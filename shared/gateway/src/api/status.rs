@@ -9,6 +9,7 @@ use crate::store::GatewayStore;
 
 /// The answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GatewayStatus {
     /// `ok`.
     pub status: String,

@@ -33,6 +33,7 @@ pub struct LimitRequest {
 
 /// A quota's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuotaStatus {
     /// Requests per window.
     pub limit: u64,
@@ -48,6 +49,7 @@ pub struct QuotaStatus {
 
 /// A counter's state after the decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BucketStatus {
     /// Which counter.
     pub key: String,

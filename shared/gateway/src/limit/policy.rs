@@ -9,6 +9,7 @@ pub const MAX_PER_MINUTE: u32 = 1_000_000;
 
 /// A token bucket's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RateLimit {
     /// Sustained requests per minute.
@@ -44,6 +45,7 @@ impl RateLimit {
 
 /// How long a quota's window is. Windows are calendar-aligned in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum QuotaPeriod {
     /// From the top of each hour.
@@ -89,6 +91,7 @@ impl QuotaPeriod {
 
 /// At most `limit` requests per period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Quota {
     /// Requests per window.
@@ -99,6 +102,7 @@ pub struct Quota {
 
 /// A principal's limits as an admin sets them (`PUT …/quotas/{principal}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QuotaSpec {
     /// The token bucket.

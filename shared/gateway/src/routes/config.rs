@@ -29,6 +29,7 @@ const MAX_RULES: usize = 32;
 
 /// One of our handlers a route may point to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum HandlerName {
     /// `GET /healthz`'s answer.
     #[serde(rename = "health")]
@@ -49,6 +50,7 @@ pub enum HandlerName {
 
 /// Where a route sends requests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RouteTarget {
     /// `{"handler": "circuits.analyze"}`: one of ours.
@@ -60,6 +62,7 @@ pub enum RouteTarget {
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RouteAuth {
     /// Anyone, without credentials.
@@ -87,6 +90,7 @@ impl RouteAuth {
 
 /// Headers to set and to remove (removals first).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HeaderRules {
     /// Name → value, replacing what is there.
@@ -99,6 +103,7 @@ pub struct HeaderRules {
 
 /// What a route changes on the way through.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Transform {
     /// On the request, before the target sees it.
@@ -117,6 +122,7 @@ pub struct Transform {
 
 /// A route as an admin writes it (`POST` and `PUT …/gateway/routes`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RouteSpec {
     /// The path pattern (`/v2/things/{id}`, `/files/*`).
@@ -148,6 +154,7 @@ fn enabled_by_default() -> bool {
 
 /// A stored route.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RouteConfig {
     /// `rt_` and 12 hex digits.
     pub id: String,

@@ -17,6 +17,7 @@ use crate::units::{EpochMillis, LineCol, Revision, utf16_len};
 
 /// An edit the session applied, or had applied before under the same operation id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Applied {
     /// The revision it became.
     pub revision: Revision,
