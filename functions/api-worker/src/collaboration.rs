@@ -11,20 +11,10 @@ use crate::d1_gateway::D1Gateway;
 use crate::d1_index::D1Index;
 use crate::do_docs::DoDocs;
 use crate::gate::{self, Refused};
-use crate::{Served, json, read_body};
+use crate::{Served, at_most, json, read_body};
 
 /// Largest request body: an edit is at most what one WebSocket message may carry.
 const MAX_BODY_BYTES: u64 = 64 * 1024;
-
-fn check_body_size(bytes: u64) -> Result<(), ApiError> {
-    if bytes > MAX_BODY_BYTES {
-        return Err(ApiError::new(
-            ErrorCode::MessageTooLarge,
-            format!("the body is over {MAX_BODY_BYTES} bytes"),
-        ));
-    }
-    Ok(())
-}
 
 /// 96 random bits in hex: ids of new sessions and branches, and of comments sent without one.
 fn new_id() -> String {
@@ -54,7 +44,7 @@ async fn answer(
     env: &Env,
     caller: &synq_core::auth::SessionClaims,
 ) -> Result<Response, ApiError> {
-    let body = read_body(req, check_body_size).await?;
+    let body = read_body(req, at_most(MAX_BODY_BYTES)).await?;
     let url = req
         .url()
         .map_err(|e| ApiError::new(ErrorCode::InvalidMessage, e.to_string()))?;

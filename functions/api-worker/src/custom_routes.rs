@@ -22,7 +22,7 @@ use worker::{Date, Env, Fetch, Headers, Method, Request, RequestInit, Response};
 use crate::cache::Expiring;
 use crate::d1_gateway::D1Gateway;
 use crate::gate::{self, Refused};
-use crate::{Served, circuit_endpoint, gateway, json, limits, random_seed, read_body};
+use crate::{Served, at_most, circuit_endpoint, gateway, json, limits, random_seed, read_body};
 
 /// How long the route table read from the store is used before it is read again.
 const TABLE_TTL_MS: u64 = 5_000;
@@ -66,16 +66,6 @@ async fn table(store: &D1Gateway) -> Result<Rc<RouteTable>, ApiError> {
     Ok(table)
 }
 
-fn check_body_size(bytes: u64) -> Result<(), ApiError> {
-    if bytes > MAX_BODY_BYTES {
-        return Err(ApiError::new(
-            ErrorCode::MessageTooLarge,
-            format!("the body is over {MAX_BODY_BYTES} bytes"),
-        ));
-    }
-    Ok(())
-}
-
 fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(ErrorCode::Internal, e.to_string())
 }
@@ -115,7 +105,7 @@ pub(crate) async fn serve(req: &mut Request, env: &Env) -> worker::Result<Served
             }
         },
     };
-    let answer = match read_body(req, check_body_size).await {
+    let answer = match read_body(req, at_most(MAX_BODY_BYTES)).await {
         Ok(body) => {
             let transform = &route.spec.transform;
             let body = rename_fields(&body, &transform.request_rename).unwrap_or(body);

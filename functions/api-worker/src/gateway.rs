@@ -13,20 +13,10 @@ use worker::{Date, Env, Headers, Request, Response};
 use crate::d1_gateway::D1Gateway;
 use crate::gate::{self, Refused};
 use crate::limits::{self, DurableCounters};
-use crate::{Served, analytics, custom_routes, json, read_body};
+use crate::{Served, analytics, at_most, custom_routes, json, read_body};
 
 /// Largest request body: an SDL document (256 KiB) with room for its JSON escaping.
 const MAX_BODY_BYTES: u64 = 512 * 1024;
-
-fn check_body_size(bytes: u64) -> Result<(), ApiError> {
-    if bytes > MAX_BODY_BYTES {
-        return Err(ApiError::new(
-            ErrorCode::MessageTooLarge,
-            format!("the body is over {MAX_BODY_BYTES} bytes"),
-        ));
-    }
-    Ok(())
-}
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(ErrorCode::Internal, e.to_string())
@@ -59,7 +49,7 @@ pub(crate) async fn serve(req: &mut Request, env: &Env, path: &str) -> worker::R
         .as_ref()
         .map_or_else(Headers::new, |a| a.headers.clone());
     let caller = admitted.as_ref().map(|a| &a.caller.principal);
-    let result = match read_body(req, check_body_size).await {
+    let result = match read_body(req, at_most(MAX_BODY_BYTES)).await {
         Ok(body) => {
             if matches!(endpoint, Endpoint::Analytics | Endpoint::Usage) {
                 analytics::flush(env).await;

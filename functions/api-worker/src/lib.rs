@@ -248,6 +248,19 @@ async fn circuits(req: &mut Request, env: &Env, endpoint: Endpoint) -> Result<Se
     Served::answer(result, &admitted.headers, name, principal)
 }
 
+/// A body-size check for [`read_body`]: more than `max` bytes is `413 MESSAGE_TOO_LARGE`.
+pub(crate) fn at_most(max: u64) -> impl Fn(u64) -> std::result::Result<(), ApiError> {
+    move |bytes| {
+        if bytes > max {
+            return Err(ApiError::new(
+                ErrorCode::MessageTooLarge,
+                format!("the body is over {max} bytes"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The request body, refused as soon as it is known to be over the limit: by its `content-length`, or
 /// while it streams in (a chunked body has none).
 async fn read_body(
