@@ -52,7 +52,7 @@ pub(crate) async fn serve(req: &mut Request, env: &Env, path: &str) -> worker::R
     let result = match read_body(req, at_most(MAX_BODY_BYTES)).await {
         Ok(body) => {
             if matches!(endpoint, Endpoint::Analytics | Endpoint::Usage) {
-                analytics::flush(env).await;
+                analytics::settle(env).await;
             }
             match query(req) {
                 Ok(query) => run(&endpoint, env, &store, caller, &body, query).await,
