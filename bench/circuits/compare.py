@@ -22,8 +22,10 @@ What it does:
    and run under Node's built-in WASI (`node:wasi`, bench/circuits/run_wasm.mjs). Why this runtime: it needs
    no install and works offline (wasmtime-cli would be a long `cargo install`), and Node runs wasm in V8, the
    engine of Cloudflare Workers, so it is the nearest stand-in for Worker speed we have locally (no Worker
-   CPU limits or isolate start-up are modelled). `rustup target add wasm32-wasip1` is run if the target is
-   missing. --no-wasm skips this step.
+   CPU limits or isolate start-up are modelled). Like Qiskit, it is timed warm: the module first runs once
+   over every circuit (run_wasm.mjs --warmup), so the timed runs get V8's optimizing tier, not its baseline
+   compiler (which made the first circuits several times slower). `rustup target add wasm32-wasip1` is run if
+   the target is missing. --no-wasm skips this step.
 6. Prints a table per circuit, a summary per family and the totals with ratios ours/Qiskit, and the issue's
    targets: total gates <= Qiskit O3, total CX <= Qiskit O3, >= 10x Qiskit's speed (native: the sum of
    Qiskit's median times over the sum of ours). Writes everything to target/bench/circuits-compare.json.
@@ -195,7 +197,7 @@ def run_wasm(out: Path, runs: int, build: bool) -> dict:
                         str(WASM_MANIFEST)], cwd=REPO, check=True,
                        env={**os.environ, "CARGO_TARGET_DIR": str(REPO / "target")})
     doc = run_json([node, "--no-warnings", str(WASM_RUNNER), str(WASM_FILE), "--dir", str(out), "--level",
-                    str(LEVEL), "--runs", str(runs)])
+                    str(LEVEL), "--runs", str(runs), "--warmup"])
     doc["runtime"] = {"engine": "node:wasi (V8)", "node": subprocess.run([node, "--version"], capture_output=True,
                                                                          text=True).stdout.strip(),
                       "wasm_bytes": WASM_FILE.stat().st_size}
