@@ -1,0 +1,23 @@
+//! SynQ's ML core: labelled circuit datasets for the trainer.
+//!
+//! - [`families`]: seeded generators of the algorithm families users write (the family label);
+//! - [`features`]: what a circuit looks like as written, before any transpilation;
+//! - [`backends`]: backend profiles with published gate durations and fidelities, and the labels
+//!   they give (ASAP-scheduled execution time, product-of-fidelities success probability), checked
+//!   against a Pauli-trajectory simulation ([`noisy`]);
+//! - [`optimization`]: what our optimizer achieves at each level (the recommender's labels);
+//! - [`dataset`]: samples from generators and the corpus, the held-out split, per-task tables.
+//!
+//! Pure and sans-IO: callers read corpus files and pass their text in.
+
+pub mod backends;
+pub mod dataset;
+pub mod families;
+pub mod features;
+pub mod noisy;
+pub mod optimization;
+pub mod rng;
+
+pub use backends::{BackendLabel, BackendProfile, PROFILES};
+pub use dataset::{Sample, Table, Task};
+pub use families::Family;
