@@ -204,14 +204,14 @@ pub struct Table {
     pub features: Vec<f32>,
     pub target_names: Vec<String>,
     pub targets: Vec<f32>,
-    /// The sample behind each row.
+    /// The sample behind each row (empty when the table came over the wire).
     pub row_names: Vec<String>,
 }
 
 impl Table {
-    /// Number of rows.
+    /// Number of rows (`features` holds `rows × feature_names.len()` values).
     pub fn rows(&self) -> usize {
-        self.row_names.len()
+        self.features.len() / self.feature_names.len().max(1)
     }
 }
 
