@@ -9,7 +9,8 @@
 //! - [`dataset`]: samples from generators and the corpus, the held-out split, per-task tables;
 //! - [`spec`]: a training job's specification (the trainer world's `job-spec` on the wire);
 //! - [`metrics`] and [`baselines`]: how models are scored, and what they must beat;
-//! - [`jobs`]: the training-job state machine, leases and model versioning (pure rules).
+//! - [`jobs`]: the training-job state machine, leases and model versioning (pure rules);
+//! - [`queue`]: those rules over a storage trait (D1/R2 at the edge, memory in tests).
 //!
 //! Pure and sans-IO: callers read corpus files and pass their text in.
 
@@ -22,6 +23,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod noisy;
 pub mod optimization;
+pub mod queue;
 pub mod rng;
 pub mod spec;
 
