@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use synq_batch_runner::data::{DataOptions, samples};
+use synq_batch_runner::edge::HttpEdge;
 use synq_batch_runner::measure::{markdown, measure};
 use synq_batch_runner::sandbox::{Limits, Sandbox};
+use synq_batch_runner::worker::{Finished, Worker};
 use synq_batch_runner::{default_component, progress};
 use synq_ml::JobSpec;
 use synq_ml::dataset::{Task, tables};
@@ -17,6 +19,9 @@ USAGE:
       train every task's model in wasm and natively; print timing and quality beside baselines
   synq-batch-runner train --task TASK [--out MODEL.onnx]
       train one model locally and print its metrics
+  synq-batch-runner run --edge URL [--token JWT] [--runner NAME] [--once]
+      lease jobs from the edge's /api/v1/training API, train them, upload and complete (or fail) them;
+      the token may also come from SYNQ_RUNNER_TOKEN; --once stops when the queue is empty
 
 OPTIONS:
   --component FILE   the trainer component (default: target/wasm32-wasip2/release/synq_trainer.wasm)
@@ -41,7 +46,7 @@ impl Args {
             let Some(name) = flag.strip_prefix("--") else {
                 bail!("unexpected argument `{flag}`\n\n{HELP}");
             };
-            let value = if name == "no-corpus" {
+            let value = if name == "no-corpus" || name == "once" {
                 String::new()
             } else {
                 it.next()
@@ -142,6 +147,43 @@ fn main() -> anyhow::Result<()> {
             }
             if let Some(out) = args.get("out") {
                 std::fs::write(out, &outcome.onnx)?;
+            }
+        }
+        "run" => {
+            let base = args.get("edge").context("run needs --edge URL")?;
+            let token = match args.get("token") {
+                Some(t) => t.to_string(),
+                None => std::env::var("SYNQ_RUNNER_TOKEN")
+                    .context("run needs --token or SYNQ_RUNNER_TOKEN")?,
+            };
+            let edge = HttpEdge::new(base, &token);
+            let worker = Worker {
+                edge: &edge,
+                sandbox: &sandbox,
+                samples: &samples,
+                runner: args
+                    .get("runner")
+                    .map_or_else(|| format!("runner-{}", std::process::id()), str::to_string),
+                limits,
+                heartbeat_every: std::time::Duration::from_secs(5),
+                test_fraction: data.test_fraction,
+                show_progress: true,
+            };
+            loop {
+                match worker.run_one() {
+                    Ok(Some(Finished::Completed { job, model })) => {
+                        eprintln!("{job}: completed, {:?} model {}", model.task, model.version);
+                    }
+                    Ok(Some(Finished::Failed { job, reason })) => {
+                        eprintln!("{job}: failed: {reason}")
+                    }
+                    Ok(None) if args.get("once").is_some() => break,
+                    Ok(None) => std::thread::sleep(std::time::Duration::from_secs(2)),
+                    Err(e) => {
+                        eprintln!("{e}");
+                        std::thread::sleep(std::time::Duration::from_secs(2));
+                    }
+                }
             }
         }
         other => bail!("unknown command `{other}`\n\n{HELP}"),

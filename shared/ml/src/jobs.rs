@@ -63,6 +63,8 @@ pub struct TrainingJob {
     pub failure: Option<String>,
     pub created_at_ms: u64,
     pub updated_at_ms: u64,
+    /// Bumped by every save, so storage can refuse a save based on a stale read.
+    pub revision: u64,
 }
 
 /// A semantic version `major.minor.patch`.
@@ -171,6 +173,7 @@ impl TrainingJob {
             failure: None,
             created_at_ms: now_ms,
             updated_at_ms: now_ms,
+            revision: 0,
         }
     }
 

@@ -34,13 +34,9 @@ pub enum QueueError {
 pub trait JobStore {
     async fn insert_job(&self, job: &TrainingJob) -> Result<(), StoreError>;
     async fn job(&self, id: &str) -> Result<Option<TrainingJob>, StoreError>;
-    /// Saves `job` if its stored `updated_at_ms` is still `seen_updated_at_ms` (so two runners racing
-    /// for one job cannot both win); returns whether it saved.
-    async fn replace_job(
-        &self,
-        job: &TrainingJob,
-        seen_updated_at_ms: u64,
-    ) -> Result<bool, StoreError>;
+    /// Saves `job` if the stored revision is still `job.revision - 1`, the one it was read at (so two
+    /// runners racing for one job cannot both win); returns whether it saved.
+    async fn replace_job(&self, job: &TrainingJob) -> Result<bool, StoreError>;
     /// Jobs that are pending or running, oldest first (the candidates for leasing).
     async fn open_jobs(&self) -> Result<Vec<TrainingJob>, StoreError>;
     async fn latest_model(&self, task: Task) -> Result<Option<ModelVersion>, StoreError>;
@@ -105,17 +101,18 @@ impl<J: JobStore, B: BlobStore> Queue<'_, J, B> {
         now_ms: u64,
     ) -> Result<Option<Leased>, QueueError> {
         for mut job in self.jobs.open_jobs().await? {
-            let seen = job.updated_at_ms;
             if job.expire(now_ms) && !job.leasable(now_ms) {
                 // Out of attempts: record the failure and move on.
-                self.jobs.replace_job(&job, seen).await?;
+                job.revision += 1;
+                self.jobs.replace_job(&job).await?;
                 continue;
             }
             if !job.leasable(now_ms) {
                 continue;
             }
             job.lease(runner, token, now_ms, self.config.lease_ms)?;
-            if self.jobs.replace_job(&job, seen).await? {
+            job.revision += 1;
+            if self.jobs.replace_job(&job).await? {
                 return Ok(Some(Leased {
                     job,
                     token: token.to_string(),
@@ -139,9 +136,9 @@ impl<J: JobStore, B: BlobStore> Queue<'_, J, B> {
         change: impl FnOnce(&mut TrainingJob) -> Result<T, JobError>,
     ) -> Result<(TrainingJob, T), QueueError> {
         let mut job = self.load(id).await?;
-        let seen = job.updated_at_ms;
         let out = change(&mut job)?;
-        if !self.jobs.replace_job(&job, seen).await? {
+        job.revision += 1;
+        if !self.jobs.replace_job(&job).await? {
             return Err(QueueError::Job(JobError::LeaseLost(id.to_string())));
         }
         Ok((job, out))
@@ -264,14 +261,10 @@ impl JobStore for MemoryStore {
         Ok(self.jobs.borrow().get(id).cloned())
     }
 
-    async fn replace_job(
-        &self,
-        job: &TrainingJob,
-        seen_updated_at_ms: u64,
-    ) -> Result<bool, StoreError> {
+    async fn replace_job(&self, job: &TrainingJob) -> Result<bool, StoreError> {
         let mut jobs = self.jobs.borrow_mut();
         match jobs.get_mut(&job.id) {
-            Some(stored) if stored.updated_at_ms == seen_updated_at_ms => {
+            Some(stored) if stored.revision + 1 == job.revision => {
                 *stored = job.clone();
                 Ok(true)
             }
@@ -430,5 +423,72 @@ mod tests {
             ready(q.status("zzz", 0)),
             Err(QueueError::NotFound(_))
         ));
+    }
+}
+
+/// The HTTP bodies between a batch runner and the edge (`/api/v1/training/…`).
+pub mod wire {
+    use serde::{Deserialize, Serialize};
+
+    use crate::dataset::Task;
+    use crate::jobs::{ModelVersion, Progress, TrainingJob};
+    use crate::spec::JobSpec;
+
+    /// `POST /api/v1/training/jobs`: queue a job (the task's default spec unless one is given).
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub struct EnqueueRequest {
+        pub task: Task,
+        #[serde(default)]
+        pub spec: Option<JobSpec>,
+    }
+
+    /// `POST /api/v1/training/lease`: 200 with a [`super::Leased`], or 204 when nothing is waiting.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct LeaseRequest {
+        pub runner: String,
+    }
+
+    /// `POST /api/v1/training/jobs/{id}/heartbeat`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct HeartbeatRequest {
+        pub token: String,
+    }
+
+    /// `POST /api/v1/training/jobs/{id}/progress`.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub struct ProgressRequest {
+        pub token: String,
+        #[serde(flatten)]
+        pub progress: Progress,
+    }
+
+    /// `PUT /api/v1/training/jobs/{id}/model` carries the ONNX bytes with the lease token in this header.
+    pub const LEASE_TOKEN_HEADER: &str = "x-lease-token";
+
+    /// `POST /api/v1/training/jobs/{id}/complete`.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub struct CompleteRequest {
+        pub token: String,
+        pub metrics: Vec<(String, f64)>,
+    }
+
+    /// `POST /api/v1/training/jobs/{id}/fail`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct FailRequest {
+        pub token: String,
+        pub reason: String,
+    }
+
+    /// A job as the API shows it (`GET /api/v1/training/jobs/{id}` and most answers).
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub struct JobResponse {
+        pub job: TrainingJob,
+    }
+
+    /// A registered model (`complete`'s answer); its bytes are at
+    /// `GET /api/v1/training/models/{task}/{version}`.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub struct ModelResponse {
+        pub model: ModelVersion,
     }
 }
