@@ -221,6 +221,15 @@ fn metric(name: impl Into<String>, value: f64) -> Metric {
     }
 }
 
+fn classifier_metrics(c: &synq_ml::metrics::ClassificationMetrics) -> [Metric; 4] {
+    [
+        metric("accuracy", c.accuracy),
+        metric("precision", c.precision),
+        metric("recall", c.recall),
+        metric("f1", c.f1),
+    ]
+}
+
 fn argmax(row: &[f32]) -> usize {
     row.iter()
         .enumerate()
@@ -262,13 +271,7 @@ impl Model {
                         let truth: Vec<usize> = test.targets.iter().map(|&t| t as usize).collect();
                         let guess: Vec<usize> =
                             predicted.chunks_exact(classes).map(argmax).collect();
-                        let c = classification(&truth, &guess);
-                        out.extend([
-                            metric("accuracy", c.accuracy),
-                            metric("precision", c.precision),
-                            metric("recall", c.recall),
-                            metric("f1", c.f1),
-                        ]);
+                        out.extend(classifier_metrics(&classification(&truth, &guess)));
                     }
                 }
             }
@@ -284,13 +287,7 @@ impl Model {
                 ));
                 if !test.targets.is_empty() {
                     let truth: Vec<bool> = test.targets.iter().map(|&t| t > 0.5).collect();
-                    let b = binary(&truth, &flags);
-                    out.extend([
-                        metric("accuracy", b.accuracy),
-                        metric("precision", b.precision),
-                        metric("recall", b.recall),
-                        metric("f1", b.f1),
-                    ]);
+                    out.extend(classifier_metrics(&binary(&truth, &flags)));
                 }
             }
         }
