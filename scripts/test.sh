@@ -20,6 +20,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo clippy (wasm32: the Worker and its Durable Object)"
 cargo clippy --locked --target wasm32-unknown-unknown -p synq-api-worker -p synq-durable-objects -p synq-sdk -- -D warnings
 
+step "cargo clippy (wasm32-wasip2: the trainer component)"
+cargo clippy --locked --target wasm32-wasip2 -p synq-trainer -- -D warnings
+
+step "trainer component for wasm32-wasip2 (the batch runner's tests run it)"
+cargo build --locked --release --target wasm32-wasip2 -p synq-trainer
+
 step "cargo test --workspace"
 cargo test --workspace --locked
 

@@ -22,11 +22,14 @@ _synq_tools() {
     tools_dir="${SYNQ_TOOLS_DIR:-$HOME/.cache/synq-tools}"
     mkdir -p "$tools_dir" || return 1
 
-    # 1. Rust target.
-    if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-        echo "tools: adding rustup target wasm32-unknown-unknown" >&2
-        rustup target add wasm32-unknown-unknown >&2 || return 1
-    fi
+    # 1. Rust targets: the Worker's, and the trainer component's (wasm32-wasip2).
+    local target
+    for target in wasm32-unknown-unknown wasm32-wasip2; do
+        if ! rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+            echo "tools: adding rustup target $target" >&2
+            rustup target add "$target" >&2 || return 1
+        fi
+    done
 
     # 2. Cargo-installed binaries (each only if its binary is missing), under a lock.
     local wb_root="$tools_dir/worker-build-$SYNQ_WORKER_BUILD_VERSION"

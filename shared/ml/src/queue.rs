@@ -1,0 +1,494 @@
+//! The training queue over storage: the edge's job and model-registry operations, written once
+//! against [`JobStore`] and [`BlobStore`] (D1 and R2 on Cloudflare; [`MemoryStore`] in tests). The
+//! rules themselves are in [`crate::jobs`]; this layer loads, applies and saves.
+//!
+//! The traits are async because D1 and R2 are; the in-memory adapter never awaits anything.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::Task;
+use crate::jobs::{JobError, ModelVersion, Progress, TrainingJob, Version, blob_key};
+use crate::spec::JobSpec;
+
+/// A storage failure.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("storage: {0}")]
+pub struct StoreError(pub String);
+
+/// Why a queue operation failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum QueueError {
+    #[error("no job {0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Job(#[from] JobError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Jobs and model versions.
+#[allow(async_fn_in_trait)]
+pub trait JobStore {
+    async fn insert_job(&self, job: &TrainingJob) -> Result<(), StoreError>;
+    async fn job(&self, id: &str) -> Result<Option<TrainingJob>, StoreError>;
+    /// Saves `job` if the stored revision is still `job.revision - 1`, the one it was read at (so two
+    /// runners racing for one job cannot both win); returns whether it saved.
+    async fn replace_job(&self, job: &TrainingJob) -> Result<bool, StoreError>;
+    /// Jobs that are pending or running, oldest first (the candidates for leasing).
+    async fn open_jobs(&self) -> Result<Vec<TrainingJob>, StoreError>;
+    async fn latest_model(&self, task: Task) -> Result<Option<ModelVersion>, StoreError>;
+    async fn insert_model(&self, model: &ModelVersion) -> Result<(), StoreError>;
+    async fn model(&self, task: Task, version: Version)
+    -> Result<Option<ModelVersion>, StoreError>;
+}
+
+/// Model blobs by key.
+#[allow(async_fn_in_trait)]
+pub trait BlobStore {
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError>;
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+}
+
+/// What a lease hands a runner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Leased {
+    pub job: TrainingJob,
+    pub token: String,
+}
+
+/// The queue's settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueConfig {
+    /// How long a lease lasts without a heartbeat.
+    pub lease_ms: u64,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        Self { lease_ms: 30_000 }
+    }
+}
+
+/// The queue's operations.
+pub struct Queue<'a, J, B> {
+    pub jobs: &'a J,
+    pub blobs: &'a B,
+    pub config: QueueConfig,
+}
+
+impl<J: JobStore, B: BlobStore> Queue<'_, J, B> {
+    /// Queues a job.
+    pub async fn enqueue(
+        &self,
+        id: &str,
+        task: Task,
+        spec: JobSpec,
+        now_ms: u64,
+    ) -> Result<TrainingJob, QueueError> {
+        let job = TrainingJob::new(id, task, spec, now_ms);
+        self.jobs.insert_job(&job).await?;
+        Ok(job)
+    }
+
+    /// Leases the oldest leasable job to `runner`; `token` must be unguessable (the shell makes it).
+    pub async fn lease(
+        &self,
+        runner: &str,
+        token: &str,
+        now_ms: u64,
+    ) -> Result<Option<Leased>, QueueError> {
+        for mut job in self.jobs.open_jobs().await? {
+            if job.expire(now_ms) && !job.leasable(now_ms) {
+                // Out of attempts: record the failure and move on.
+                job.revision += 1;
+                self.jobs.replace_job(&job).await?;
+                continue;
+            }
+            if !job.leasable(now_ms) {
+                continue;
+            }
+            job.lease(runner, token, now_ms, self.config.lease_ms)?;
+            job.revision += 1;
+            if self.jobs.replace_job(&job).await? {
+                return Ok(Some(Leased {
+                    job,
+                    token: token.to_string(),
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn load(&self, id: &str) -> Result<TrainingJob, QueueError> {
+        self.jobs
+            .job(id)
+            .await?
+            .ok_or_else(|| QueueError::NotFound(id.to_string()))
+    }
+
+    /// Loads a job, applies `change`, saves it (refusing if it changed meanwhile).
+    async fn update<T>(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut TrainingJob) -> Result<T, JobError>,
+    ) -> Result<(TrainingJob, T), QueueError> {
+        let mut job = self.load(id).await?;
+        let out = change(&mut job)?;
+        job.revision += 1;
+        if !self.jobs.replace_job(&job).await? {
+            return Err(QueueError::Job(JobError::LeaseLost(id.to_string())));
+        }
+        Ok((job, out))
+    }
+
+    /// A job as it stands (with lease expiry applied to what is shown, not stored).
+    pub async fn status(&self, id: &str, now_ms: u64) -> Result<TrainingJob, QueueError> {
+        let mut job = self.load(id).await?;
+        job.expire(now_ms);
+        Ok(job)
+    }
+
+    pub async fn heartbeat(
+        &self,
+        id: &str,
+        token: &str,
+        now_ms: u64,
+    ) -> Result<TrainingJob, QueueError> {
+        let lease_ms = self.config.lease_ms;
+        Ok(self
+            .update(id, |j| j.heartbeat(token, now_ms, lease_ms))
+            .await?
+            .0)
+    }
+
+    pub async fn report(
+        &self,
+        id: &str,
+        token: &str,
+        progress: Progress,
+        now_ms: u64,
+    ) -> Result<TrainingJob, QueueError> {
+        let lease_ms = self.config.lease_ms;
+        Ok(self
+            .update(id, |j| j.report(token, progress, now_ms, lease_ms))
+            .await?
+            .0)
+    }
+
+    /// Stores the model blob of a job whose lease `token` holds.
+    pub async fn upload(
+        &self,
+        id: &str,
+        token: &str,
+        onnx: Vec<u8>,
+        now_ms: u64,
+    ) -> Result<TrainingJob, QueueError> {
+        // Check the lease before writing the blob, then record the upload.
+        self.status(id, now_ms).await.and_then(|mut j| {
+            j.heartbeat(token, now_ms, self.config.lease_ms)?;
+            Ok(())
+        })?;
+        self.blobs.put(&blob_key(id), onnx).await?;
+        let lease_ms = self.config.lease_ms;
+        Ok(self
+            .update(id, |j| j.uploaded(token, now_ms, lease_ms))
+            .await?
+            .0)
+    }
+
+    /// Completes a job and registers its model's next version.
+    pub async fn complete(
+        &self,
+        id: &str,
+        token: &str,
+        metrics: Vec<(String, f64)>,
+        now_ms: u64,
+    ) -> Result<ModelVersion, QueueError> {
+        let task = self.load(id).await?.task;
+        let latest = self.jobs.latest_model(task).await?.map(|m| m.version);
+        let (_, model) = self
+            .update(id, |j| j.complete(token, metrics, latest, now_ms))
+            .await?;
+        self.jobs.insert_model(&model).await?;
+        Ok(model)
+    }
+
+    pub async fn fail(
+        &self,
+        id: &str,
+        token: &str,
+        reason: &str,
+        now_ms: u64,
+    ) -> Result<TrainingJob, QueueError> {
+        Ok(self.update(id, |j| j.fail(token, reason, now_ms)).await?.0)
+    }
+
+    /// A registered model's ONNX bytes.
+    pub async fn model_blob(
+        &self,
+        task: Task,
+        version: Version,
+    ) -> Result<Option<Vec<u8>>, QueueError> {
+        match self.jobs.model(task, version).await? {
+            Some(m) => Ok(self.blobs.get(&m.blob_key).await?),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Jobs, models and blobs in memory, for tests and the runner's local mode.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    jobs: RefCell<BTreeMap<String, TrainingJob>>,
+    models: RefCell<Vec<ModelVersion>>,
+    blobs: RefCell<BTreeMap<String, Vec<u8>>>,
+}
+
+impl JobStore for MemoryStore {
+    async fn insert_job(&self, job: &TrainingJob) -> Result<(), StoreError> {
+        let mut jobs = self.jobs.borrow_mut();
+        if jobs.contains_key(&job.id) {
+            return Err(StoreError(format!("job {} exists", job.id)));
+        }
+        jobs.insert(job.id.clone(), job.clone());
+        Ok(())
+    }
+
+    async fn job(&self, id: &str) -> Result<Option<TrainingJob>, StoreError> {
+        Ok(self.jobs.borrow().get(id).cloned())
+    }
+
+    async fn replace_job(&self, job: &TrainingJob) -> Result<bool, StoreError> {
+        let mut jobs = self.jobs.borrow_mut();
+        match jobs.get_mut(&job.id) {
+            Some(stored) if stored.revision + 1 == job.revision => {
+                *stored = job.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn open_jobs(&self) -> Result<Vec<TrainingJob>, StoreError> {
+        let mut open: Vec<TrainingJob> = self
+            .jobs
+            .borrow()
+            .values()
+            .filter(|j| {
+                matches!(
+                    j.state,
+                    crate::jobs::JobState::Pending | crate::jobs::JobState::Running
+                )
+            })
+            .cloned()
+            .collect();
+        open.sort_by_key(|j| (j.created_at_ms, j.id.clone()));
+        Ok(open)
+    }
+
+    async fn latest_model(&self, task: Task) -> Result<Option<ModelVersion>, StoreError> {
+        Ok(self
+            .models
+            .borrow()
+            .iter()
+            .filter(|m| m.task == task)
+            .max_by_key(|m| m.version)
+            .cloned())
+    }
+
+    async fn insert_model(&self, model: &ModelVersion) -> Result<(), StoreError> {
+        self.models.borrow_mut().push(model.clone());
+        Ok(())
+    }
+
+    async fn model(
+        &self,
+        task: Task,
+        version: Version,
+    ) -> Result<Option<ModelVersion>, StoreError> {
+        Ok(self
+            .models
+            .borrow()
+            .iter()
+            .find(|m| m.task == task && m.version == version)
+            .cloned())
+    }
+}
+
+impl BlobStore for MemoryStore {
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+        self.blobs.borrow_mut().insert(key.to_string(), bytes);
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.blobs.borrow().get(key).cloned())
+    }
+}
+
+/// Runs a future that never waits (the in-memory store's), for tests and local runs.
+pub fn ready<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::JobState;
+
+    fn queue(store: &MemoryStore) -> Queue<'_, MemoryStore, MemoryStore> {
+        Queue {
+            jobs: store,
+            blobs: store,
+            config: QueueConfig { lease_ms: 1_000 },
+        }
+    }
+
+    #[test]
+    fn queue_lease_train_upload_complete_download() {
+        let store = MemoryStore::default();
+        let q = queue(&store);
+        ready(q.enqueue("a", Task::Family, JobSpec::for_task(Task::Family), 0)).unwrap();
+        ready(q.enqueue("b", Task::Anomaly, JobSpec::for_task(Task::Anomaly), 1)).unwrap();
+        let leased = ready(q.lease("r1", "t1", 10)).unwrap().unwrap();
+        assert_eq!(leased.job.id, "a");
+        let progress = Progress {
+            epoch: 1,
+            epochs: 2,
+            loss: 0.3,
+        };
+        ready(q.report("a", "t1", progress, 20)).unwrap();
+        assert_eq!(ready(q.status("a", 30)).unwrap().progress, Some(progress));
+        ready(q.upload("a", "t1", vec![1, 2, 3], 40)).unwrap();
+        let model = ready(q.complete("a", "t1", vec![("accuracy".into(), 0.9)], 50)).unwrap();
+        assert_eq!(model.version.to_string(), "1.0.0");
+        assert_eq!(
+            ready(q.model_blob(Task::Family, model.version)).unwrap(),
+            Some(vec![1, 2, 3])
+        );
+        // The next lease gets the other job; a second family model would be 1.1.0.
+        assert_eq!(ready(q.lease("r1", "t2", 60)).unwrap().unwrap().job.id, "b");
+        assert_eq!(ready(q.lease("r1", "t3", 70)).unwrap(), None);
+    }
+
+    #[test]
+    fn a_dead_runner_s_job_goes_to_the_next_runner() {
+        let store = MemoryStore::default();
+        let q = queue(&store);
+        ready(q.enqueue("a", Task::Family, JobSpec::for_task(Task::Family), 0)).unwrap();
+        ready(q.lease("r1", "t1", 0)).unwrap().unwrap();
+        ready(q.heartbeat("a", "t1", 500)).unwrap();
+        // Nobody else can have it while the lease lives.
+        assert_eq!(ready(q.lease("r2", "t2", 1_400)).unwrap(), None);
+        // r1 dies; its lease runs out at 1 500.
+        assert_eq!(
+            ready(q.status("a", 1_600)).unwrap().state,
+            JobState::Pending
+        );
+        let leased = ready(q.lease("r2", "t2", 1_600)).unwrap().unwrap();
+        assert_eq!(leased.job.attempts, 2);
+        assert!(matches!(
+            ready(q.upload("a", "t1", vec![9], 1_700)),
+            Err(QueueError::Job(JobError::LeaseLost(_)))
+        ));
+        ready(q.upload("a", "t2", vec![7], 1_700)).unwrap();
+        ready(q.complete("a", "t2", vec![], 1_800)).unwrap();
+        assert_eq!(
+            ready(q.model_blob(Task::Family, "1.0.0".parse().unwrap())).unwrap(),
+            Some(vec![7])
+        );
+    }
+
+    #[test]
+    fn versions_count_up_per_task() {
+        let store = MemoryStore::default();
+        let q = queue(&store);
+        for (i, id) in ["a", "b"].iter().enumerate() {
+            ready(q.enqueue(id, Task::Family, JobSpec::for_task(Task::Family), i as u64)).unwrap();
+            ready(q.lease("r", id, 10)).unwrap().unwrap();
+            ready(q.upload(id, id, vec![], 11)).unwrap();
+            let m = ready(q.complete(id, id, vec![], 12)).unwrap();
+            assert_eq!(m.version.to_string(), format!("1.{i}.0"));
+        }
+        assert!(matches!(
+            ready(q.status("zzz", 0)),
+            Err(QueueError::NotFound(_))
+        ));
+    }
+}
+
+/// The HTTP bodies between a batch runner and the edge (`/api/v1/training/…`).
+pub mod wire {
+    use serde::{Deserialize, Serialize};
+
+    use crate::dataset::Task;
+    use crate::jobs::{ModelVersion, Progress, TrainingJob};
+    use crate::spec::JobSpec;
+
+    /// `POST /api/v1/training/jobs`: queue a job (the task's default spec unless one is given).
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub struct EnqueueRequest {
+        pub task: Task,
+        #[serde(default)]
+        pub spec: Option<JobSpec>,
+    }
+
+    /// `POST /api/v1/training/lease`: 200 with a [`super::Leased`], or 204 when nothing is waiting.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct LeaseRequest {
+        pub runner: String,
+    }
+
+    /// `POST /api/v1/training/jobs/{id}/heartbeat`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct HeartbeatRequest {
+        pub token: String,
+    }
+
+    /// `POST /api/v1/training/jobs/{id}/progress`.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub struct ProgressRequest {
+        pub token: String,
+        #[serde(flatten)]
+        pub progress: Progress,
+    }
+
+    /// `PUT /api/v1/training/jobs/{id}/model` carries the ONNX bytes with the lease token in this header.
+    pub const LEASE_TOKEN_HEADER: &str = "x-lease-token";
+
+    /// `POST /api/v1/training/jobs/{id}/complete`.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub struct CompleteRequest {
+        pub token: String,
+        pub metrics: Vec<(String, f64)>,
+    }
+
+    /// `POST /api/v1/training/jobs/{id}/fail`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct FailRequest {
+        pub token: String,
+        pub reason: String,
+    }
+
+    /// A job as the API shows it (`GET /api/v1/training/jobs/{id}` and most answers).
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub struct JobResponse {
+        pub job: TrainingJob,
+    }
+
+    /// A registered model (`complete`'s answer); its bytes are at
+    /// `GET /api/v1/training/models/{task}/{version}`.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub struct ModelResponse {
+        pub model: ModelVersion,
+    }
+}
