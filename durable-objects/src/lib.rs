@@ -6,11 +6,13 @@
 //! The Worker cdylib must `pub use` each class, otherwise the linker drops it.
 
 mod connection;
+mod http;
 mod limiter;
 mod session;
 mod sql_history;
 mod sql_store;
 
 pub use connection::{EXPIRES_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER};
+pub use http::{error_response, json};
 pub use limiter::RateLimiter;
 pub use session::Session;

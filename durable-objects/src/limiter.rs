@@ -16,6 +16,8 @@ use worker::{
     wasm_bindgen,
 };
 
+use crate::error_response;
+
 /// The storage key of the whole limiter state (a JSON string: a user has a handful of counters).
 const STATE_KEY: &str = "limiter";
 
@@ -25,10 +27,6 @@ pub struct RateLimiter {
     state: State,
     /// Loaded from storage on the first request.
     limiter: RefCell<Option<Limiter>>,
-}
-
-fn error_response(error: &ApiError) -> Result<Response> {
-    Ok(Response::ok(error.to_http_body())?.with_status(error.code.http_status()))
 }
 
 impl RateLimiter {

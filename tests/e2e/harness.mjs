@@ -276,10 +276,14 @@ export { mintToken, tokenFor } from "../../scripts/jwt.mjs";
 // Sockets
 // ---------------------------------------------------------------------------------------------
 
-/** `wsBase/sessions/{session}/ws`, with the token in `Authorization` (default) or `?token=`. */
-function openSocket(wsBase, session, token, { via = "header" } = {}) {
+/**
+ * `wsBase/sessions/{session}/ws`, with the token in `Authorization` (default) or `?token=`; `origin` sends
+ * the `Origin` header every browser sends on an upgrade.
+ */
+function openSocket(wsBase, session, token, { via = "header", origin } = {}) {
   let url = `${wsBase}/sessions/${encodeURIComponent(session)}/ws`;
   const options = { handshakeTimeout: WAIT_TIMEOUT_MS };
+  if (origin !== undefined) options.origin = origin;
   if (token !== undefined) {
     if (via === "query") url += `?token=${encodeURIComponent(token)}`;
     else options.headers = { Authorization: `Bearer ${token}` };

@@ -8,7 +8,8 @@ use synq_core::session::{Effect, SessionStore};
 use synq_core::{ApiError, ErrorCode};
 use worker::{Request, Response, Result};
 
-use super::{Session, http_error, now, storage_error};
+use super::{Session, now, storage_error};
+use crate::error_response;
 
 /// The internal path.
 pub(super) const PATH: &str = "/rest";
@@ -22,19 +23,26 @@ impl Session {
                     ErrorCode::InvalidMessage,
                     format!("not a session call: {e}"),
                 );
-                return http_error(&error);
+                return error_response(&error);
             }
         };
         let store = match self.store() {
             Ok(store) => store,
-            Err(error) => return http_error(&error),
+            Err(error) => return error_response(&error),
         };
         let served = self.with_engine(&call.session_id, |engine| {
             synq_collab::serve(engine, store, &call.actor, call.request, now())
         });
         let (response, effects) = match served {
             Ok(Ok(served)) => served,
-            Ok(Err(error)) | Err(error) => return http_error(&error),
+            Ok(Err(error)) | Err(error) => {
+                // Refusals come before any change; an internal failure may come after one, so the
+                // engine could be ahead of storage: reload it on the next call.
+                if error.code == ErrorCode::Internal {
+                    self.engine.replace(None);
+                }
+                return error_response(&error);
+            }
         };
         // Writes first, all of them: what was not persisted is never answered as done.
         let (writes, sends): (Vec<Effect>, Vec<Effect>) = effects
@@ -46,7 +54,7 @@ impl Session {
             {
                 // The engine is ahead of storage: reload it on the next call.
                 self.engine.replace(None);
-                return http_error(&storage_error(e));
+                return error_response(&storage_error(e));
             }
         }
         self.carry_out(None, sends).await;

@@ -45,12 +45,15 @@ pub(crate) fn preflight(
 }
 
 /// Adds the CORS headers for the request's `Origin` to an ordinary answer (not to a WebSocket upgrade).
-pub(crate) fn decorate(req: &Request, env: &Env, mut response: Response) -> Result<Response> {
+/// They go on a copy of the headers: an answer passed through from a Durable Object or an upstream keeps
+/// the platform's immutable `Headers`, which throw when set.
+pub(crate) fn decorate(req: &Request, env: &Env, response: Response) -> Result<Response> {
     if response.status_code() == 101 {
         return Ok(response);
     }
+    let headers = response.headers().clone();
     for (name, value) in policy(env).response_headers(header(req, "origin").as_deref()) {
-        response.headers_mut().set(name, &value)?;
+        headers.set(name, &value)?;
     }
-    Ok(response)
+    Ok(response.with_headers(headers))
 }

@@ -40,10 +40,13 @@ use synq_circuits_api::{Endpoint, Limits};
 use synq_collab::{SessionIndex, effective_role};
 use synq_core::auth::Role;
 use synq_core::{ApiError, EpochMillis, ErrorCode};
-use synq_durable_objects::{EXPIRES_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER};
+pub(crate) use synq_durable_objects::json;
+use synq_durable_objects::{
+    EXPIRES_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER, error_response,
+};
 use synq_gateway::Scope;
 use synq_gateway::analytics::RequestRecord;
-use synq_gateway::routes::{HandlerName, reserved_prefix};
+use synq_gateway::routes::reserved_prefix;
 use worker::{
     Context, Date, Env, Headers, Method, Request, RequestInit, Response, Result, Stub,
     console_warn, event,
@@ -180,13 +183,6 @@ async fn serve(req: &mut Request, env: &Env) -> Result<Served> {
     }
 }
 
-pub(crate) fn json(response: Response) -> Response {
-    let headers = Headers::new();
-    // Setting a literal header on fresh Headers cannot fail.
-    let _ = headers.set("content-type", "application/json");
-    response.with_headers(headers)
-}
-
 /// `response` with `extra` added to its headers.
 fn with_headers(mut response: Response, extra: &Headers) -> Response {
     for (name, value) in extra.entries() {
@@ -196,27 +192,12 @@ fn with_headers(mut response: Response, extra: &Headers) -> Response {
     response
 }
 
-fn error_response(error: &ApiError) -> Result<Response> {
-    Ok(json(
-        Response::ok(error.to_http_body())?.with_status(error.code.http_status()),
-    ))
-}
-
 /// The analytics name of a circuit endpoint.
 fn circuit_name(endpoint: Endpoint) -> &'static str {
     match endpoint {
         Endpoint::Analyze => "circuits.analyze",
         Endpoint::Simulate => "circuits.simulate",
         Endpoint::Optimize => "circuits.optimize",
-    }
-}
-
-/// The circuit endpoint a custom route's handler names (the others are not circuit handlers: analyze).
-pub(crate) fn circuit_endpoint(handler: HandlerName) -> Endpoint {
-    match handler {
-        HandlerName::CircuitsSimulate => Endpoint::Simulate,
-        HandlerName::CircuitsOptimize => Endpoint::Optimize,
-        _ => Endpoint::Analyze,
     }
 }
 
