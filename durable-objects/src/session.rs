@@ -17,6 +17,7 @@ use worker::{
 };
 
 use crate::connection::{Connection, Kind};
+use crate::error_response;
 use crate::sql_store::SqlSessionStore;
 
 mod rest;
@@ -66,10 +67,6 @@ fn session_config(env: &Env) -> SessionConfig {
 
 fn now() -> EpochMillis {
     EpochMillis(Date::now().as_millis())
-}
-
-fn http_error(error: &ApiError) -> Result<Response> {
-    Ok(Response::ok(error.to_http_body())?.with_status(error.code.http_status()))
 }
 
 fn send(ws: &WebSocket, message: &str) {
@@ -127,28 +124,36 @@ impl DurableObject for Session {
         }
         let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
         if !upgrade.eq_ignore_ascii_case("websocket") {
-            return http_error(&ApiError::new(
+            return error_response(&ApiError::new(
                 ErrorCode::UpgradeRequired,
                 "expected a WebSocket upgrade",
             ));
         }
         let kind = Kind::from_path(&req.path());
         let Some(connection) = Connection::from_headers(req.headers(), kind) else {
-            return http_error(&ApiError::new(
+            return error_response(&ApiError::new(
                 ErrorCode::Unauthorized,
                 "the session is reached through the API Worker, which authenticates the caller",
             ));
         };
-        // Load before accepting, so a storage failure never leaves a half-open socket.
+        // The socket and its attachment first, then the join: a connection the engine counts always
+        // has a socket that will report its close. The engine loads before anything is accepted, so a
+        // storage failure never leaves a half-open socket.
+        let internal = |e: worker::Error| ApiError::new(ErrorCode::Internal, e.to_string());
+        let pair = match WebSocketPair::new().and_then(|pair| {
+            pair.server.serialize_attachment(&connection)?;
+            Ok(pair)
+        }) {
+            Ok(pair) => pair,
+            Err(e) => return error_response(&internal(e)),
+        };
         let greeting = match self.with_engine(&connection.session_id, |engine| match kind {
             Kind::Synq => engine.join(&connection.participant, now()),
             Kind::Yjs => engine.join_yjs(&connection.participant, now()),
         }) {
             Ok(Ok(effects)) => effects,
-            Ok(Err(error)) | Err(error) => return http_error(&error),
+            Ok(Err(error)) | Err(error) => return error_response(&error),
         };
-        let pair = WebSocketPair::new()?;
-        pair.server.serialize_attachment(&connection)?;
         self.state
             .accept_websocket_with_tags(&pair.server, &[kind.tag()]);
         self.carry_out(Some(&pair.server), greeting).await;
@@ -221,18 +226,23 @@ impl DurableObject for Session {
     }
 
     async fn alarm(&self) -> Result<Response> {
-        // The session id only labels messages, and an alarm sends none; after an eviction any socket's
-        // attachment still knows it.
-        let session_id = self
+        // The session's id is not in storage: a socket's attachment knows it. With no socket left, the
+        // engine is loaded nameless for this alarm only and dropped after it, so the next connection
+        // loads it again under its id (which labels messages and seeds the server's Yjs client id).
+        let known_id = self
             .state
             .get_websockets()
             .iter()
             .find_map(|ws| ws.deserialize_attachment::<Connection>().ok().flatten())
-            .map(|c| c.session_id)
-            .unwrap_or_default();
+            .map(|c| c.session_id);
+        let nameless = known_id.is_none() && self.engine.borrow().is_none();
+        let session_id = known_id.unwrap_or_default();
         match self.with_engine(&session_id, |engine| engine.on_alarm(now())) {
             Ok(effects) => self.carry_out(None, effects).await,
             Err(error) => console_error!("session: alarm: {}", error.message),
+        }
+        if nameless {
+            self.engine.replace(None);
         }
         Response::empty()
     }
