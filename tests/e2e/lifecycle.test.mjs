@@ -85,7 +85,10 @@ test("a quiet session is archived read-only; an editor is refused, an owner reop
   const again = await connect(session, "ed", "editor");
   const olga = await connect(session, "olga", "owner");
   try {
-    assert.equal((await again.nextOf("sync", "full_sync")).data.operation.content, "qreg q[1];");
+    const synced = await again.nextOf("sync", "full_sync");
+    assert.equal(synced.data.operation.content, "qreg q[1];");
+    // The alarm ran with nobody connected; the session still answers under its own id.
+    assert.equal(synced.session_id, session);
     assert.equal(await sessionStatus(again), "archived");
     again.send(envelope("edit", { type: "insert", position: 0, content: "x" }, { version: 1, operationId: "e2" }));
     const refused = (await again.nextOf("error")).data.operation;

@@ -16,10 +16,13 @@ use crate::{Served, at_most, json, read_body};
 /// Largest request body: an edit is at most what one WebSocket message may carry.
 const MAX_BODY_BYTES: u64 = 64 * 1024;
 
-/// 96 random bits in hex: ids of new sessions and branches, and of comments sent without one.
-fn new_id() -> String {
-    let half = || (worker::js_sys::Math::random() * 281_474_976_710_656.0) as u64; // 2^48
-    format!("{:012x}{:012x}", half(), half())
+/// 96 bits from the platform's CSPRNG, in hex: ids of new sessions and branches, and of comments sent
+/// without one.
+fn new_id() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("no randomness: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 pub(crate) async fn serve(req: &mut Request, env: &Env) -> worker::Result<Served> {
@@ -63,7 +66,7 @@ async fn answer(
     };
     let index = D1Index::new(env)?;
     let docs = DoDocs { env };
-    let id = new_id();
+    let id = new_id()?;
     let ctx = Context {
         caller,
         now: EpochMillis(Date::now().as_millis()),

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use synq_circuits_api::Limits;
+use synq_circuits_api::{Endpoint, Limits};
 use synq_core::{ApiError, ErrorCode};
 use synq_gateway::GatewayStore;
 use synq_gateway::api::Endpoint as GatewayEndpoint;
@@ -22,7 +22,7 @@ use worker::{Date, Env, Fetch, Headers, Method, Request, RequestInit, Response};
 use crate::cache::Expiring;
 use crate::d1_gateway::D1Gateway;
 use crate::gate::{self, Refused};
-use crate::{Served, at_most, circuit_endpoint, gateway, json, limits, random_seed, read_body};
+use crate::{Served, at_most, gateway, json, limits, random_seed, read_body};
 
 /// How long the route table read from the store is used before it is read again.
 const TABLE_TTL_MS: u64 = 5_000;
@@ -146,15 +146,15 @@ async fn call_handler(
             .await?;
             return gateway::reply_response(&reply);
         }
-        HandlerName::CircuitsAnalyze
-        | HandlerName::CircuitsSimulate
-        | HandlerName::CircuitsOptimize => {
-            let limits = Limits::default();
-            let endpoint = circuit_endpoint(handler);
-            synq_circuits_api::handle(endpoint, body, random_seed(), &limits)
-        }
+        HandlerName::CircuitsAnalyze => circuit(Endpoint::Analyze, body),
+        HandlerName::CircuitsSimulate => circuit(Endpoint::Simulate, body),
+        HandlerName::CircuitsOptimize => circuit(Endpoint::Optimize, body),
     }?;
     Ok(json(Response::ok(answer).map_err(internal)?))
+}
+
+fn circuit(endpoint: Endpoint, body: &[u8]) -> Result<String, ApiError> {
+    synq_circuits_api::handle(endpoint, body, random_seed(), &Limits::default())
 }
 
 /// Headers as a transformation edits them.

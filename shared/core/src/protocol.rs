@@ -90,10 +90,35 @@ pub enum SessionStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserInfo {
-    /// Display name.
+    /// Display name, at most [`UserInfo::MAX_NAME_BYTES`] bytes of UTF-8.
     pub name: String,
-    /// Display colour (CSS).
+    /// Display colour (CSS), at most [`UserInfo::MAX_COLOR_BYTES`] bytes.
     pub color: String,
+}
+
+impl UserInfo {
+    /// Longer names are refused: every joiner's greeting carries every participant's, and a
+    /// connection's presence must fit its socket attachment (2 KiB).
+    pub const MAX_NAME_BYTES: usize = 128;
+    /// Room for any CSS colour notation.
+    pub const MAX_COLOR_BYTES: usize = 64;
+
+    /// `INVALID_MESSAGE` naming the field that is too long.
+    pub fn check(&self) -> Result<(), ApiError> {
+        let too_long = |field: &str, limit: usize| {
+            ApiError::new(
+                ErrorCode::InvalidMessage,
+                format!("`user_info.{field}` is longer than {limit} bytes"),
+            )
+        };
+        if self.name.len() > Self::MAX_NAME_BYTES {
+            return Err(too_long("name", Self::MAX_NAME_BYTES));
+        }
+        if self.color.len() > Self::MAX_COLOR_BYTES {
+            return Err(too_long("color", Self::MAX_COLOR_BYTES));
+        }
+        Ok(())
+    }
 }
 
 /// One connection in a session, as the others see it.

@@ -8,6 +8,7 @@ use common::{Hosted, edit, error_code, operation, participant};
 use serde_json::json;
 use synq_core::EpochMillis;
 use synq_core::auth::Role;
+use synq_core::protocol::UserInfo;
 use synq_core::session::{
     Effect, Participant, SessionConfig, SessionEngine, SessionStore, StorageWrite,
 };
@@ -690,4 +691,36 @@ fn rates_are_limited_per_connection_and_per_user_and_recover() {
     let out = common::pump(&s.store, later);
     assert_eq!(operation(&out.replies[0])["type"], "ack");
     assert_eq!(s.engine.text(), "yxxx");
+}
+
+#[test]
+fn a_user_info_over_the_limits_is_refused_and_the_old_one_stays() {
+    let mut s = Hosted::new(SessionConfig::default());
+    let (bo, amy) = (
+        participant("bo", Role::Editor),
+        participant("amy", Role::Editor),
+    );
+    common::pump(&s.store, s.engine.join(&bo, EpochMillis(0)).unwrap());
+    common::pump(&s.store, s.engine.join(&amy, EpochMillis(0)).unwrap());
+    s.handle(
+        &bo,
+        &presence(json!({"type": "user_info", "name": "Bo", "color": "#0af"})),
+    );
+    let long_name = "B".repeat(UserInfo::MAX_NAME_BYTES + 1);
+    let long_color = "#".repeat(UserInfo::MAX_COLOR_BYTES + 1);
+    for info in [
+        json!({"type": "user_info", "name": long_name, "color": "#0af"}),
+        json!({"type": "user_info", "name": "Bo", "color": long_color}),
+    ] {
+        let out = s.handle(&bo, &presence(info));
+        assert_eq!(error_code(&out.replies[0]), "INVALID_MESSAGE");
+        assert!(out.broadcasts.is_empty() && out.kept.is_empty());
+    }
+    // At the limit is fine.
+    let at_limit = "B".repeat(UserInfo::MAX_NAME_BYTES);
+    let out = s.handle(
+        &bo,
+        &presence(json!({"type": "user_info", "name": at_limit, "color": "#0af"})),
+    );
+    assert_eq!(out.kept[0].user_info.as_ref().unwrap().name, at_limit);
 }

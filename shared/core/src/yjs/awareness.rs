@@ -41,10 +41,14 @@ pub fn read_state(state: &str, text: &SharedText) -> AwarenessView {
         return AwarenessView::default();
     };
     let user = &state["user"];
-    let user_info = user["name"].as_str().map(|name| UserInfo {
-        name: name.to_owned(),
-        color: user["color"].as_str().unwrap_or_default().to_owned(),
-    });
+    // A name or colour over the limits is not shown to synq clients (the awareness itself still relays).
+    let user_info = user["name"]
+        .as_str()
+        .map(|name| UserInfo {
+            name: name.to_owned(),
+            color: user["color"].as_str().unwrap_or_default().to_owned(),
+        })
+        .filter(|info| info.check().is_ok());
     let cursor = &state["cursor"];
     let anchor = text.offset_of_sticky(&cursor["anchor"]);
     let head = text.offset_of_sticky(&cursor["head"]);

@@ -115,7 +115,7 @@ async fn subject<S: GatewayStore, C: RateCounters>(
             }
         }
         _ => Principal {
-            user: id.trim_start_matches("user:").to_owned(),
+            user: id.strip_prefix("user:").unwrap_or(id).to_owned(),
             key: None,
             scopes: Scopes::default(),
         },

@@ -152,6 +152,9 @@ impl SessionEngine {
         user_info: Option<UserInfo>,
         now: EpochMillis,
     ) -> Result<(ParticipantView, Vec<Effect>), ApiError> {
+        if let Some(info) = &user_info {
+            info.check()?;
+        }
         self.direct(actor, now, false, |engine| {
             Ok(engine.relay_presence(actor, cursor, selection, user_info, now))
         })

@@ -13,6 +13,9 @@ impl SessionEngine {
         now: EpochMillis,
     ) -> Result<Vec<Effect>, ApiError> {
         let operation = envelope.data.operation;
+        if let Operation::UserInfo(info) = &operation {
+            info.check()?;
+        }
         let presence = self
             .presence
             .update(participant, &operation, &self.text, self.revision)
