@@ -11,8 +11,8 @@ use proptest::prelude::*;
 use serde_json::json;
 use synq_core::auth::Role;
 use synq_core::session::{
-    HistoryStore, SessionConfig, SessionEngine, SessionStore, compaction_floor, document_at,
-    earliest_document, edits_since, history_page, new_checkpoint,
+    HistoryStore, MAX_CHECKPOINTS, SessionConfig, SessionEngine, SessionStore, compaction_floor,
+    document_at, earliest_document, edits_since, history_page, new_checkpoint,
 };
 use synq_core::{EpochMillis, ErrorCode, Revision};
 
@@ -279,4 +279,27 @@ proptest! {
         // The transform window is always inside what is kept.
         prop_assert!(earliest.0 + history_limit as u64 <= head.0 || earliest.0 == 0);
     }
+}
+
+#[test]
+fn a_session_keeps_a_bounded_number_of_checkpoints() {
+    let mut s = Hosted::new(config(10, 5, 20));
+    type_edits(&mut s, 3);
+    for i in 0..MAX_CHECKPOINTS {
+        let name = format!("c{i}");
+        let (_, write) =
+            new_checkpoint(&s.engine, &s.store, &name, None, "alice", EpochMillis(9)).unwrap();
+        s.store.write(&write).unwrap();
+    }
+    let e = new_checkpoint(
+        &s.engine,
+        &s.store,
+        "one more",
+        None,
+        "alice",
+        EpochMillis(9),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::LimitExceeded);
+    assert_eq!(s.store.checkpoints().unwrap().len(), MAX_CHECKPOINTS);
 }

@@ -16,7 +16,10 @@ use synq_core::auth::Role;
 use synq_core::client::ClientSession;
 use synq_core::ot::{EditOp, Step};
 use synq_core::protocol::Operation;
-use synq_core::session::{EditKind, SessionConfig, document_at, edits_since, history_page};
+use synq_core::session::{
+    EditKind, MAX_MERGE_TRANSFORMS, SessionConfig, SessionEngine, SessionStore, document_at,
+    edits_since, history_page,
+};
 use synq_core::{EpochMillis, ErrorCode, Revision};
 
 const WORDS: [&str; 6] = ["a", "bc", "😀", "\n", "h q[0];", "é"];
@@ -264,6 +267,37 @@ fn a_merge_that_would_pass_the_size_limit_applies_nothing() {
         (parent.engine.text().as_str(), parent.engine.revision()),
         ("x", Revision(1))
     );
+}
+
+#[test]
+fn a_merge_with_more_transforms_than_the_bound_applies_nothing() {
+    let (mut parent, mut branch) = fork("x");
+    let roomy = SessionConfig {
+        history_limit: 2_000,
+        history_retention: 4_000,
+        ..config()
+    };
+    let reload = |s: &mut Hosted| {
+        s.engine =
+            SessionEngine::restore("s", roomy.clone(), SessionStore::load(&s.store).unwrap())
+                .unwrap();
+    };
+    reload(&mut parent);
+    reload(&mut branch);
+    let typing = |n: usize| vec![Change::Insert { at: 0, word: 0 }; n];
+    // Just over the bound: 1,415 × 1,415 > 2,000,000.
+    make_edits(&mut parent, "amy", &typing(1_415));
+    make_edits(&mut branch, "bea", &typing(1_415));
+    let main = edits_since(&parent.engine, &parent.store, Revision(1)).unwrap();
+    let ours = edits_since(&branch.engine, &branch.store, Revision(1)).unwrap();
+    assert!(main.len() * ours.len() > MAX_MERGE_TRANSFORMS);
+    let before = (parent.engine.text(), parent.engine.revision());
+    let e = parent
+        .engine
+        .merge_branch(&merger(), "br", Revision(1), &main, &ours, EpochMillis(5))
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::LimitExceeded);
+    assert_eq!((parent.engine.text(), parent.engine.revision()), before);
 }
 
 #[test]

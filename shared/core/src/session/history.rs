@@ -24,6 +24,9 @@ use crate::units::{EpochMillis, Revision};
 
 /// Longest checkpoint name, in characters.
 pub const MAX_CHECKPOINT_NAME_CHARS: usize = 100;
+/// Most named checkpoints one session keeps: each holds a whole document and compaction never removes
+/// them, so this is what bounds a session's storage.
+pub const MAX_CHECKPOINTS: usize = 100;
 
 /// A named checkpoint, without its document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -300,6 +303,12 @@ pub fn new_checkpoint(
             ),
         )
         .with_field("name"));
+    }
+    if store.checkpoints().map_err(storage)?.len() >= MAX_CHECKPOINTS {
+        return Err(ApiError::new(
+            ErrorCode::LimitExceeded,
+            format!("a session keeps at most {MAX_CHECKPOINTS} checkpoints"),
+        ));
     }
     if store.checkpoint(name).map_err(storage)?.is_some() {
         return Err(ApiError::new(

@@ -15,10 +15,13 @@ mod undo;
 
 pub use comments::{CommentThread, LineAnchor};
 pub use config::SessionConfig;
-pub use engine::{Applied, CLOSE_IDLE, Effect, MergeOutcome, Participant, SessionEngine};
+pub use engine::{
+    Applied, CLOSE_IDLE, Effect, MAX_MERGE_TRANSFORMS, MergeOutcome, Participant, SessionEngine,
+};
 pub use history::{
     Checkpoint, CheckpointInfo, HistoryPage, HistoryStore, MAX_CHECKPOINT_NAME_CHARS,
-    compaction_floor, document_at, earliest_document, edits_since, history_page, new_checkpoint,
+    MAX_CHECKPOINTS, compaction_floor, document_at, earliest_document, edits_since, history_page,
+    new_checkpoint,
 };
 pub use id::{MAX_SESSION_ID_LEN, is_valid_session_id};
 pub use lifecycle::Lifecycle;

@@ -54,6 +54,10 @@ fn without_replies(effects: Vec<Effect>) -> Vec<Effect> {
         .collect()
 }
 
+/// Most (branch edit, main-line edit) pairs one merge transforms: a rebase costs their product, inside
+/// one request to the parent session.
+pub const MAX_MERGE_TRANSFORMS: usize = 2_000_000;
+
 impl SessionEngine {
     /// An edit made without a socket, against revision `version`: role, rate limit, transform and
     /// resend rules as on a socket.
@@ -285,6 +289,17 @@ impl SessionEngine {
                 };
                 return Ok((outcome, Vec::new()));
             }
+        }
+        if branch.len().saturating_mul(main.len()) > MAX_MERGE_TRANSFORMS {
+            return Err(ApiError::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "{} branch edits over {} main-line edits is more than one merge transforms \
+                     ({MAX_MERGE_TRANSFORMS} pairs); nothing was merged",
+                    branch.len(),
+                    main.len()
+                ),
+            ));
         }
         let branch_edits: Vec<_> = branch.iter().map(|op| op.op.clone()).collect();
         let main_edits: Vec<_> = main.iter().map(|op| op.op.clone()).collect();

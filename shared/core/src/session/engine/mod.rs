@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-pub use direct::{Applied, MergeOutcome};
+pub use direct::{Applied, MAX_MERGE_TRANSFORMS, MergeOutcome};
 
 use super::comments::CommentBook;
 use super::config::SessionConfig;
