@@ -11,6 +11,11 @@ source scripts/tools.sh
 
 step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
 
+# CI builds everything once from cold, where incremental compilation only adds work.
+if [[ "${CI:-}" == "true" ]]; then
+    export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
