@@ -174,7 +174,8 @@ fn a_dead_runner_s_job_is_completed_by_the_next_runner() {
         "{finished:?}"
     );
     // Runner 1's late upload is refused and the registered model stays runner 2's.
-    assert!(edge.upload("exec-1", &lost.token, b"late").is_err());
+    let late = edge.upload("exec-1", &lost.token, b"late");
+    assert!(matches!(late, Err(EdgeError::LeaseLost(_))), "{late:?}");
     let version = "1.0.0".parse().unwrap();
     let blob = edge
         .with(|q, _| ready(q.model_blob(Task::ExecutionTime, version)))
