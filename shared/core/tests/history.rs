@@ -11,8 +11,9 @@ use proptest::prelude::*;
 use serde_json::json;
 use synq_core::auth::Role;
 use synq_core::session::{
-    HistoryStore, MAX_CHECKPOINTS, SessionConfig, SessionEngine, SessionStore, compaction_floor,
-    document_at, earliest_document, edits_since, history_page, new_checkpoint,
+    HISTORY_PAGE_TEXT_UTF16, HistoryStore, MAX_CHECKPOINTS, SessionConfig, SessionEngine,
+    SessionStore, compaction_floor, document_at, earliest_document, edits_since, history_page,
+    new_checkpoint,
 };
 use synq_core::{EpochMillis, ErrorCode, Revision};
 
@@ -302,4 +303,29 @@ fn a_session_keeps_a_bounded_number_of_checkpoints() {
     .unwrap_err();
     assert_eq!(e.code, ErrorCode::LimitExceeded);
     assert_eq!(s.store.checkpoints().unwrap().len(), MAX_CHECKPOINTS);
+}
+
+#[test]
+fn a_history_page_of_large_edits_ends_at_its_text_budget() {
+    let mut s = Hosted::new(SessionConfig {
+        max_document_utf16: 4 << 20,
+        max_message_bytes: 1 << 20,
+        ..config(100, 50, 1000)
+    });
+    let alice = participant("alice", Role::Editor);
+    let paste = "p".repeat(100_000);
+    for head in 0..25u64 {
+        let op = json!({"type": "insert", "position": 0, "content": paste});
+        let out = s.handle(&alice, &edit(op, &format!("a{head}"), head));
+        assert_eq!(error_code(&out.replies[0]), "", "{:?}", out.replies);
+    }
+    let fits = HISTORY_PAGE_TEXT_UTF16 / paste.len();
+    let (mut from, mut seen) = (Some(Revision(1)), Vec::new());
+    while let Some(start) = from {
+        let page = history_page(&s.engine, &s.store, Some(start), None, 1_000).unwrap();
+        assert!(!page.edits.is_empty() && page.edits.len() <= fits);
+        seen.extend(page.edits.iter().map(|e| e.revision.0));
+        from = page.next;
+    }
+    assert_eq!(seen, (1..=25).collect::<Vec<_>>());
 }

@@ -27,6 +27,9 @@ pub const MAX_CHECKPOINT_NAME_CHARS: usize = 100;
 /// Most named checkpoints one session keeps: each holds a whole document and compaction never removes
 /// them, so this is what bounds a session's storage.
 pub const MAX_CHECKPOINTS: usize = 100;
+/// A history page ends early once its edits (with their inverses) carry this much text, whatever its
+/// `limit`: a page stays a few MiB of JSON even when every edit is a large paste.
+pub const HISTORY_PAGE_TEXT_UTF16: usize = 1 << 20;
 
 /// A named checkpoint, without its document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,9 +249,25 @@ pub fn history_page(
     let mut edits = store
         .ops_between(from, to, limit.saturating_add(1))
         .map_err(storage)?;
-    let next = (edits.len() > limit).then(|| edits[limit].revision);
-    edits.truncate(limit);
+    let cut = limit.min(within_page_text(&edits));
+    let next = edits.get(cut).map(|op| op.revision);
+    edits.truncate(cut);
     Ok(HistoryPage { edits, next })
+}
+
+/// How many of the leading `edits` fit in one page's text budget; at least one, so paging always moves on.
+fn within_page_text(edits: &[LoggedOp]) -> usize {
+    let mut carried = 0usize;
+    let over = edits.iter().position(|op| {
+        carried += op
+            .op
+            .iter()
+            .chain(&op.inverse)
+            .map(|step| step.insert_len() as usize)
+            .sum::<usize>();
+        carried > HISTORY_PAGE_TEXT_UTF16
+    });
+    over.map_or(edits.len(), |i| i.max(1))
 }
 
 /// Every logged edit after `base` up to the current revision; `REVISION_TOO_OLD` if the log no longer

@@ -19,9 +19,9 @@ pub use engine::{
     Applied, CLOSE_IDLE, Effect, MAX_MERGE_TRANSFORMS, MergeOutcome, Participant, SessionEngine,
 };
 pub use history::{
-    Checkpoint, CheckpointInfo, HistoryPage, HistoryStore, MAX_CHECKPOINT_NAME_CHARS,
-    MAX_CHECKPOINTS, compaction_floor, document_at, earliest_document, edits_since, history_page,
-    new_checkpoint,
+    Checkpoint, CheckpointInfo, HISTORY_PAGE_TEXT_UTF16, HistoryPage, HistoryStore,
+    MAX_CHECKPOINT_NAME_CHARS, MAX_CHECKPOINTS, compaction_floor, document_at, earliest_document,
+    edits_since, history_page, new_checkpoint,
 };
 pub use id::{MAX_SESSION_ID_LEN, is_valid_session_id};
 pub use lifecycle::Lifecycle;
