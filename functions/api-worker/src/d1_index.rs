@@ -100,13 +100,22 @@ impl From<ParticipantRow> for ParticipantRecord {
     }
 }
 
+/// A guard (on session `?1`, user `?2`) that holds while someone other than the user is a granted owner:
+/// demoting or removing an owner happens only under it, in the same statement, so the session always
+/// keeps one.
+const OTHER_OWNERS: &str = "EXISTS (SELECT 1 FROM participants o \
+     WHERE o.session_id = ?1 AND o.role = 'owner' AND o.user_id <> ?2)";
+
 fn participant_statement(
     index: &D1Index,
     p: &ParticipantRecord,
 ) -> Result<D1PreparedStatement, IndexError> {
     index.statement(
-        "INSERT INTO participants (session_id, user_id, role, added_by, added_at) VALUES (?1, ?2, ?3, ?4, ?5) \
-         ON CONFLICT (session_id, user_id) DO UPDATE SET role = ?3, added_by = ?4, added_at = ?5",
+        &format!(
+            "INSERT INTO participants (session_id, user_id, role, added_by, added_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (session_id, user_id) DO UPDATE SET role = ?3, added_by = ?4, added_at = ?5 \
+             WHERE ?3 = 'owner' OR participants.role <> 'owner' OR {OTHER_OWNERS}"
+        ),
         &[
             text(&p.session_id),
             text(&p.user_id),
@@ -220,10 +229,8 @@ impl SessionIndex for D1Index {
         Ok(row.map(ParticipantRecord::from))
     }
 
-    async fn put_participant(&self, participant: &ParticipantRecord) -> Result<(), IndexError> {
-        changes(participant_statement(self, participant)?)
-            .await
-            .map(drop)
+    async fn put_participant(&self, participant: &ParticipantRecord) -> Result<bool, IndexError> {
+        Ok(changes(participant_statement(self, participant)?).await? > 0)
     }
 
     async fn remove_participant(
@@ -232,7 +239,10 @@ impl SessionIndex for D1Index {
         user_id: &str,
     ) -> Result<bool, IndexError> {
         let statement = self.statement(
-            "DELETE FROM participants WHERE session_id = ?1 AND user_id = ?2",
+            &format!(
+                "DELETE FROM participants WHERE session_id = ?1 AND user_id = ?2 \
+                 AND (role <> 'owner' OR {OTHER_OWNERS})"
+            ),
             &[text(session_id), text(user_id)],
         )?;
         Ok(changes(statement).await? > 0)

@@ -392,27 +392,12 @@ async fn update_session<I: SessionIndex, D>(
     Ok(RestResponse::json(200, &SessionView::of(record, role)))
 }
 
-/// `CONFLICT` if `user_id` is the session's only granted owner (a session keeps one).
-async fn keep_an_owner<I: SessionIndex, D>(
-    ctx: &Context<'_, I, D>,
-    id: &str,
-    user_id: &str,
-) -> Result<(), ApiError> {
-    let owners: Vec<String> = ctx
-        .index
-        .participants(id)
-        .await?
-        .into_iter()
-        .filter(|p| p.role == Role::Owner)
-        .map(|p| p.user_id)
-        .collect();
-    if owners == [user_id] {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            format!("`{user_id}` is the only owner of `{id}`; make someone else owner first"),
-        ));
-    }
-    Ok(())
+/// `CONFLICT`: the session keeps one granted owner.
+fn last_owner(id: &str, user_id: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::Conflict,
+        format!("`{user_id}` is the only owner of `{id}`; make someone else owner first"),
+    )
 }
 
 async fn add_participant<I: SessionIndex, D>(
@@ -424,9 +409,6 @@ async fn add_participant<I: SessionIndex, D>(
     let (_, role) = access(ctx, id).await?;
     require_owner(role, "add participants")?;
     let before = ctx.index.participant(id, &grant.user_id).await?;
-    if before.as_ref().is_some_and(|p| p.role == Role::Owner) && grant.role != Role::Owner {
-        keep_an_owner(ctx, id, &grant.user_id).await?;
-    }
     let record = ParticipantRecord {
         session_id: id.to_owned(),
         user_id: grant.user_id,
@@ -434,7 +416,9 @@ async fn add_participant<I: SessionIndex, D>(
         added_by: ctx.caller.sub.clone(),
         added_at: ctx.now,
     };
-    ctx.index.put_participant(&record).await?;
+    if !ctx.index.put_participant(&record).await? {
+        return Err(last_owner(id, &record.user_id));
+    }
     let status = if before.is_some() { 200 } else { 201 };
     Ok(RestResponse::json(status, &GrantView::from(record)))
 }
@@ -456,10 +440,17 @@ async fn remove_participant<I: SessionIndex, D>(
         )
         .with_field("user_id")
     })?;
-    if granted.role == Role::Owner {
-        keep_an_owner(ctx, id, &user_id).await?;
+    if !ctx.index.remove_participant(id, &user_id).await? {
+        return Err(if granted.role == Role::Owner {
+            last_owner(id, &user_id)
+        } else {
+            ApiError::new(
+                ErrorCode::NotFound,
+                format!("`{user_id}` has no granted role in `{id}`"),
+            )
+            .with_field("user_id")
+        });
     }
-    ctx.index.remove_participant(id, &user_id).await?;
     Ok(RestResponse {
         status: 204,
         body: String::new(),

@@ -109,9 +109,12 @@ pub trait SessionIndex {
         session_id: &str,
         user_id: &str,
     ) -> Result<Option<ParticipantRecord>, IndexError>;
-    /// Grants a role (replacing any earlier grant to the same user).
-    async fn put_participant(&self, participant: &ParticipantRecord) -> Result<(), IndexError>;
-    /// Takes a grant away; `false` if there was none.
+    /// Grants a role (replacing any earlier grant to the same user); `false`, changing nothing, if that
+    /// would demote the session's last granted owner. The check and the write are one step, so two owners
+    /// demoting each other at once cannot leave the session without one.
+    async fn put_participant(&self, participant: &ParticipantRecord) -> Result<bool, IndexError>;
+    /// Takes a grant away; `false`, changing nothing, if there was none or it is the session's last
+    /// granted owner's (one step, as above).
     async fn remove_participant(&self, session_id: &str, user_id: &str)
     -> Result<bool, IndexError>;
     /// The sessions `user_id` has a granted role in, with that role, newest first, after `after`, at
@@ -131,6 +134,19 @@ pub struct MemoryIndex {
     participants: RefCell<BTreeMap<(String, String), ParticipantRecord>>,
 }
 
+impl MemoryIndex {
+    /// Whether `key` is its session's only granted owner.
+    fn is_last_owner(&self, key: &(String, String)) -> bool {
+        let participants = self.participants.borrow();
+        let owners = || {
+            participants
+                .values()
+                .filter(|p| p.session_id == key.0 && p.role == Role::Owner)
+        };
+        owners().count() == 1 && owners().any(|p| p.user_id == key.1)
+    }
+}
+
 impl SessionIndex for MemoryIndex {
     async fn create(
         &self,
@@ -147,7 +163,7 @@ impl SessionIndex for MemoryIndex {
             }
             sessions.insert(session.session_id.clone(), session.clone());
         }
-        self.put_participant(owner).await
+        self.put_participant(owner).await.map(drop)
     }
 
     async fn session(&self, session_id: &str) -> Result<Option<SessionRecord>, IndexError> {
@@ -193,12 +209,15 @@ impl SessionIndex for MemoryIndex {
         Ok(self.participants.borrow().get(&key).cloned())
     }
 
-    async fn put_participant(&self, participant: &ParticipantRecord) -> Result<(), IndexError> {
+    async fn put_participant(&self, participant: &ParticipantRecord) -> Result<bool, IndexError> {
         let key = (participant.session_id.clone(), participant.user_id.clone());
+        if participant.role != Role::Owner && self.is_last_owner(&key) {
+            return Ok(false);
+        }
         self.participants
             .borrow_mut()
             .insert(key, participant.clone());
-        Ok(())
+        Ok(true)
     }
 
     async fn remove_participant(
@@ -207,6 +226,9 @@ impl SessionIndex for MemoryIndex {
         user_id: &str,
     ) -> Result<bool, IndexError> {
         let key = (session_id.to_owned(), user_id.to_owned());
+        if self.is_last_owner(&key) {
+            return Ok(false);
+        }
         Ok(self.participants.borrow_mut().remove(&key).is_some())
     }
 
