@@ -11,6 +11,7 @@ use synq_circuits_api::{Endpoint, Limits};
 use synq_core::{ApiError, ErrorCode};
 use synq_gateway::GatewayStore;
 use synq_gateway::api::Endpoint as GatewayEndpoint;
+use synq_gateway::cache::Expiring;
 use synq_gateway::routes::{
     HandlerName, HeaderMap, HeaderRules, PathMatch, RouteConfig, RouteLookup, RouteTable,
     RouteTarget, rename_fields, upstream_url,
@@ -19,7 +20,6 @@ use worker::js_sys::Uint8Array;
 use worker::wasm_bindgen::JsValue;
 use worker::{Date, Env, Fetch, Headers, Method, Request, RequestInit, Response};
 
-use crate::cache::Expiring;
 use crate::d1_gateway::D1Gateway;
 use crate::gate::{self, Refused};
 use crate::{Served, at_most, gateway, json, limits, random_seed, read_body};

@@ -13,7 +13,7 @@ use worker::{Date, Env, Headers, Request, Response};
 use crate::d1_gateway::D1Gateway;
 use crate::gate::{self, Refused};
 use crate::limits::{self, DurableCounters};
-use crate::{Served, analytics, at_most, custom_routes, json, read_body};
+use crate::{Served, analytics, at_most, auth, custom_routes, json, read_body};
 
 /// Largest request body: an SDL document (256 KiB) with room for its JSON escaping.
 const MAX_BODY_BYTES: u64 = 512 * 1024;
@@ -94,6 +94,7 @@ fn forget_changed(endpoint: &Endpoint) {
     match endpoint {
         Endpoint::PutQuota(principal) => limits::forget_policy(principal),
         Endpoint::CreateRoute | Endpoint::UpdateRoute(_) => custom_routes::forget_table(),
+        Endpoint::RevokeKey(id) | Endpoint::RotateKey(id) => auth::forget_key(id),
         _ => {}
     }
 }

@@ -21,7 +21,6 @@
 
 mod analytics;
 mod auth;
-mod cache;
 mod collaboration;
 mod cors;
 mod custom_routes;

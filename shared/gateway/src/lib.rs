@@ -7,6 +7,7 @@
 
 pub mod analytics;
 pub mod api;
+pub mod cache;
 pub mod cors;
 pub mod decode;
 pub mod keys;
@@ -17,6 +18,9 @@ pub mod schema;
 pub mod scope;
 pub mod store;
 
-pub use principal::{AuthConfig, Caller, Credential, Principal, authenticate};
+pub use principal::{
+    AuthConfig, CachedKeys, Caller, Credential, KEY_CACHE_TTL_MS, KeyCache, KeyLookup, Principal,
+    authenticate,
+};
 pub use scope::{Scope, Scopes};
 pub use store::{GatewayStore, MemoryStore, StoreError};
