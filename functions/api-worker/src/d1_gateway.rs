@@ -260,6 +260,37 @@ impl GatewayStore for D1Gateway {
         conflict_unless_inserted(inserted, format!("key {}", new.id))
     }
 
+    async fn note_key_socket(
+        &self,
+        key_id: &str,
+        session_id: &str,
+        at: EpochMillis,
+    ) -> Result<(), StoreError> {
+        self.statement(
+            "INSERT INTO gateway_key_sockets (key_id, session_id, opened_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (key_id, session_id) DO UPDATE SET opened_at = ?3",
+            &[text(key_id), text(session_id), number(at.0)],
+        )?
+        .run()
+        .await
+        .map(drop)
+        .map_err(backend)
+    }
+
+    async fn key_sockets(&self, key_id: &str) -> Result<Vec<String>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            session_id: String,
+        }
+        let rows: Vec<Row> = self
+            .all(
+                "SELECT session_id FROM gateway_key_sockets WHERE key_id = ?1 ORDER BY session_id",
+                &[text(key_id)],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| r.session_id).collect())
+    }
+
     async fn put_route(&self, route: &RouteConfig) -> Result<(), StoreError> {
         self.statement(
             "INSERT INTO gateway_routes (route_id, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?4) \

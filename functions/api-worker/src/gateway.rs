@@ -13,7 +13,7 @@ use worker::{Date, Env, Headers, Request, Response};
 use crate::d1_gateway::D1Gateway;
 use crate::gate::{self, Refused};
 use crate::limits::{self, DurableCounters};
-use crate::{Served, analytics, at_most, auth, custom_routes, json, read_body};
+use crate::{Served, analytics, at_most, auth, custom_routes, json, key_sockets, read_body};
 
 /// Largest request body: an SDL document (256 KiB) with room for its JSON escaping.
 const MAX_BODY_BYTES: u64 = 512 * 1024;
@@ -63,6 +63,10 @@ pub(crate) async fn serve(req: &mut Request, env: &Env, path: &str) -> worker::R
     };
     if result.is_ok() {
         forget_changed(&endpoint);
+        if let Endpoint::RevokeKey(id) | Endpoint::RotateKey(id) = &endpoint {
+            // Before the answer: once revoked, the key's sockets are closed too.
+            key_sockets::tell_sessions(env, &store, id).await;
+        }
     }
     let response = result.and_then(|reply| reply_response(&reply));
     Served::answer(response, &headers, name, principal)

@@ -10,6 +10,7 @@ pub mod api;
 pub mod cache;
 pub mod cors;
 pub mod decode;
+pub mod key_sockets;
 pub mod keys;
 pub mod limit;
 pub mod principal;
