@@ -10,7 +10,7 @@ use synq_gateway::api::{self, Context, Endpoint, GatewayRoute, Reply};
 use synq_gateway::keys::KEY_ENTROPY;
 use worker::{Date, Env, Headers, Request, Response};
 
-use crate::d1_gateway::D1Gateway;
+use crate::d1_gateway::{self, D1Gateway};
 use crate::gate::{self, Refused};
 use crate::limits::{self, DurableCounters};
 use crate::{Served, analytics, at_most, auth, custom_routes, json, key_sockets, read_body};
@@ -32,7 +32,7 @@ pub(crate) async fn serve(req: &mut Request, env: &Env, path: &str) -> worker::R
         GatewayRoute::NotFound => return Served::not_found(req, "gateway"),
     };
     let name = endpoint.name();
-    let store = match D1Gateway::new(env) {
+    let store = match d1_gateway::open(env) {
         Ok(store) => store,
         Err(e) => return Served::error(&e.into(), name, None),
     };

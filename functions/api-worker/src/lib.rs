@@ -207,7 +207,7 @@ fn circuit_name(endpoint: Endpoint) -> &'static str {
 /// comes from here: the core has no randomness.
 async fn circuits(req: &mut Request, env: &Env, endpoint: Endpoint) -> Result<Served> {
     let name = circuit_name(endpoint);
-    let store = match D1Gateway::new(env) {
+    let store = match d1_gateway::open(env) {
         Ok(store) => store,
         Err(e) => return Served::error(&e.into(), name, None),
     };
@@ -298,7 +298,7 @@ async fn session_socket(req: &Request, env: &Env, id: &str, protocol: &str) -> R
     } else {
         "sessions.ws"
     };
-    let store = match D1Gateway::new(env) {
+    let store = match d1_gateway::open(env) {
         Ok(store) => store,
         Err(e) => return Served::error(&e.into(), name, None),
     };

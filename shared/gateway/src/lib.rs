@@ -17,6 +17,7 @@ pub mod principal;
 pub mod routes;
 pub mod schema;
 pub mod scope;
+pub mod sql_store;
 pub mod store;
 
 pub use principal::{
