@@ -17,6 +17,8 @@ pub const ROLE_HEADER: &str = "x-synq-role";
 pub const NAME_HEADER: &str = "x-synq-name";
 /// When the user's token expires (epoch milliseconds).
 pub const EXPIRES_HEADER: &str = "x-synq-expires";
+/// The id of the API key the socket was opened with, if it was (revoking the key closes the socket).
+pub const KEY_HEADER: &str = "x-synq-key";
 
 /// Which protocol a socket speaks; also its hibernation tag, so a broadcast reaches only its own kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +60,9 @@ pub(crate) struct Connection {
     /// The latest presence the engine asked to keep (survives the DO's hibernation here).
     #[serde(default)]
     pub(crate) presence: Option<Presence>,
+    /// The API key the socket was opened with, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) key: Option<String>,
 }
 
 /// A fresh connection id: random, unique within a session in practice (64 bits).
@@ -83,6 +88,7 @@ impl Connection {
             },
             presence: None,
             kind,
+            key: get(KEY_HEADER),
         })
     }
 }

@@ -12,7 +12,9 @@ mod session;
 mod sql_history;
 mod sql_store;
 
-pub use connection::{EXPIRES_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER};
+pub use connection::{
+    EXPIRES_HEADER, KEY_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER,
+};
 pub use http::{error_response, json};
 pub use limiter::RateLimiter;
 pub use session::Session;

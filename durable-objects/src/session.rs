@@ -20,6 +20,7 @@ use crate::connection::{Connection, Kind};
 use crate::error_response;
 use crate::sql_store::SqlSessionStore;
 
+mod keys;
 mod rest;
 
 /// One collaboration session.
@@ -121,6 +122,9 @@ impl DurableObject for Session {
     async fn fetch(&self, req: Request) -> Result<Response> {
         if req.path() == rest::PATH {
             return self.serve_rest(req).await;
+        }
+        if req.path() == keys::PATH {
+            return self.serve_key_change(req).await;
         }
         let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
         if !upgrade.eq_ignore_ascii_case("websocket") {

@@ -1,6 +1,7 @@
 // The gateway's REST API and custom routes under wrangler dev (local D1 for the control plane), with the
 // default rate limits: an API key is created, used on every kind of route (circuits, collaboration, the
-// gateway, a WebSocket), rotated (both keys work in the grace period), and revoked (then 401); a key with a
+// gateway, a WebSocket), rotated (both keys work in the grace period), and revoked (then 401, and its
+// sockets close with 4001 while other credentials' stay; a rotated key's sockets end with the grace period); a key with a
 // policy of its own is limited on its own; custom routes reach one of our handlers (with field renames and
 // header rules) and an upstream HTTP server; analytics and usage count the calls made; the schema
 // registry stores versions; the OpenAPI document is served.
@@ -9,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 
-import { mintToken, sleep, startWrangler, tryUpgrade, uniqueId } from "./harness.mjs";
+import { RawSocket, envelope, mintToken, sleep, startWrangler, tryUpgrade, uniqueId, waitFor } from "./harness.mjs";
 
 const secret = randomBytes(24).toString("hex");
 const BELL = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\ncx q[0], q[1];\n';
@@ -128,6 +129,56 @@ test("an API key is created, used on every kind of route, rotated and revoked (t
   const refusedSocket = await tryUpgrade(server.wsBase, session.json.session_id, key, { via: "query" });
   assert.equal(refusedSocket.status, 401, refusedSocket.body);
   expect(await analyze("synq_000000000000_nope"), 401, "UNAUTHORIZED");
+});
+
+/** A session owned by `token`'s user, with a socket of `key` and one of `token` on it, both synced. */
+async function keyAndTokenSockets(token, key) {
+  const session = await call(token, "POST", "/api/v1/collaboration/sessions", { title: "key sockets" });
+  expect(session, 201);
+  const id = session.json.session_id;
+  const byKey = await RawSocket.connect(server.wsBase, id, key, { via: "query" });
+  const byToken = await RawSocket.connect(server.wsBase, id, token);
+  await byKey.nextOf("sync", "full_sync");
+  await byToken.nextOf("sync", "full_sync");
+  return { byKey, byToken };
+}
+
+test("revoking a key closes the sockets opened with it (4001), and only those", async () => {
+  const erin = jwt(uniqueId("erin"));
+  const key = (await gw(erin, "POST", "keys", { name: "sockets", scopes: ["read", "write"] })).json;
+  const { byKey, byToken } = await keyAndTokenSockets(erin, key.secret);
+  try {
+    expect(await gw(erin, "DELETE", `keys/${key.id}`), 200);
+    await waitFor(() => byKey.closed, { label: "the revoked key's socket to close" });
+    assert.deepEqual(byKey.closed, { code: 4001, reason: "api key revoked" });
+    // The same user's socket opened with a JWT is untouched and still served.
+    assert.ok(byToken.isOpen);
+    byToken.send(envelope("sync", { type: "full_sync_request" }));
+    await byToken.nextOf("sync", "full_sync");
+  } finally {
+    await Promise.all([byKey.close(), byToken.close()]);
+  }
+});
+
+test("a rotated key's sockets end with its grace period (1008), the others stay", async () => {
+  const fay = jwt(uniqueId("fay"));
+  const key = (await gw(fay, "POST", "keys", { name: "rotating", scopes: ["read", "write"] })).json;
+  const { byKey, byToken } = await keyAndTokenSockets(fay, key.secret);
+  try {
+    const grace = 1_000;
+    expect(await gw(fay, "POST", `keys/${key.id}/rotate`, { grace_period_ms: grace }), 201);
+    // Within the grace period the socket is served.
+    byKey.send(envelope("sync", { type: "full_sync_request" }));
+    await byKey.nextOf("sync", "full_sync");
+    await sleep(grace + 200);
+    byKey.send(envelope("sync", { type: "full_sync_request" }));
+    await waitFor(() => byKey.closed, { label: "the rotated key's socket to close" });
+    assert.deepEqual(byKey.closed, { code: 1008, reason: "token expired" });
+    byToken.send(envelope("sync", { type: "full_sync_request" }));
+    await byToken.nextOf("sync", "full_sync");
+  } finally {
+    await Promise.all([byKey.close(), byToken.close()]);
+  }
 });
 
 test("scopes: a read key reads but does not write, and cannot mint keys", async () => {

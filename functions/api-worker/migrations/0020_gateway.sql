@@ -1,5 +1,5 @@
 -- The API gateway's control plane (D1): API keys, custom routes, quota policies, request analytics rolled
--- up by minute, and the GraphQL schema registry. Read and written by functions/api-worker/src/d1_gateway.rs
+-- up by minute, and the GraphQL schema registry. Read and written by shared/gateway/src/sql_store.rs
 -- (synq_gateway::GatewayStore). Times are epoch milliseconds.
 
 -- Keys are stored as a SHA-256 hash beside their public id (the lookup prefix); never the secret.

@@ -14,7 +14,7 @@ use synq_gateway::GatewayStore;
 use synq_gateway::analytics::{RequestRecord, rollup};
 use worker::{Context, Delay, Env, console_warn};
 
-use crate::d1_gateway::D1Gateway;
+use crate::d1_gateway;
 
 /// Flush rounds one request's `wait_until` runs at most, so that sustained load does not keep one
 /// request's context alive for ever; the next request starts a new flush.
@@ -54,7 +54,7 @@ async fn flush(env: &Env) -> bool {
         return false;
     }
     WRITING.set(WRITING.get() + 1);
-    let written = match D1Gateway::new(env) {
+    let written = match d1_gateway::open(env) {
         Ok(store) => store.add_analytics(&rollup(&records)).await,
         Err(e) => Err(e),
     };

@@ -1,9 +1,14 @@
 //! Reads the credential from the request and the keys from the environment; verification is the gateway
-//! core's (`synq_gateway::authenticate`: a JWT, or an API key looked up in the control-plane store).
+//! core's (`synq_gateway::authenticate`: a JWT, or an API key looked up in the control-plane store through
+//! this isolate's key cache, so that a busy isolate does not read D1 on every request; see
+//! `synq_gateway::KEY_CACHE_TTL_MS` for the revocation lag).
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use synq_core::auth::{Hs256Secret, TokenVerifier};
 use synq_core::{ApiError, EpochMillis, ErrorCode};
-use synq_gateway::{AuthConfig, Caller, Credential, authenticate};
+use synq_gateway::{AuthConfig, CachedKeys, Caller, Credential, KeyCache, authenticate};
 use worker::{Date, Env, Request};
 
 use crate::d1_gateway::D1Gateway;
@@ -14,6 +19,16 @@ const SECRET_VAR: &str = "JWT_SECRET";
 const ED25519_VAR: &str = "JWT_ED25519_PUBLIC_KEY";
 /// Comma-separated user ids who hold the gateway's `admin` scope.
 const ADMINS_VAR: &str = "SYNQ_GATEWAY_ADMINS";
+
+thread_local! {
+    /// The isolate's copies of key records.
+    static KEYS: Rc<RefCell<KeyCache>> = Rc::default();
+}
+
+/// Drops this isolate's copy of key `id`, after this isolate revoked or rotated it: no lag here.
+pub(crate) fn forget_key(id: &str) {
+    KEYS.with(|keys| keys.borrow_mut().forget(id));
+}
 
 pub(crate) fn env_string(env: &Env, name: &str) -> Option<String> {
     env.secret(name)
@@ -84,5 +99,11 @@ pub(crate) async fn caller(
     store: &D1Gateway,
 ) -> Result<Caller, ApiError> {
     let now = EpochMillis(Date::now().as_millis());
-    authenticate(&credential(req), &auth_config(env)?, store, now).await
+    let cache = KEYS.with(Rc::clone);
+    let keys = CachedKeys {
+        store,
+        cache: &cache,
+        now,
+    };
+    authenticate(&credential(req), &auth_config(env)?, &keys, now).await
 }

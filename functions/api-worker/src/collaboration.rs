@@ -7,7 +7,7 @@ use synq_core::{ApiError, EpochMillis, ErrorCode};
 use synq_gateway::Scope;
 use worker::{Date, Env, Request, Response};
 
-use crate::d1_gateway::D1Gateway;
+use crate::d1_gateway;
 use crate::d1_index::D1Index;
 use crate::do_docs::DoDocs;
 use crate::gate::{self, Refused};
@@ -28,7 +28,7 @@ fn new_id() -> Result<String, ApiError> {
 pub(crate) async fn serve(req: &mut Request, env: &Env) -> worker::Result<Served> {
     let method = req.method();
     let name = route(method.as_ref(), &req.path()).map_or("collaboration", |e| e.name());
-    let store = match D1Gateway::new(env) {
+    let store = match d1_gateway::open(env) {
         Ok(store) => store,
         Err(e) => return Served::error(&e.into(), name, None),
     };

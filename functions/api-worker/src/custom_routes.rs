@@ -11,6 +11,7 @@ use synq_circuits_api::{Endpoint, Limits};
 use synq_core::{ApiError, ErrorCode};
 use synq_gateway::GatewayStore;
 use synq_gateway::api::Endpoint as GatewayEndpoint;
+use synq_gateway::cache::Expiring;
 use synq_gateway::routes::{
     HandlerName, HeaderMap, HeaderRules, PathMatch, RouteConfig, RouteLookup, RouteTable,
     RouteTarget, rename_fields, upstream_url,
@@ -19,8 +20,7 @@ use worker::js_sys::Uint8Array;
 use worker::wasm_bindgen::JsValue;
 use worker::{Date, Env, Fetch, Headers, Method, Request, RequestInit, Response};
 
-use crate::cache::Expiring;
-use crate::d1_gateway::D1Gateway;
+use crate::d1_gateway::{self, D1Gateway};
 use crate::gate::{self, Refused};
 use crate::{Served, at_most, gateway, json, limits, random_seed, read_body};
 
@@ -72,7 +72,7 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 
 /// A request no built-in route took.
 pub(crate) async fn serve(req: &mut Request, env: &Env) -> worker::Result<Served> {
-    let store = match D1Gateway::new(env) {
+    let store = match d1_gateway::open(env) {
         Ok(store) => store,
         Err(e) => return Served::error(&e.into(), "custom", None),
     };

@@ -10,10 +10,10 @@ use synq_gateway::api::{self, Context, Endpoint, GatewayRoute, Reply};
 use synq_gateway::keys::KEY_ENTROPY;
 use worker::{Date, Env, Headers, Request, Response};
 
-use crate::d1_gateway::D1Gateway;
+use crate::d1_gateway::{self, D1Gateway};
 use crate::gate::{self, Refused};
 use crate::limits::{self, DurableCounters};
-use crate::{Served, analytics, at_most, custom_routes, json, read_body};
+use crate::{Served, analytics, at_most, auth, custom_routes, json, key_sockets, read_body};
 
 /// Largest request body: an SDL document (256 KiB) with room for its JSON escaping.
 const MAX_BODY_BYTES: u64 = 512 * 1024;
@@ -32,7 +32,7 @@ pub(crate) async fn serve(req: &mut Request, env: &Env, path: &str) -> worker::R
         GatewayRoute::NotFound => return Served::not_found(req, "gateway"),
     };
     let name = endpoint.name();
-    let store = match D1Gateway::new(env) {
+    let store = match d1_gateway::open(env) {
         Ok(store) => store,
         Err(e) => return Served::error(&e.into(), name, None),
     };
@@ -63,6 +63,10 @@ pub(crate) async fn serve(req: &mut Request, env: &Env, path: &str) -> worker::R
     };
     if result.is_ok() {
         forget_changed(&endpoint);
+        if let Endpoint::RevokeKey(id) | Endpoint::RotateKey(id) = &endpoint {
+            // Before the answer: once revoked, the key's sockets are closed too.
+            key_sockets::tell_sessions(env, &store, id).await;
+        }
     }
     let response = result.and_then(|reply| reply_response(&reply));
     Served::answer(response, &headers, name, principal)
@@ -94,6 +98,7 @@ fn forget_changed(endpoint: &Endpoint) {
     match endpoint {
         Endpoint::PutQuota(principal) => limits::forget_policy(principal),
         Endpoint::CreateRoute | Endpoint::UpdateRoute(_) => custom_routes::forget_table(),
+        Endpoint::RevokeKey(id) | Endpoint::RotateKey(id) => auth::forget_key(id),
         _ => {}
     }
 }

@@ -21,7 +21,6 @@
 
 mod analytics;
 mod auth;
-mod cache;
 mod collaboration;
 mod cors;
 mod custom_routes;
@@ -31,6 +30,7 @@ mod d1_index;
 mod do_docs;
 mod gate;
 mod gateway;
+mod key_sockets;
 mod limits;
 mod openapi;
 mod route;
@@ -42,7 +42,8 @@ use synq_core::auth::Role;
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 pub(crate) use synq_durable_objects::json;
 use synq_durable_objects::{
-    EXPIRES_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER, error_response,
+    EXPIRES_HEADER, KEY_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER,
+    error_response,
 };
 use synq_gateway::Scope;
 use synq_gateway::analytics::RequestRecord;
@@ -206,7 +207,7 @@ fn circuit_name(endpoint: Endpoint) -> &'static str {
 /// comes from here: the core has no randomness.
 async fn circuits(req: &mut Request, env: &Env, endpoint: Endpoint) -> Result<Served> {
     let name = circuit_name(endpoint);
-    let store = match D1Gateway::new(env) {
+    let store = match d1_gateway::open(env) {
         Ok(store) => store,
         Err(e) => return Served::error(&e.into(), name, None),
     };
@@ -297,7 +298,7 @@ async fn session_socket(req: &Request, env: &Env, id: &str, protocol: &str) -> R
     } else {
         "sessions.ws"
     };
-    let store = match D1Gateway::new(env) {
+    let store = match d1_gateway::open(env) {
         Ok(store) => store,
         Err(e) => return Served::error(&e.into(), name, None),
     };
@@ -306,6 +307,11 @@ async fn session_socket(req: &Request, env: &Env, id: &str, protocol: &str) -> R
         Err(error) => return Served::error(&error, name, None),
     };
     let principal = Some(caller.principal.id());
+    if let Some(key) = &caller.principal.key
+        && let Err(error) = key_sockets::note(&store, key, id).await
+    {
+        return Served::error(&error, name, principal);
+    }
     let result = forward_socket(env, id, protocol, &caller).await;
     Served::answer(result, &Headers::new(), name, principal)
 }
@@ -365,6 +371,9 @@ async fn forward_socket(
     }
     if let Some(name) = &claims.name {
         headers.set(NAME_HEADER, name).map_err(internal)?;
+    }
+    if let Some(key) = &caller.principal.key {
+        headers.set(KEY_HEADER, key).map_err(internal)?;
     }
     let mut init = RequestInit::new();
     init.with_method(Method::Get).with_headers(headers);

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 use synq_gateway::api::RateCounters;
+use synq_gateway::cache::Expiring;
 use synq_gateway::limit::{
     Decision, LimitCheck, LimitRequest, QuotaPolicy, RateLimit, checks_for, rate_limit_headers,
 };
@@ -14,8 +15,6 @@ use synq_gateway::routes::RouteConfig;
 use synq_gateway::{GatewayStore, Principal, StoreError};
 use worker::wasm_bindgen::JsValue;
 use worker::{Date, Env, Headers, Method, ObjectNamespace, Request, RequestInit};
-
-use crate::cache::Expiring;
 
 /// Name of the limiter's Durable Object binding in `wrangler.toml`.
 const LIMITERS_BINDING: &str = "LIMITERS";

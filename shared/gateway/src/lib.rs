@@ -7,16 +7,22 @@
 
 pub mod analytics;
 pub mod api;
+pub mod cache;
 pub mod cors;
 pub mod decode;
+pub mod key_sockets;
 pub mod keys;
 pub mod limit;
 pub mod principal;
 pub mod routes;
 pub mod schema;
 pub mod scope;
+pub mod sql_store;
 pub mod store;
 
-pub use principal::{AuthConfig, Caller, Credential, Principal, authenticate};
+pub use principal::{
+    AuthConfig, CachedKeys, Caller, Credential, KEY_CACHE_TTL_MS, KeyCache, KeyLookup, Principal,
+    authenticate,
+};
 pub use scope::{Scope, Scopes};
 pub use store::{GatewayStore, MemoryStore, StoreError};

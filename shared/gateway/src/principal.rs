@@ -1,13 +1,79 @@
 //! Who is calling: a user by JWT (`synq_core::auth`) or by one of their API keys, and what they may do.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use synq_core::auth::{SessionClaims, TokenVerifier};
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 
-use crate::keys::{KeyStatus, key_id, looks_like_key};
+use crate::cache::Expiring;
+use crate::keys::{ApiKey, KeyStatus, key_id, looks_like_key};
 use crate::scope::{Scope, Scopes};
-use crate::store::GatewayStore;
+use crate::store::{GatewayStore, StoreError};
+
+/// How long a shell may use a key record it read instead of reading the store again: revoking or rotating
+/// a key through another isolate takes effect in this one within this lag; the isolate that served the
+/// change forgets its copy at once.
+pub const KEY_CACHE_TTL_MS: u64 = 5_000;
+/// Key records a shell keeps at most.
+const KEY_CACHE_CAPACITY: usize = 10_000;
+
+/// Where [`authenticate`] finds a key by its id: the store itself, or [`CachedKeys`] in front of it.
+#[allow(async_fn_in_trait)]
+pub trait KeyLookup {
+    /// The key with this id, if any.
+    async fn find_key(&self, id: &str) -> Result<Option<ApiKey>, StoreError>;
+}
+
+impl<S: GatewayStore> KeyLookup for S {
+    async fn find_key(&self, id: &str) -> Result<Option<ApiKey>, StoreError> {
+        self.key(id).await
+    }
+}
+
+/// A shell's copies of key records read from the store (found keys only: an unknown id is read again
+/// every time, so a key is usable the moment it is made).
+#[derive(Debug)]
+pub struct KeyCache(Expiring<String, ApiKey>);
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        KeyCache(Expiring::new(KEY_CACHE_TTL_MS, KEY_CACHE_CAPACITY))
+    }
+}
+
+impl KeyCache {
+    /// Drops the copy of key `id` (this shell just revoked or rotated it).
+    pub fn forget(&mut self, id: &str) {
+        self.0.forget(&id.to_owned());
+    }
+}
+
+/// `store` with `cache` in front of it, at `now`. The key's status (revoked, expired) is still judged
+/// on every request, from the copy: only what another isolate changed in the last
+/// [`KEY_CACHE_TTL_MS`] can be missed.
+pub struct CachedKeys<'a, S> {
+    /// Where keys are read on a miss.
+    pub store: &'a S,
+    /// The copies.
+    pub cache: &'a RefCell<KeyCache>,
+    /// The time of the request.
+    pub now: EpochMillis,
+}
+
+impl<S: GatewayStore> KeyLookup for CachedKeys<'_, S> {
+    async fn find_key(&self, id: &str) -> Result<Option<ApiKey>, StoreError> {
+        let id = id.to_owned();
+        if let Some(key) = self.cache.borrow().0.get(&id, self.now.0) {
+            return Ok(Some(key));
+        }
+        let key = self.store.key(&id).await?;
+        if let Some(key) = &key {
+            self.cache.borrow_mut().0.put(id, key.clone(), self.now.0);
+        }
+        Ok(key)
+    }
+}
 
 /// The credential a request carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,11 +188,12 @@ fn unauthorized(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::Unauthorized, message)
 }
 
-/// Verifies `credential` at `now`: a JWT by signature and expiry, a key by hash and status.
+/// Verifies `credential` at `now`: a JWT by signature and expiry, a key (found in `keys`) by hash and
+/// status.
 pub async fn authenticate(
     credential: &Credential,
     config: &AuthConfig,
-    store: &impl GatewayStore,
+    keys: &impl KeyLookup,
     now: EpochMillis,
 ) -> Result<Caller, ApiError> {
     match credential {
@@ -148,8 +215,8 @@ pub async fn authenticate(
         }
         Credential::Key(presented) => {
             let id = key_id(presented).ok_or_else(|| unauthorized("malformed API key"))?;
-            let key = store
-                .key(id)
+            let key = keys
+                .find_key(id)
                 .await?
                 .filter(|k| k.matches(presented))
                 .ok_or_else(|| unauthorized("unknown API key"))?;

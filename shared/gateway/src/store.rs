@@ -5,7 +5,7 @@
 //! on one thread too.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 use thiserror::Error;
@@ -49,6 +49,15 @@ pub trait GatewayStore {
     async fn update_key(&self, key: &ApiKey) -> Result<(), StoreError>;
     /// Rotation in one step: `old` updated and `new` inserted, or neither.
     async fn rotate_key(&self, old: &ApiKey, new: &ApiKey) -> Result<(), StoreError>;
+    /// Notes that key `key_id` opened a WebSocket on session `session_id` at `at`.
+    async fn note_key_socket(
+        &self,
+        key_id: &str,
+        session_id: &str,
+        at: EpochMillis,
+    ) -> Result<(), StoreError>;
+    /// The sessions key `key_id` opened WebSockets on, by name.
+    async fn key_sockets(&self, key_id: &str) -> Result<Vec<String>, StoreError>;
 
     /// Adds or replaces a route.
     async fn put_route(&self, route: &RouteConfig) -> Result<(), StoreError>;
@@ -85,6 +94,7 @@ pub trait GatewayStore {
 #[derive(Debug, Default)]
 struct State {
     keys: BTreeMap<String, ApiKey>,
+    key_sockets: BTreeSet<(String, String)>,
     routes: BTreeMap<String, RouteConfig>,
     quotas: BTreeMap<String, QuotaPolicy>,
     analytics: BTreeMap<(EpochMillis, String, u16, String), RollupRow>,
@@ -133,6 +143,23 @@ impl GatewayStore for MemoryStore {
     async fn rotate_key(&self, old: &ApiKey, new: &ApiKey) -> Result<(), StoreError> {
         self.insert_key(new).await?;
         self.update_key(old).await
+    }
+
+    async fn note_key_socket(
+        &self,
+        key_id: &str,
+        session_id: &str,
+        _at: EpochMillis,
+    ) -> Result<(), StoreError> {
+        let pair = (key_id.to_owned(), session_id.to_owned());
+        self.state.borrow_mut().key_sockets.insert(pair);
+        Ok(())
+    }
+
+    async fn key_sockets(&self, key_id: &str) -> Result<Vec<String>, StoreError> {
+        let state = self.state.borrow();
+        let sessions = state.key_sockets.iter().filter(|(k, _)| k == key_id);
+        Ok(sessions.map(|(_, session)| session.clone()).collect())
     }
 
     async fn put_route(&self, route: &RouteConfig) -> Result<(), StoreError> {

@@ -16,7 +16,10 @@ use synq_gateway::api::{
 };
 use synq_gateway::keys::KEY_ENTROPY;
 use synq_gateway::limit::{LimitRequest, RateLimit, checks_for};
-use synq_gateway::{AuthConfig, Credential, GatewayStore, MemoryStore, Principal, authenticate};
+use synq_gateway::{
+    AuthConfig, CachedKeys, Credential, GatewayStore, KEY_CACHE_TTL_MS, KeyCache, MemoryStore,
+    Principal, authenticate,
+};
 
 const NOW: EpochMillis = EpochMillis(1_800_000_000_000);
 const SECRET: &[u8] = b"gateway-test-secret";
@@ -218,6 +221,55 @@ fn a_key_caller_carries_its_owner_without_token_roles_and_its_expiry() {
         by_key.principal.scopes.as_slice(),
         [synq_gateway::Scope::Read]
     );
+}
+
+#[test]
+fn a_cached_key_sees_a_revocation_elsewhere_within_the_ttl_and_at_once_when_forgotten() {
+    let mut gw = Gateway::new();
+    let alice = gw.jwt("alice");
+    let mut made = Vec::new();
+    for name in ["elsewhere", "here"] {
+        let created = gw.ok(&alice, "POST", "keys", json!({ "name": name }));
+        let secret = created["secret"].as_str().unwrap();
+        let id = created["id"].as_str().unwrap();
+        made.push((
+            Credential::from_request(None, Some(secret), None),
+            id.to_owned(),
+        ));
+    }
+    let cache = std::cell::RefCell::new(KeyCache::default());
+    let who = |credential: &Credential, now: EpochMillis| {
+        let keys = CachedKeys {
+            store: &gw.store,
+            cache: &cache,
+            now,
+        };
+        run(authenticate(credential, &gw.auth, &keys, now))
+    };
+    let revoke_in_store = |id: &str| {
+        let mut key = run(gw.store.key(id)).unwrap().unwrap();
+        key.revoke(NOW);
+        run(gw.store.update_key(&key)).unwrap();
+    };
+    for (credential, _) in &made {
+        assert!(
+            who(credential, NOW).is_ok(),
+            "read from the store, and kept"
+        );
+    }
+
+    // Revoked behind this cache's back (through another isolate): the copy serves until its TTL ends.
+    let (elsewhere, id) = &made[0];
+    revoke_in_store(id);
+    assert!(who(elsewhere, EpochMillis(NOW.0 + KEY_CACHE_TTL_MS - 1)).is_ok());
+    let refused = who(elsewhere, EpochMillis(NOW.0 + KEY_CACHE_TTL_MS)).unwrap_err();
+    assert!(refused.message.contains("revoked"), "{refused:?}");
+
+    // The isolate that revokes forgets its copy: no lag there.
+    let (here, id) = &made[1];
+    revoke_in_store(id);
+    cache.borrow_mut().forget(id);
+    assert_eq!(who(here, NOW).unwrap_err().code, ErrorCode::Unauthorized);
 }
 
 #[test]

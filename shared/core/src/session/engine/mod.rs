@@ -37,6 +37,10 @@ const CLOSE_POLICY_VIOLATION: u16 = 1008;
 /// timeout; the client reconnects when it next has something to say.
 pub const CLOSE_IDLE: u16 = 4000;
 
+/// WebSocket close code (application range) for the connections opened with an API key that was just
+/// revoked; the client must not reconnect with that key. Connections of other credentials stay.
+pub const CLOSE_KEY_REVOKED: u16 = 4001;
+
 /// Longest accepted `operation_id`.
 const MAX_OPERATION_ID_LEN: usize = 128;
 

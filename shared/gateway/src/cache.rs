@@ -1,19 +1,22 @@
-//! A small cache of what the control plane (D1) says, kept in the isolate for a few seconds so that the
-//! requests of a busy isolate do not each read it. Each isolate has its own: a change made through
-//! another isolate reaches this one when its entry expires (the isolate that made it forgets at once).
+//! A small cache of what the control plane says, kept by a shell (a Worker isolate) for a few seconds so
+//! that the requests of a busy isolate do not each read the store. Each isolate has its own: a change made
+//! through another isolate reaches this one when its entry expires (the isolate that made it forgets at
+//! once). Time is passed in, as everywhere in the core.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 
 /// Entries of at most `ttl_ms`; at most `capacity` of them (the oldest goes when full).
-pub(crate) struct Expiring<K, V> {
+#[derive(Debug)]
+pub struct Expiring<K, V> {
     ttl_ms: u64,
     capacity: usize,
     entries: HashMap<K, (u64, V)>,
 }
 
 impl<K: Eq + Hash + Clone, V: Clone> Expiring<K, V> {
-    pub(crate) fn new(ttl_ms: u64, capacity: usize) -> Self {
+    /// An empty cache.
+    pub fn new(ttl_ms: u64, capacity: usize) -> Self {
         Expiring {
             ttl_ms,
             capacity,
@@ -21,15 +24,16 @@ impl<K: Eq + Hash + Clone, V: Clone> Expiring<K, V> {
         }
     }
 
-    /// The value kept for `key` if it was fetched less than the TTL before `now`.
-    pub(crate) fn get(&self, key: &K, now: u64) -> Option<V> {
+    /// The value kept for `key` if it was fetched less than the TTL before `now` (epoch milliseconds).
+    pub fn get(&self, key: &K, now: u64) -> Option<V> {
         self.entries
             .get(key)
             .filter(|(fetched, _)| now.saturating_sub(*fetched) < self.ttl_ms)
             .map(|(_, value)| value.clone())
     }
 
-    pub(crate) fn put(&mut self, key: K, value: V, now: u64) {
+    /// Keeps `value` for `key`, fetched at `now`.
+    pub fn put(&mut self, key: K, value: V, now: u64) {
         if self.entries.len() >= self.capacity && !self.entries.contains_key(&key) {
             let oldest = self
                 .entries
@@ -43,7 +47,8 @@ impl<K: Eq + Hash + Clone, V: Clone> Expiring<K, V> {
         self.entries.insert(key, (now, value));
     }
 
-    pub(crate) fn forget(&mut self, key: &K) {
+    /// Drops `key` (this shell changed it).
+    pub fn forget(&mut self, key: &K) {
         self.entries.remove(key);
     }
 }
