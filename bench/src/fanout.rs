@@ -228,6 +228,9 @@ pub(crate) async fn start_named(target: Target, name: &str, root: &Path) -> anyh
             ("JWT_SECRET".to_owned(), secret.clone()),
             ("SYNQ_MESSAGES_PER_MINUTE".to_owned(), "1000000".to_owned()),
             ("SYNQ_EDITS_PER_MINUTE".to_owned(), "1000000".to_owned()),
+            ("SYNQ_YJS_UPDATES_PER_MINUTE".to_owned(), "1000000".to_owned()),
+            ("SYNQ_YJS_UPDATE_BYTES_PER_MINUTE".to_owned(), "1000000000".to_owned()),
+            ("SYNQ_YJS_AWARENESS_PER_MINUTE".to_owned(), "1000000".to_owned()),
             // 100 readers and a writer are one more than a session's default connection limit.
             ("SYNQ_MAX_CONNECTIONS".to_owned(), "1000".to_owned()),
         ],

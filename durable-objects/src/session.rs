@@ -34,7 +34,9 @@ pub struct Session {
     config: SessionConfig,
 }
 
-/// The session limits, with `SYNQ_MESSAGES_PER_MINUTE`, `SYNQ_EDITS_PER_MINUTE`, `SYNQ_MAX_CONNECTIONS`,
+/// The session limits, with `SYNQ_MESSAGES_PER_MINUTE`, `SYNQ_EDITS_PER_MINUTE`, the Yjs budget's
+/// `SYNQ_YJS_UPDATES_PER_MINUTE`, `SYNQ_YJS_UPDATE_BURST`, `SYNQ_YJS_UPDATE_BYTES_PER_MINUTE`,
+/// `SYNQ_YJS_AWARENESS_PER_MINUTE` and `SYNQ_YJS_AWARENESS_BURST`, `SYNQ_MAX_CONNECTIONS`,
 /// `SYNQ_MAX_CONNECTIONS_PER_USER`, `SYNQ_IDLE_TIMEOUT_MS` and `SYNQ_ARCHIVE_AFTER_MS` (wrangler vars)
 /// overriding the defaults when set to a number.
 fn session_config(env: &Env) -> SessionConfig {
@@ -43,13 +45,26 @@ fn session_config(env: &Env) -> SessionConfig {
             .ok()
             .and_then(|v| v.to_string().trim().parse::<u64>().ok())
     };
+    let rate = |name: &str, value: &mut u32| {
+        if let Some(n) = var(name) {
+            *value = u32::try_from(n).unwrap_or(u32::MAX);
+        }
+    };
     let mut config = SessionConfig::default();
-    if let Some(n) = var("SYNQ_MESSAGES_PER_MINUTE") {
-        config.messages_per_minute = u32::try_from(n).unwrap_or(u32::MAX);
-    }
-    if let Some(n) = var("SYNQ_EDITS_PER_MINUTE") {
-        config.edits_per_minute = u32::try_from(n).unwrap_or(u32::MAX);
-    }
+    rate("SYNQ_MESSAGES_PER_MINUTE", &mut config.messages_per_minute);
+    rate("SYNQ_EDITS_PER_MINUTE", &mut config.edits_per_minute);
+    let yjs = &mut config.yjs;
+    rate("SYNQ_YJS_UPDATES_PER_MINUTE", &mut yjs.updates_per_minute);
+    rate("SYNQ_YJS_UPDATE_BURST", &mut yjs.update_burst);
+    rate(
+        "SYNQ_YJS_UPDATE_BYTES_PER_MINUTE",
+        &mut yjs.update_bytes_per_minute,
+    );
+    rate(
+        "SYNQ_YJS_AWARENESS_PER_MINUTE",
+        &mut yjs.awareness_per_minute,
+    );
+    rate("SYNQ_YJS_AWARENESS_BURST", &mut yjs.awareness_burst);
     if let Some(n) = var("SYNQ_MAX_CONNECTIONS") {
         config.max_connections = usize::try_from(n).unwrap_or(usize::MAX);
     }

@@ -1,6 +1,6 @@
 //! Edits, undo and redo, catch-up, snapshots: everything that changes or replays the document.
 
-use super::{Effect, Participant, SessionEngine, required_operation_id, to_everyone};
+use super::{Effect, Participant, SessionEngine, required_operation_id, to_everyone, with_entry};
 use crate::error::{ApiError, ErrorCode};
 use crate::ot::{EditOp, OtError, Priority, Step, transform};
 use crate::protocol::{Envelope, MessageType, Operation};
@@ -46,10 +46,12 @@ impl SessionEngine {
     /// Takes one of `user_id`'s edit tokens; when none is left, how long until one is.
     pub(super) fn take_edit_token(&mut self, user_id: &str, now: EpochMillis) -> Result<(), u64> {
         let per_minute = self.config.edits_per_minute;
-        self.edit_buckets
-            .entry(user_id.to_owned())
-            .or_insert_with(|| TokenBucket::per_minute(per_minute, now))
-            .take(now)
+        with_entry(
+            &mut self.edit_buckets,
+            user_id,
+            || TokenBucket::per_minute(per_minute, now),
+            |bucket| bucket.take(now),
+        )
     }
 
     pub(super) fn handle_edit(
