@@ -345,7 +345,7 @@ impl Session {
                     }
                 }
                 Effect::Broadcast(message) => {
-                    self.broadcast(ws, Kind::Synq, &JsValue::from_str(&message));
+                    self.broadcast(ws, Kind::Synq, || JsValue::from_str(&message));
                 }
                 Effect::ReplyYjs(frame) => {
                     if let Some(ws) = ws {
@@ -353,7 +353,7 @@ impl Session {
                     }
                 }
                 Effect::BroadcastYjs(frame) => {
-                    self.broadcast(ws, Kind::Yjs, &Uint8Array::new_from_slice(&frame));
+                    self.broadcast(ws, Kind::Yjs, || Uint8Array::new_from_slice(&frame).into());
                 }
                 Effect::Disconnect {
                     connection_id,
@@ -403,30 +403,32 @@ impl Session {
     }
 
     /// Sends `message` to every socket of `kind` but `sender`. The message crosses into JavaScript once
-    /// and the same JS value goes to every peer: `send_with_str` would copy it out of wasm memory per peer.
-    fn broadcast(&self, sender: Option<&WebSocket>, kind: Kind, message: &JsValue) {
+    /// (and only if someone is there to get it) and the same JS value goes to every peer: `send_with_str`
+    /// would copy it out of wasm memory per peer.
+    fn broadcast(&self, sender: Option<&WebSocket>, kind: Kind, message: impl FnOnce() -> JsValue) {
         let sender: Option<&JsValue> = sender.map(|ws| {
             let js: &JsValue = ws.as_ref();
             js
         });
-        let mut send_fn: Option<Function> = None;
-        for peer in self.state.get_websockets_with_tag(kind.tag()) {
-            let peer_js: &JsValue = peer.as_ref();
-            if Some(peer_js) == sender {
-                continue;
+        let sockets = self.state.get_websockets_with_tag(kind.tag());
+        let mut peers = sockets
+            .iter()
+            .map(|peer| -> &JsValue { peer.as_ref() })
+            .filter(|peer| Some(*peer) != sender)
+            .peekable();
+        let Some(first) = peers.peek() else {
+            return;
+        };
+        let send_fn = match Reflect::get(first, &JsValue::from_str("send")).map(Function::from) {
+            Ok(f) => f,
+            Err(e) => {
+                console_warn!("session: WebSocket has no send(): {e:?}");
+                return;
             }
-            let send_fn = match &send_fn {
-                Some(f) => f,
-                None => match Reflect::get(peer_js, &JsValue::from_str("send")).map(Function::from)
-                {
-                    Ok(f) => send_fn.insert(f),
-                    Err(e) => {
-                        console_warn!("session: WebSocket has no send(): {e:?}");
-                        return;
-                    }
-                },
-            };
-            if let Err(e) = send_fn.call1(peer_js, message) {
+        };
+        let message = message();
+        for peer in peers {
+            if let Err(e) = send_fn.call1(peer, &message) {
                 // The peer is going away; the rest of the session carries on.
                 console_warn!("session: send failed: {e:?}");
             }
