@@ -869,3 +869,44 @@ fn awareness_and_sync_requests_have_budgets_of_their_own() {
     assert_eq!(t.closed, [1013, 1013]);
     assert!(t.client.refusals[1].contains("sync messages a minute per connection"));
 }
+
+#[test]
+fn synq_messages_are_made_only_for_synq_clients_and_yjs_compaction_waits_for_quiet() {
+    let mut t = Typist {
+        engine: SessionEngine::new("s", SessionConfig::default()),
+        store: MemoryStore::default(),
+        client: YClient::new(participant("yan", Role::Editor), 7),
+        closed: Vec::new(),
+    };
+    t.connect(0);
+    let broadcasts_of = |t: &mut Typist, key: u32, now: u64| {
+        let end = t.client.text().encode_utf16().count() as u32;
+        t.client.edit(|text, txn| text.insert(txn, end, "k"));
+        let frame = t.client.to_server.pop_front().unwrap();
+        let effects = t
+            .engine
+            .handle_yjs(&t.client.who, &frame, EpochMillis(now + u64::from(key)));
+        pump(&t.store, effects).broadcasts.len()
+    };
+    // Past the text's snapshot at revision 100: no synq client, so no synq message is made.
+    for key in 0..150 {
+        assert_eq!(broadcasts_of(&mut t, key, 0), 0);
+    }
+    let stored = t.store.load().unwrap();
+    assert!(stored.snapshot.is_some());
+    // The Yjs log is not compacted while people type (encoding the document would hold up an update) ...
+    assert!(stored.yjs.snapshot.is_none());
+    assert!(stored.yjs.updates.len() >= 150);
+    // ... but once the session is quiet.
+    let quiet = EpochMillis(10_000 + 1_000);
+    pump(&t.store, t.engine.on_alarm(quiet));
+    let stored = t.store.load().unwrap();
+    assert!(stored.yjs.snapshot.is_some() && stored.yjs.updates.is_empty());
+    // A synq client joins: from now on the Yjs edits reach it.
+    let sam = participant("sam", Role::Editor);
+    pump(&t.store, t.engine.join(&sam, quiet).unwrap());
+    assert_eq!(broadcasts_of(&mut t, 150, quiet.0), 1);
+    // After a reload the text and the Yjs document are the same as before.
+    let reloaded = SessionEngine::restore("s", SessionConfig::default(), t.store.load().unwrap());
+    assert_eq!(reloaded.unwrap().text(), t.client.text());
+}

@@ -178,7 +178,7 @@ impl SessionEngine {
             .0
             .is_multiple_of(self.config.snapshot_every.max(1))
         {
-            effects.extend(self.snapshot_writes());
+            effects.extend(self.snapshot_writes(false));
         } else if self.snapshot_due.is_none() {
             // Snapshot a quiet session too, so a reload replays a short log (the alarm does it).
             self.snapshot_due = Some(EpochMillis(
@@ -282,7 +282,9 @@ impl SessionEngine {
         Ok(())
     }
 
-    pub(super) fn snapshot_writes(&mut self) -> Vec<Effect> {
+    /// The writes of a snapshot. `quiet` (the alarm, when nobody is waiting for a broadcast) also
+    /// compacts the Yjs log; while people edit, only a long one is (`yjs_snapshot`).
+    pub(super) fn snapshot_writes(&mut self, quiet: bool) -> Vec<Effect> {
         self.snapshot_revision = self.revision;
         self.snapshot_due = None;
         let snapshot = Snapshot {
@@ -296,7 +298,7 @@ impl SessionEngine {
         // Threads are saved with their anchors as of the snapshot, so a reload only replays what follows.
         let threads = self.comments.all().cloned().map(StorageWrite::PutComment);
         writes.extend(threads.map(Effect::Persist));
-        writes.extend(self.yjs_snapshot().map(Effect::Persist));
+        writes.extend(self.yjs_snapshot(quiet).map(Effect::Persist));
         writes
     }
 

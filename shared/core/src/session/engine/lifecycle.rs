@@ -85,7 +85,7 @@ impl SessionEngine {
         let mut effects = Vec::new();
         let snapshot_due = self.snapshot_due.is_none_or(|at| now >= at);
         if self.revision != self.snapshot_revision && snapshot_due {
-            effects.extend(self.snapshot_writes());
+            effects.extend(self.snapshot_writes(true));
         }
         for participant in self.presence.remove_idle(now, self.config.idle_timeout_ms) {
             self.forget_buckets(&participant.connection_id);

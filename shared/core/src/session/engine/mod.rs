@@ -244,7 +244,7 @@ impl SessionEngine {
         participant: &Participant,
         now: EpochMillis,
     ) -> Result<Vec<Effect>, ApiError> {
-        let mut effects = self.admit(participant, now)?;
+        let mut effects = self.admit(participant, now, false)?;
         let others = Operation::Participants {
             participants: self.presence.views(&self.text, &participant.connection_id),
         };
@@ -278,6 +278,7 @@ impl SessionEngine {
         &mut self,
         participant: &Participant,
         now: EpochMillis,
+        yjs: bool,
     ) -> Result<Vec<Effect>, ApiError> {
         if self.presence.len() >= self.config.max_connections {
             return Err(ApiError::new(
@@ -304,6 +305,7 @@ impl SessionEngine {
             Presence {
                 revision: self.revision,
                 last_seen: now,
+                yjs,
                 ..Presence::default()
             },
         );

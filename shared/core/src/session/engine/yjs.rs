@@ -38,6 +38,10 @@ use crate::yjs::{
 /// step 2 then carries whatever the server did not take.
 const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
 
+/// How many Yjs updates may be logged after the Yjs snapshot before a snapshot of the text while people
+/// edit also compacts them (a quiet session's alarm always does). A reload replays at most these.
+const YJS_LOG_COMPACTION: u64 = 1_000;
+
 /// The Yjs side of a session.
 #[derive(Debug)]
 pub(super) struct YjsMirror {
@@ -47,6 +51,8 @@ pub(super) struct YjsMirror {
     text: Option<SharedText>,
     /// The `seq` of the next logged update.
     next_seq: u64,
+    /// The last `seq` the stored Yjs snapshot covers.
+    snapshot_seq: u64,
     /// A client's update already applied to the document, being recorded as a revision: `record` logs
     /// and relays it instead of applying the revision to the document again.
     incoming: Option<Vec<u8>>,
@@ -65,6 +71,7 @@ impl YjsMirror {
             client_id: server_client_id(session_id),
             text: None,
             next_seq: 1,
+            snapshot_seq: 0,
             incoming: None,
             startup: Vec::new(),
             update_budgets: HashMap::new(),
@@ -90,6 +97,7 @@ impl YjsMirror {
                 .apply_update(&snapshot.state)
                 .map_err(|e| StoreError::Corrupt(format!("Yjs snapshot: {e}")))?;
             last = snapshot.through_seq;
+            mirror.snapshot_seq = last;
         }
         let mut updates = stored.updates;
         updates.sort_by_key(|u| u.seq);
@@ -157,7 +165,12 @@ impl SessionEngine {
         participant: &Participant,
         now: EpochMillis,
     ) -> Result<Vec<Effect>, ApiError> {
-        let mut effects = self.admit(participant, now)?;
+        let mut effects = self.admit(participant, now, true)?;
+        // Kept with the socket from the start, so that after hibernation the connection is still known
+        // as a Yjs one (and not sent synq messages for).
+        if let Some((_, presence)) = self.presence.get_mut(&participant.connection_id) {
+            effects.push(Effect::KeepPresence(presence.clone()));
+        }
         effects.extend(self.ensure_yjs());
         if let Some(shared) = &self.yjs.text {
             effects.push(Effect::ReplyYjs(wire::sync_step1(shared.state_vector())));
@@ -375,8 +388,10 @@ impl SessionEngine {
         let key = (participant.user_id.clone(), operation_id);
         match self.record(key, steps, EditKind::Edit, now) {
             Ok((logged, mut effects, notices)) => {
-                effects.push(Effect::Broadcast(self.edit_message(&logged)));
-                effects.extend(notices.into_iter().map(Effect::Broadcast));
+                if self.presence.has_synq() {
+                    effects.push(Effect::Broadcast(self.edit_message(&logged)));
+                    effects.extend(notices.into_iter().map(Effect::Broadcast));
+                }
                 effects
             }
             Err(error) => {
@@ -421,11 +436,18 @@ impl SessionEngine {
         Some((write, wire::update(update)))
     }
 
-    /// The hook in `snapshot_writes`: the whole Yjs document, replacing its log so far.
-    pub(super) fn yjs_snapshot(&self) -> Option<StorageWrite> {
+    /// The hook in `snapshot_writes`: the whole Yjs document, replacing its log so far — when `quiet`,
+    /// or when the log has grown to [`YJS_LOG_COMPACTION`] updates (encoding the whole document is the
+    /// costliest thing a snapshot does, and on the hot path it delays the update that triggered it).
+    pub(super) fn yjs_snapshot(&mut self, quiet: bool) -> Option<StorageWrite> {
         let shared = self.yjs.text.as_ref()?;
+        let through_seq = self.yjs.next_seq - 1;
+        if !quiet && through_seq - self.yjs.snapshot_seq < YJS_LOG_COMPACTION {
+            return None;
+        }
+        self.yjs.snapshot_seq = through_seq;
         Some(StorageWrite::PutYjsSnapshot(YjsSnapshot {
-            through_seq: self.yjs.next_seq - 1,
+            through_seq,
             state: shared.encode_state(),
         }))
     }
@@ -591,11 +613,13 @@ impl SessionEngine {
                 end: self.text.line_col(b),
             }));
         }
-        effects.extend(
-            relay
-                .into_iter()
-                .map(|op| Effect::Broadcast(self.presence_message(participant, now, op))),
-        );
+        if self.presence.has_synq() {
+            effects.extend(
+                relay
+                    .into_iter()
+                    .map(|op| Effect::Broadcast(self.presence_message(participant, now, op))),
+            );
+        }
         effects
     }
 }
