@@ -748,6 +748,18 @@ struct Typist {
 }
 
 impl Typist {
+    /// Editor `yan` connected at time 0 to a session with the default limits.
+    fn connected() -> Self {
+        let mut typist = Typist {
+            engine: SessionEngine::new("s", SessionConfig::default()),
+            store: MemoryStore::default(),
+            client: YClient::new(participant("yan", Role::Editor), 7),
+            closed: Vec::new(),
+        };
+        typist.connect(0);
+        typist
+    }
+
     fn connect(&mut self, now: u64) {
         let effects = self.engine.join_yjs(&self.client.who, EpochMillis(now));
         let out = pump(&self.store, effects.unwrap());
@@ -803,13 +815,7 @@ impl Typist {
 fn a_fast_typist_is_never_limited_and_a_flood_is_closed_without_losing_anything() {
     // The default limits: those of the synq protocol (100 messages a minute per connection, 50 edits)
     // would close this typist within seconds.
-    let mut t = Typist {
-        engine: SessionEngine::new("s", SessionConfig::default()),
-        store: MemoryStore::default(),
-        client: YClient::new(participant("yan", Role::Editor), 7),
-        closed: Vec::new(),
-    };
-    t.connect(0);
+    let mut t = Typist::connected();
     // A minute at 10 keys a second, each with its cursor move, then a burst of 150 keys in 5 s.
     for key in 0..600 {
         t.type_key(key, u64::from(key) * 100);
@@ -845,13 +851,7 @@ fn a_fast_typist_is_never_limited_and_a_flood_is_closed_without_losing_anything(
 
 #[test]
 fn awareness_and_sync_requests_have_budgets_of_their_own() {
-    let mut t = Typist {
-        engine: SessionEngine::new("s", SessionConfig::default()),
-        store: MemoryStore::default(),
-        client: YClient::new(participant("yan", Role::Editor), 7),
-        closed: Vec::new(),
-    };
-    t.connect(0);
+    let mut t = Typist::connected();
     // 300 cursor moves at once pass (the awareness burst); the next one closes the socket.
     for clock in 1..=301 {
         let frame = awareness_frame(7, clock, r#"{"cursor":null}"#);
@@ -872,13 +872,7 @@ fn awareness_and_sync_requests_have_budgets_of_their_own() {
 
 #[test]
 fn synq_messages_are_made_only_for_synq_clients_and_yjs_compaction_waits_for_quiet() {
-    let mut t = Typist {
-        engine: SessionEngine::new("s", SessionConfig::default()),
-        store: MemoryStore::default(),
-        client: YClient::new(participant("yan", Role::Editor), 7),
-        closed: Vec::new(),
-    };
-    t.connect(0);
+    let mut t = Typist::connected();
     let broadcasts_of = |t: &mut Typist, key: u32, now: u64| {
         let end = t.client.text().encode_utf16().count() as u32;
         t.client.edit(|text, txn| text.insert(txn, end, "k"));
