@@ -23,10 +23,11 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use crate::driver::{self, Measurement, Started};
 use crate::median::median;
 use crate::messages::{EDIT_CONTENT, Incoming, classify, floor_edit, presence_update};
 use crate::phases::{Schedule, Signals, Timing};
-use crate::procstat::{self, RunCost};
+use crate::procstat::RunCost;
 use crate::stats::{Latencies, Summary, ratio, round3};
 use crate::wrangler::{Spec, WranglerDev};
 
@@ -40,7 +41,7 @@ const WRITER_USER: &str = "bench-writer";
 const KEEP_ERRORS: usize = 5;
 
 /// Which server a run measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Target {
     /// The SynQ Worker and its Session Durable Object (root `wrangler.toml`).
@@ -228,6 +229,18 @@ pub(crate) async fn start_named(target: Target, name: &str, root: &Path) -> anyh
             ("JWT_SECRET".to_owned(), secret.clone()),
             ("SYNQ_MESSAGES_PER_MINUTE".to_owned(), "1000000".to_owned()),
             ("SYNQ_EDITS_PER_MINUTE".to_owned(), "1000000".to_owned()),
+            (
+                "SYNQ_YJS_UPDATES_PER_MINUTE".to_owned(),
+                "1000000".to_owned(),
+            ),
+            (
+                "SYNQ_YJS_UPDATE_BYTES_PER_MINUTE".to_owned(),
+                "1000000000".to_owned(),
+            ),
+            (
+                "SYNQ_YJS_AWARENESS_PER_MINUTE".to_owned(),
+                "1000000".to_owned(),
+            ),
             // 100 readers and a writer are one more than a session's default connection limit.
             ("SYNQ_MAX_CONNECTIONS".to_owned(), "1000".to_owned()),
         ],
@@ -247,79 +260,72 @@ pub(crate) async fn start_named(target: Target, name: &str, root: &Path) -> anyh
     })
 }
 
-/// Starts every target, then runs (repeat × readers × target) interleaved, so that a change in
-/// the machine's load hits both targets alike; the target order alternates from one step to the next.
+impl Started for Server {
+    type Target = Target;
+    fn target(&self) -> Target {
+        self.target
+    }
+    fn label(&self) -> &'static str {
+        self.target.name()
+    }
+    fn workerd_group(&self) -> Option<u32> {
+        Some(self.dev.pid())
+    }
+    fn log_tail(&self) -> String {
+        self.dev.log_tail()
+    }
+}
+
+impl Measurement for RunReport {
+    fn finish(&mut self, repeat: usize, runtime: Option<RunCost>) {
+        self.repeat = repeat;
+        self.runtime = runtime;
+    }
+}
+
+/// One step of the bench: how many readers.
+#[derive(Debug, Clone, Copy)]
+struct Readers(usize);
+
+impl std::fmt::Display for Readers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "with {} readers", self.0)
+    }
+}
+
+/// Starts every target, then runs (repeat × readers × target) interleaved (`driver`).
 pub(crate) async fn run(config: &Config, root: &Path) -> anyhow::Result<Report> {
-    let mut failed = Vec::new();
-    let mut servers = Vec::new();
-    for &target in &config.targets {
-        match start(target, root).await {
-            Ok(server) => servers.push(server),
-            Err(e) => {
-                eprintln!("bench: {}: {e:#}", target.name());
-                failed.push(FailedRun {
-                    target,
-                    readers: None,
-                    repeat: None,
-                    error: format!("{e:#}"),
-                });
-            }
-        }
-    }
-    let mut runs = Vec::new();
-    let steps = (0..config.repeat).flat_map(|r| config.readers.iter().map(move |&n| (r, n)));
-    for (step, (repeat, readers)) in steps.enumerate() {
-        let order: Vec<&Server> = if step % 2 == 0 {
-            servers.iter().collect()
-        } else {
-            servers.iter().rev().collect()
-        };
-        for server in order {
-            let name = server.target.name();
-            eprintln!(
-                "bench: [{}/{}] {name} with {readers} readers, {} edits/s for {}s (+{}s warm-up)",
-                repeat + 1,
-                config.repeat,
-                config.rate,
-                config.seconds,
-                config.warmup_s
-            );
-            let pgid = server.dev.pid();
-            let before = procstat::sample(pgid);
+    let steps: Vec<Readers> = config.readers.iter().map(|&n| Readers(n)).collect();
+    let (runs, failures) = driver::run_interleaved(
+        &config.targets,
+        config.repeat,
+        &steps,
+        async |target| start(target, root).await,
+        async |server: &Server, Readers(readers)| {
             let port = server.dev.port();
-            match run_once(server.target, port, &server.secret, readers, config).await {
-                Ok(mut report) => {
-                    report.repeat = repeat;
-                    report.runtime = before
-                        .zip(procstat::sample(pgid))
-                        .map(|(before, after)| RunCost::between(before, after));
-                    eprintln!(
-                        "bench: {name} N={readers}: delivery p50 {} p99 {}, ack p50 {} p99 {}, missing {}",
-                        ms(report.delivery.p50_ms),
-                        ms(report.delivery.p99_ms),
-                        ms(report.ack.p50_ms),
-                        ms(report.ack.p99_ms),
-                        report.missing
-                    );
-                    runs.push(report);
-                }
-                Err(e) => {
-                    eprintln!("bench: {name} N={readers} failed: {e:#}");
-                    let error = format!("{e:#}\nwrangler log tail:\n{}", server.dev.log_tail());
-                    failed.push(FailedRun {
-                        target: server.target,
-                        readers: Some(readers),
-                        repeat: Some(repeat),
-                        error,
-                    });
-                }
-            }
-        }
-    }
-    for server in servers {
-        eprintln!("bench: stopping wrangler dev for {}", server.target.name());
-        tokio::task::spawn_blocking(move || drop(server)).await?;
-    }
+            let report = run_once(server.target, port, &server.secret, readers, config).await?;
+            eprintln!(
+                "bench: {} N={readers}: delivery p50 {} p99 {}, ack p50 {} p99 {}, missing {}",
+                server.target.name(),
+                ms(report.delivery.p50_ms),
+                ms(report.delivery.p99_ms),
+                ms(report.ack.p50_ms),
+                ms(report.ack.p99_ms),
+                report.missing
+            );
+            Ok(report)
+        },
+    )
+    .await?;
+    let failed = failures
+        .into_iter()
+        .map(|f| FailedRun {
+            target: f.target,
+            readers: f.step.map(|Readers(n)| n),
+            repeat: f.repeat,
+            error: f.error,
+        })
+        .collect();
     let aggregates = aggregate(&runs)?;
     let ratios = ratios(&aggregates);
     Ok(Report {
@@ -361,24 +367,11 @@ pub(crate) struct Aggregate {
 }
 
 fn aggregate(runs: &[RunReport]) -> anyhow::Result<Vec<Aggregate>> {
-    let mut keys: Vec<(Target, usize)> = Vec::new();
-    for run in runs {
-        if !keys.contains(&(run.target, run.readers)) {
-            keys.push((run.target, run.readers));
-        }
-    }
-    keys.sort_by_key(|(target, readers)| (*readers, *target != Target::Synq));
     let mut out = Vec::new();
-    for (target, readers) in keys {
-        let group: Vec<&RunReport> = runs
-            .iter()
-            .filter(|r| r.target == target && r.readers == readers)
-            .collect();
-        let (mut ack, mut delivery) = (Latencies::new()?, Latencies::new()?);
-        for run in &group {
-            ack.merge(&run.ack_hist)?;
-            delivery.merge(&run.delivery_hist)?;
-        }
+    // By N, SynQ first (the order `Target` is declared in).
+    for ((readers, target), group) in driver::group_by(runs, |r| (r.readers, r.target)) {
+        let ack = driver::merged(group.iter().map(|r| &r.ack_hist))?;
+        let delivery = driver::merged(group.iter().map(|r| &r.delivery_hist))?;
         let sum = |f: fn(&RunReport) -> u64| group.iter().map(|r| f(r)).sum::<u64>();
         let rates: Vec<f64> = group.iter().filter_map(|r| r.deliveries_per_s).collect();
         let converged = group

@@ -6,6 +6,7 @@
 
 mod args;
 mod circuits;
+mod driver;
 mod fanout;
 mod median;
 mod messages;

@@ -29,10 +29,12 @@ use yrs::updates::decoder::{Decode, DecoderV1};
 use yrs::updates::encoder::{Encoder, EncoderV1};
 use yrs::{ClientID, Doc, Text, Transact, Update};
 
+use crate::driver::{self, Measurement, Started};
 use crate::fanout::{self, Target, loadavg, now_ms};
 use crate::median::median;
 use crate::node_server::NodeServer;
 use crate::phases::{Schedule, Signals, Timing};
+use crate::procstat::RunCost;
 use crate::stats::{Latencies, Summary, ratio, round3};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -45,7 +47,7 @@ const WRITER: u64 = 0x5e_ed01;
 const HOCUSPOCUS_AUTH: u64 = 2;
 
 /// Which server a run measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum YjsTarget {
     /// SynQ's `/sessions/{id}/yjs` (root `wrangler.toml`).
@@ -116,8 +118,26 @@ struct Running {
     target: YjsTarget,
     port: u16,
     secret: Option<Hs256Secret>,
+    /// The `wrangler dev` process group (`None` for the Node peers).
+    workerd_group: Option<u32>,
     log_tail: Box<dyn Fn() -> String + Send + Sync>,
     _guard: Box<dyn Send + Sync>,
+}
+
+impl Started for Running {
+    type Target = YjsTarget;
+    fn target(&self) -> YjsTarget {
+        self.target
+    }
+    fn label(&self) -> &'static str {
+        self.target.name()
+    }
+    fn workerd_group(&self) -> Option<u32> {
+        self.workerd_group
+    }
+    fn log_tail(&self) -> String {
+        (self.log_tail)()
+    }
 }
 
 async fn start(target: YjsTarget, root: &Path) -> anyhow::Result<Running> {
@@ -135,6 +155,7 @@ async fn start(target: YjsTarget, root: &Path) -> anyhow::Result<Running> {
             target,
             port: server.port(),
             secret: None,
+            workerd_group: None,
             log_tail: Box::new(move || tail.log_tail()),
             _guard: Box::new(server),
         })
@@ -152,6 +173,7 @@ async fn start(target: YjsTarget, root: &Path) -> anyhow::Result<Running> {
                 target,
                 port: server.dev.port(),
                 secret: Some(server.secret.clone()),
+                workerd_group: Some(server.dev.pid()),
                 log_tail: Box::new(move || tail.dev.log_tail()),
                 _guard: Box::new(server),
             })
@@ -182,9 +204,31 @@ pub(crate) struct YjsRun {
     errors: Vec<String>,
     closed_early: u64,
     loadavg_before: Option<f64>,
+    /// CPU and memory of the runtime's `workerd` processes over the run (SynQ and the floor).
+    runtime: Option<RunCost>,
     wall_s: f64,
     #[serde(skip)]
     hist: Latencies,
+}
+
+impl Measurement for YjsRun {
+    fn finish(&mut self, repeat: usize, runtime: Option<RunCost>) {
+        self.repeat = repeat;
+        self.runtime = runtime;
+    }
+}
+
+/// One step of the bench: an edit rate and a reader count.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    rate: u32,
+    readers: usize,
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/s N={}", self.rate, self.readers)
+    }
 }
 
 /// Every run of one (target, rate, N) together.
@@ -201,6 +245,8 @@ pub(crate) struct YjsAggregate {
     delivery_p50_ms: Option<f64>,
     delivery_p99_ms: Option<f64>,
     deliveries_per_s: Option<f64>,
+    /// The runtime's CPU seconds per run (median; SynQ and the floor).
+    runtime_cpu_s: Option<f64>,
     /// All runs' deliveries in one histogram.
     delivery_merged: Summary,
     delivery_p50_by_run: Vec<Option<f64>>,
@@ -234,57 +280,46 @@ impl YjsReport {
     }
 }
 
-/// Starts every target, then runs (repeat × rate × readers × target), alternating the target order.
+/// Starts every target, then runs (repeat × rate × readers × target) interleaved (`driver`).
 pub(crate) async fn run(config: &YjsConfig, root: &Path) -> anyhow::Result<YjsReport> {
-    let mut failed = Vec::new();
-    let mut servers = Vec::new();
-    for &target in &config.targets {
-        eprintln!("bench: starting {}", target.name());
-        match start(target, root).await {
-            Ok(server) => servers.push(server),
-            Err(e) => failed.push(format!("{}: {e:#}", target.name())),
-        }
-    }
-    let mut runs = Vec::new();
-    let steps = (0..config.repeat).flat_map(|r| {
-        config
-            .rates
-            .iter()
-            .flat_map(move |&rate| config.readers.iter().map(move |&n| (r, rate, n)))
-    });
-    for (step, (repeat, rate, readers)) in steps.enumerate() {
-        let mut order: Vec<&Running> = servers.iter().collect();
-        if step % 2 == 1 {
-            order.reverse();
-        }
-        for server in order {
-            let name = server.target.name();
-            match run_once(server, rate, readers, config).await {
-                Ok(mut report) => {
-                    report.repeat = repeat;
-                    eprintln!(
-                        "bench: [{}/{}] {name} {rate}/s N={readers}: delivery p50 {:?} p99 {:?} ms, missing {}",
-                        repeat + 1,
-                        config.repeat,
-                        report.delivery.p50_ms,
-                        report.delivery.p99_ms,
-                        report.missing
-                    );
-                    runs.push(report);
-                }
-                Err(e) => {
-                    eprintln!("bench: {name} {rate}/s N={readers} failed: {e:#}");
-                    failed.push(format!(
-                        "{name} {rate}/s N={readers}: {e:#}\nlog tail:\n{}",
-                        (server.log_tail)()
-                    ));
-                }
-            }
-        }
-    }
-    for server in servers {
-        tokio::task::spawn_blocking(move || drop(server)).await?;
-    }
+    let steps: Vec<Step> = config
+        .rates
+        .iter()
+        .flat_map(|&rate| {
+            config
+                .readers
+                .iter()
+                .map(move |&readers| Step { rate, readers })
+        })
+        .collect();
+    let (runs, failures) = driver::run_interleaved(
+        &config.targets,
+        config.repeat,
+        &steps,
+        async |target| {
+            eprintln!("bench: starting {}", target.name());
+            start(target, root).await
+        },
+        async |server: &Running, step| {
+            let report = run_once(server, step.rate, step.readers, config).await?;
+            eprintln!(
+                "bench: {} {step}: delivery p50 {:?} p99 {:?} ms, missing {}",
+                server.target.name(),
+                report.delivery.p50_ms,
+                report.delivery.p99_ms,
+                report.missing
+            );
+            Ok(report)
+        },
+    )
+    .await?;
+    let failed = failures
+        .into_iter()
+        .map(|f| match f.step {
+            Some(step) => format!("{} {step}: {}", f.target.name(), f.error),
+            None => format!("{}: {}", f.target.name(), f.error),
+        })
+        .collect();
     let aggregates = aggregate(&runs)?;
     Ok(YjsReport {
         config: config.clone(),
@@ -296,24 +331,10 @@ pub(crate) async fn run(config: &YjsConfig, root: &Path) -> anyhow::Result<YjsRe
 }
 
 fn aggregate(runs: &[YjsRun]) -> anyhow::Result<Vec<YjsAggregate>> {
-    let mut keys: Vec<(u32, usize, YjsTarget)> = Vec::new();
-    for run in runs {
-        let key = (run.rate, run.readers, run.target);
-        if !keys.contains(&key) {
-            keys.push(key);
-        }
-    }
-    keys.sort_by_key(|(rate, readers, target)| (*rate, *readers, target.name()));
     let mut out = Vec::new();
-    for (rate, readers, target) in keys {
-        let group: Vec<&YjsRun> = runs
-            .iter()
-            .filter(|r| r.target == target && r.rate == rate && r.readers == readers)
-            .collect();
-        let mut merged = Latencies::new()?;
-        for run in &group {
-            merged.merge(&run.hist)?;
-        }
+    for ((rate, readers, target), group) in
+        driver::group_by(runs, |r| (r.rate, r.readers, r.target))
+    {
         let of =
             |f: fn(&YjsRun) -> Option<f64>| group.iter().filter_map(|r| f(r)).collect::<Vec<_>>();
         out.push(YjsAggregate {
@@ -327,7 +348,8 @@ fn aggregate(runs: &[YjsRun]) -> anyhow::Result<Vec<YjsAggregate>> {
             delivery_p50_ms: median(&of(|r| r.delivery.p50_ms)),
             delivery_p99_ms: median(&of(|r| r.delivery.p99_ms)),
             deliveries_per_s: median(&of(|r| r.deliveries_per_s)),
-            delivery_merged: merged.summary(),
+            runtime_cpu_s: median(&of(|r| r.runtime.map(|c| c.cpu_s))),
+            delivery_merged: driver::merged(group.iter().map(|r| &r.hist))?.summary(),
             delivery_p50_by_run: group.iter().map(|r| r.delivery.p50_ms).collect(),
             delivery_p99_by_run: group.iter().map(|r| r.delivery.p99_ms).collect(),
         });
@@ -656,6 +678,7 @@ fn summarize(
         errors,
         closed_early,
         loadavg_before: None,
+        runtime: None,
         wall_s: 0.0,
         hist,
     })
@@ -703,6 +726,7 @@ mod tests {
             delivery_p50_ms: Some(p50),
             delivery_p99_ms: Some(p50 * 2.0),
             deliveries_per_s: Some(1000.0),
+            runtime_cpu_s: None,
             delivery_merged: Summary::default(),
             delivery_p50_by_run: vec![],
             delivery_p99_by_run: vec![],

@@ -35,7 +35,9 @@ pub struct Session {
     config: SessionConfig,
 }
 
-/// The session limits, with `SYNQ_MESSAGES_PER_MINUTE`, `SYNQ_EDITS_PER_MINUTE`, `SYNQ_MAX_CONNECTIONS`,
+/// The session limits, with `SYNQ_MESSAGES_PER_MINUTE`, `SYNQ_EDITS_PER_MINUTE`, the Yjs budget's
+/// `SYNQ_YJS_UPDATES_PER_MINUTE`, `SYNQ_YJS_UPDATE_BURST`, `SYNQ_YJS_UPDATE_BYTES_PER_MINUTE`,
+/// `SYNQ_YJS_AWARENESS_PER_MINUTE` and `SYNQ_YJS_AWARENESS_BURST`, `SYNQ_MAX_CONNECTIONS`,
 /// `SYNQ_MAX_CONNECTIONS_PER_USER`, `SYNQ_IDLE_TIMEOUT_MS` and `SYNQ_ARCHIVE_AFTER_MS` (wrangler vars)
 /// overriding the defaults when set to a number.
 fn session_config(env: &Env) -> SessionConfig {
@@ -44,13 +46,26 @@ fn session_config(env: &Env) -> SessionConfig {
             .ok()
             .and_then(|v| v.to_string().trim().parse::<u64>().ok())
     };
+    let rate = |name: &str, value: &mut u32| {
+        if let Some(n) = var(name) {
+            *value = u32::try_from(n).unwrap_or(u32::MAX);
+        }
+    };
     let mut config = SessionConfig::default();
-    if let Some(n) = var("SYNQ_MESSAGES_PER_MINUTE") {
-        config.messages_per_minute = u32::try_from(n).unwrap_or(u32::MAX);
-    }
-    if let Some(n) = var("SYNQ_EDITS_PER_MINUTE") {
-        config.edits_per_minute = u32::try_from(n).unwrap_or(u32::MAX);
-    }
+    rate("SYNQ_MESSAGES_PER_MINUTE", &mut config.messages_per_minute);
+    rate("SYNQ_EDITS_PER_MINUTE", &mut config.edits_per_minute);
+    let yjs = &mut config.yjs;
+    rate("SYNQ_YJS_UPDATES_PER_MINUTE", &mut yjs.updates_per_minute);
+    rate("SYNQ_YJS_UPDATE_BURST", &mut yjs.update_burst);
+    rate(
+        "SYNQ_YJS_UPDATE_BYTES_PER_MINUTE",
+        &mut yjs.update_bytes_per_minute,
+    );
+    rate(
+        "SYNQ_YJS_AWARENESS_PER_MINUTE",
+        &mut yjs.awareness_per_minute,
+    );
+    rate("SYNQ_YJS_AWARENESS_BURST", &mut yjs.awareness_burst);
     if let Some(n) = var("SYNQ_MAX_CONNECTIONS") {
         config.max_connections = usize::try_from(n).unwrap_or(usize::MAX);
     }
@@ -334,7 +349,7 @@ impl Session {
                     }
                 }
                 Effect::Broadcast(message) => {
-                    self.broadcast(ws, Kind::Synq, &JsValue::from_str(&message));
+                    self.broadcast(ws, Kind::Synq, || JsValue::from_str(&message));
                 }
                 Effect::ReplyYjs(frame) => {
                     if let Some(ws) = ws {
@@ -342,7 +357,7 @@ impl Session {
                     }
                 }
                 Effect::BroadcastYjs(frame) => {
-                    self.broadcast(ws, Kind::Yjs, &Uint8Array::new_from_slice(&frame));
+                    self.broadcast(ws, Kind::Yjs, || Uint8Array::new_from_slice(&frame).into());
                 }
                 Effect::Disconnect {
                     connection_id,
@@ -392,30 +407,32 @@ impl Session {
     }
 
     /// Sends `message` to every socket of `kind` but `sender`. The message crosses into JavaScript once
-    /// and the same JS value goes to every peer: `send_with_str` would copy it out of wasm memory per peer.
-    fn broadcast(&self, sender: Option<&WebSocket>, kind: Kind, message: &JsValue) {
+    /// (and only if someone is there to get it) and the same JS value goes to every peer: `send_with_str`
+    /// would copy it out of wasm memory per peer.
+    fn broadcast(&self, sender: Option<&WebSocket>, kind: Kind, message: impl FnOnce() -> JsValue) {
         let sender: Option<&JsValue> = sender.map(|ws| {
             let js: &JsValue = ws.as_ref();
             js
         });
-        let mut send_fn: Option<Function> = None;
-        for peer in self.state.get_websockets_with_tag(kind.tag()) {
-            let peer_js: &JsValue = peer.as_ref();
-            if Some(peer_js) == sender {
-                continue;
+        let sockets = self.state.get_websockets_with_tag(kind.tag());
+        let mut peers = sockets
+            .iter()
+            .map(|peer| -> &JsValue { peer.as_ref() })
+            .filter(|peer| Some(*peer) != sender)
+            .peekable();
+        let Some(first) = peers.peek() else {
+            return;
+        };
+        let send_fn = match Reflect::get(first, &JsValue::from_str("send")).map(Function::from) {
+            Ok(f) => f,
+            Err(e) => {
+                console_warn!("session: WebSocket has no send(): {e:?}");
+                return;
             }
-            let send_fn = match &send_fn {
-                Some(f) => f,
-                None => match Reflect::get(peer_js, &JsValue::from_str("send")).map(Function::from)
-                {
-                    Ok(f) => send_fn.insert(f),
-                    Err(e) => {
-                        console_warn!("session: WebSocket has no send(): {e:?}");
-                        return;
-                    }
-                },
-            };
-            if let Err(e) = send_fn.call1(peer_js, message) {
+        };
+        let message = message();
+        for peer in peers {
+            if let Err(e) = send_fn.call1(peer, &message) {
                 // The peer is going away; the rest of the session carries on.
                 console_warn!("session: send failed: {e:?}");
             }

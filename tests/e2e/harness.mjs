@@ -146,7 +146,7 @@ async function applyD1Migrations(dir) {
  * - `dispose()`: stop, then delete the persist directory if the harness created it.
  */
 /** Rate limits far above what the suites send: only limits.test.mjs runs with real ones. */
-const GENEROUS_RATES = { SYNQ_MESSAGES_PER_MINUTE: "1000000", SYNQ_EDITS_PER_MINUTE: "1000000" };
+export const GENEROUS_RATES = { SYNQ_MESSAGES_PER_MINUTE: "1000000", SYNQ_EDITS_PER_MINUTE: "1000000" };
 
 export async function startWrangler({ secret, persistDir, label = "wrangler", vars = GENEROUS_RATES } = {}) {
   if (!secret) throw new Error("startWrangler needs the JWT secret");

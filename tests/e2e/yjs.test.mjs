@@ -12,9 +12,31 @@ import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 
-import { Peer, RawSocket, envelope, startWrangler, tokenFor, uniqueId, waitFor } from "./harness.mjs";
+import {
+  GENEROUS_RATES,
+  Peer,
+  RawSocket,
+  envelope,
+  sleep,
+  startWrangler,
+  tokenFor,
+  uniqueId,
+  waitFor,
+} from "./harness.mjs";
 
 const secret = randomBytes(24).toString("hex");
+
+/**
+ * The Yjs budget's rates sped up by this factor (bursts unchanged), so that a minute of typing at 10 keys a
+ * second runs in 60 / TIME_SCALE seconds and meets the same limits as it would in real time. Kept well
+ * below the rate at which the session works through a flood of queued updates (a few hundred a second
+ * here), or the budget would refill as fast as the flood is read.
+ */
+const TIME_SCALE = Number(process.env.E2E_YJS_TIME_SCALE ?? 4);
+const YJS_BUDGET = {
+  SYNQ_YJS_UPDATES_PER_MINUTE: String(1200 * TIME_SCALE),
+  SYNQ_YJS_AWARENESS_PER_MINUTE: String(1800 * TIME_SCALE),
+};
 let server;
 
 /** Every `Permission denied` warning y-websocket printed (its handler for the server's refusals). */
@@ -27,7 +49,7 @@ before(async () => {
     if (text.includes("Permission denied")) denied.push(text);
     else warn(...args);
   };
-  server = await startWrangler({ secret, label: "wrangler (yjs)" });
+  server = await startWrangler({ secret, label: "wrangler (yjs)", vars: { ...GENEROUS_RATES, ...YJS_BUDGET } });
 });
 
 after(async () => {
@@ -243,6 +265,64 @@ test("a viewer's Yjs update is refused and the document is unchanged", async () 
   } finally {
     editor.destroy();
     viewer.destroy();
+  }
+});
+
+test("a Yjs editor typing fast is never limited; a flood is closed with 1013 and loses nothing", async () => {
+  const session = uniqueId("yjs-budget");
+  const deniedBefore = denied.length;
+  const sam = await Peer.connect(server.wsBase, session, tokenFor(secret, "sam", session, "editor"), { user: "sam" });
+  const yan = await YjsPeer.connect(session, tokenFor(secret, "yan", session, "editor"));
+  // Closes by the server (y-websocket also closes on its own after 30 s without a message: event null).
+  const closes = [];
+  yan.provider.on("connection-close", (event) => event && closes.push(event.code));
+  try {
+    // 600 single-character updates at 10 a second (scaled), each followed by the cursor move an editor
+    // binding sends as awareness: twice the synq protocol's 100 messages a minute, twelve times its edits.
+    const keys = 600;
+    for (let i = 0; i < keys; i++) {
+      yan.insert(yan.text.length, String.fromCharCode(97 + (i % 26)));
+      const at = Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(yan.text, yan.text.length));
+      yan.provider.awareness.setLocalStateField("cursor", { anchor: at, head: at });
+      await sleep(100 / TIME_SCALE);
+    }
+    await waitFor(() => sam.text === yan.value, {
+      label: "sam has every key",
+      timeout: 30_000,
+      describe: () => `sam ${sam.text.length}, yan ${yan.value.length}`,
+    });
+    assert.equal(sam.text.length, keys);
+    assert.deepEqual(closes, []);
+    assert.deepEqual(denied.slice(deniedBefore), []);
+
+    // A flood far over the budget (bursts of 200 updates): the socket is closed with 1013 and a
+    // RATE_LIMITED refusal; y-websocket reconnects and its sync step 2 brings what was not taken.
+    const flo = await YjsPeer.connect(session, tokenFor(secret, "flo", session, "editor"));
+    const floCloses = [];
+    flo.provider.on("connection-close", (event) => event && floCloses.push(event.code));
+    try {
+      const flood = 3_000;
+      for (let i = 0; i < flood; i++) flo.insert(0, "z");
+      await waitFor(() => floCloses.length > 0, { label: "the flooder is closed", timeout: 30_000 });
+      assert.equal(floCloses[0], 1013);
+      assert.match(denied.at(-1), /RATE_LIMITED: at most \d+ Yjs updates a minute per user/);
+      // What the server had taken and sent out before the close stays: sam's text only grows.
+      const seenAtClose = sam.text;
+      const final = await waitFor(() => (sam.text === flo.value && flo.value.length === keys + flood ? sam.text : null), {
+        label: "every flooded character arrives after the resync",
+        timeout: 60_000,
+        describe: () => `sam ${sam.text.length}, flo ${flo.value.length}, closes ${floCloses}`,
+      });
+      assert.ok(final.endsWith(seenAtClose), "nothing sam had seen was undone");
+      assert.equal(yan.value, final);
+      assert.deepEqual(closes, [], "the typist was never closed");
+    } finally {
+      flo.destroy();
+    }
+    assert.deepEqual(sam.errors, []);
+  } finally {
+    await sam.close();
+    yan.destroy();
   }
 });
 

@@ -47,9 +47,15 @@ impl TokenBucket {
 
     /// Takes one token, or says how many milliseconds until one is there.
     pub fn take(&mut self, now: EpochMillis) -> Result<(), u64> {
-        match self.ready_in(now) {
+        self.take_many(1, now)
+    }
+
+    /// Takes `cost` tokens (at most the burst size, so any cost can pass once the bucket is full), or
+    /// says how many milliseconds until they are there, taking nothing.
+    pub fn take_many(&mut self, cost: u64, now: EpochMillis) -> Result<(), u64> {
+        match self.ready_for(cost, now) {
             0 => {
-                self.tokens -= 1.0;
+                self.tokens -= self.cost(cost);
                 Ok(())
             }
             wait => Err(wait),
@@ -58,14 +64,25 @@ impl TokenBucket {
 
     /// Refills up to `now` and says in how many milliseconds a token is there (0: now), taking nothing.
     pub fn ready_in(&mut self, now: EpochMillis) -> u64 {
+        self.ready_for(1, now)
+    }
+
+    /// Refills up to `now` and says in how many milliseconds `cost` tokens (at most the burst size) are
+    /// there (0: now), taking nothing.
+    pub fn ready_for(&mut self, cost: u64, now: EpochMillis) -> u64 {
         let elapsed = now.0.saturating_sub(self.updated.0) as f64;
         self.tokens = (self.tokens + elapsed * self.per_ms).min(self.capacity);
         self.updated = self.updated.max(now);
-        if self.tokens >= 1.0 {
+        let cost = self.cost(cost);
+        if self.tokens >= cost {
             0
         } else {
-            ((1.0 - self.tokens) / self.per_ms).ceil() as u64
+            ((cost - self.tokens) / self.per_ms).ceil() as u64
         }
+    }
+
+    fn cost(&self, cost: u64) -> f64 {
+        (cost as f64).min(self.capacity)
     }
 
     /// The burst size.
@@ -118,6 +135,20 @@ mod tests {
         assert_eq!(bucket.ready_in(EpochMillis(100)), 0);
         assert_eq!(bucket.remaining(), 1);
         assert_eq!(bucket.burst(), 5);
+    }
+
+    #[test]
+    fn a_cost_takes_that_many_tokens_and_never_more_than_the_burst() {
+        // 60,000 a minute (one per ms) with a burst of 1,000.
+        let mut bucket = TokenBucket::new(60_000, 1_000, EpochMillis(0));
+        assert!(bucket.take_many(600, EpochMillis(0)).is_ok());
+        assert_eq!(bucket.take_many(600, EpochMillis(0)), Err(200));
+        assert_eq!(bucket.remaining(), 400);
+        assert!(bucket.take_many(600, EpochMillis(200)).is_ok());
+        // A cost above the burst is charged as the burst: it passes once the bucket is full.
+        assert_eq!(bucket.take_many(5_000, EpochMillis(200)), Err(1_000));
+        assert!(bucket.take_many(5_000, EpochMillis(1_200)).is_ok());
+        assert_eq!(bucket.remaining(), 0);
     }
 
     #[test]

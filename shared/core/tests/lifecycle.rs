@@ -206,3 +206,24 @@ fn a_quiet_session_is_archived_read_only_until_an_owner_reopens_it() {
         json!("active")
     );
 }
+
+#[test]
+fn a_join_into_a_session_waiting_only_to_archive_asks_for_an_earlier_alarm() {
+    let mut s = Session::new();
+    let (alice, bob) = (
+        participant("alice", Role::Editor),
+        participant("bob", Role::Editor),
+    );
+    let first = s.join(&alice, 0).alarms[0].0;
+    s.engine.leave(&alice, EpochMillis(10));
+    // Nobody is connected: the next alarm is the archiving one, an hour away.
+    let archive_due = s.alarm(first).alarms[0].0;
+    assert!(archive_due >= ARCHIVE_MS);
+    // Bob's idle deadline comes first; messages after that ask for nothing new.
+    let joined = s.join(&bob, 100_000);
+    let bob_due = joined.alarms[0].0;
+    assert!((100_000 + IDLE_MS..=100_000 + IDLE_MS + LAG_MS).contains(&bob_due));
+    let cursor = json!({"type": "presence", "data": {"operation": {"type": "cursor", "line": 0, "column": 0}}});
+    assert!(s.send(&bob, &cursor.to_string(), 100_001).alarms.is_empty());
+    assert_eq!(s.alarm(bob_due).disconnected.len(), 1);
+}

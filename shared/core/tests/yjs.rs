@@ -738,3 +738,169 @@ impl Sim {
         }
     }
 }
+
+/// A Yjs client on an engine with the default limits, at a clock the test moves.
+struct Typist {
+    engine: SessionEngine,
+    store: MemoryStore,
+    client: YClient,
+    closed: Vec<u16>,
+}
+
+impl Typist {
+    /// Editor `yan` connected at time 0 to a session with the default limits.
+    fn connected() -> Self {
+        let mut typist = Typist {
+            engine: SessionEngine::new("s", SessionConfig::default()),
+            store: MemoryStore::default(),
+            client: YClient::new(participant("yan", Role::Editor), 7),
+            closed: Vec::new(),
+        };
+        typist.connect(0);
+        typist
+    }
+
+    fn connect(&mut self, now: u64) {
+        let effects = self.engine.join_yjs(&self.client.who, EpochMillis(now));
+        let out = pump(&self.store, effects.unwrap());
+        self.client.online = true;
+        self.client.from_server.extend(out.yjs_replies);
+        self.client.hello();
+        self.exchange(now);
+    }
+
+    /// Sends what the client has queued and takes the answers, until both sides are quiet or the server
+    /// closes the socket (then whatever was still queued is lost with it, as on a real socket).
+    fn exchange(&mut self, now: u64) {
+        loop {
+            while !self.client.from_server.is_empty() {
+                self.client.receive();
+            }
+            let Some(frame) = self.client.to_server.pop_front() else {
+                return;
+            };
+            let effects = self
+                .engine
+                .handle_yjs(&self.client.who, &frame, EpochMillis(now));
+            let out = pump(&self.store, effects);
+            self.client.from_server.extend(out.yjs_replies);
+            if let Some(code) = out.closed {
+                while !self.client.from_server.is_empty() {
+                    self.client.receive();
+                }
+                self.closed.push(code);
+                self.client.online = false;
+                self.client.to_server.clear();
+                self.engine.leave(&self.client.who, EpochMillis(now));
+                return;
+            }
+        }
+    }
+
+    /// One keystroke at the end of the text, and the cursor move y-websocket's editor bindings send.
+    fn type_key(&mut self, key: u32, now: u64) {
+        let end = self.client.text().encode_utf16().count() as u32;
+        let c = char::from(b'a' + (key % 26) as u8).to_string();
+        self.client.edit(|text, txn| text.insert(txn, end, &c));
+        if self.client.online {
+            let state = format!(r#"{{"cursor":{{"key":{key}}}}}"#);
+            let frame = awareness_frame(self.client.doc.client_id().get(), key + 1, &state);
+            self.client.to_server.push_back(frame);
+        }
+        self.exchange(now);
+    }
+}
+
+#[test]
+fn a_fast_typist_is_never_limited_and_a_flood_is_closed_without_losing_anything() {
+    // The default limits: those of the synq protocol (100 messages a minute per connection, 50 edits)
+    // would close this typist within seconds.
+    let mut t = Typist::connected();
+    // A minute at 10 keys a second, each with its cursor move, then a burst of 150 keys in 5 s.
+    for key in 0..600 {
+        t.type_key(key, u64::from(key) * 100);
+    }
+    for key in 600..750 {
+        t.type_key(key, 60_000 + u64::from(key - 600) * 33);
+    }
+    assert_eq!(t.closed, Vec::<u16>::new());
+    assert!(t.client.refusals.is_empty(), "{:?}", t.client.refusals);
+    assert_eq!(t.engine.text(), t.client.text());
+    assert_eq!(t.engine.text().len(), 750);
+
+    // A flood: 3,000 updates at once. The server takes what the budget allows, then closes with 1013.
+    let flood_at = 70_000;
+    for key in 750..3_750 {
+        t.type_key(key, flood_at);
+    }
+    assert_eq!(t.closed, [1013]);
+    assert!(
+        t.client.refusals[0]
+            .starts_with("RATE_LIMITED: at most 1200 Yjs updates a minute per user"),
+        "{:?}",
+        t.client.refusals
+    );
+    let taken = t.engine.text();
+    assert!(taken.len() < 3_750 && t.client.text().starts_with(&taken));
+    // Everything the server took is kept; the reconnect's sync step 2 brings the rest.
+    t.connect(flood_at + 1_000);
+    assert_eq!(t.closed, [1013]);
+    assert_eq!(t.engine.text(), t.client.text());
+    assert_eq!(t.engine.text().len(), 3_750);
+}
+
+#[test]
+fn awareness_and_sync_requests_have_budgets_of_their_own() {
+    let mut t = Typist::connected();
+    // 300 cursor moves at once pass (the awareness burst); the next one closes the socket.
+    for clock in 1..=301 {
+        let frame = awareness_frame(7, clock, r#"{"cursor":null}"#);
+        t.client.to_server.push_back(frame);
+    }
+    t.exchange(0);
+    assert_eq!(t.closed, [1013]);
+    assert!(t.client.refusals[0].contains("awareness updates a minute per connection"));
+    // Sync step 1 counts as a message of the connection (100 a minute, and that again as a burst).
+    t.connect(1_000);
+    for _ in 0..200 {
+        t.client.hello();
+    }
+    t.exchange(1_000);
+    assert_eq!(t.closed, [1013, 1013]);
+    assert!(t.client.refusals[1].contains("sync messages a minute per connection"));
+}
+
+#[test]
+fn synq_messages_are_made_only_for_synq_clients_and_yjs_compaction_waits_for_quiet() {
+    let mut t = Typist::connected();
+    let broadcasts_of = |t: &mut Typist, key: u32, now: u64| {
+        let end = t.client.text().encode_utf16().count() as u32;
+        t.client.edit(|text, txn| text.insert(txn, end, "k"));
+        let frame = t.client.to_server.pop_front().unwrap();
+        let effects = t
+            .engine
+            .handle_yjs(&t.client.who, &frame, EpochMillis(now + u64::from(key)));
+        pump(&t.store, effects).broadcasts.len()
+    };
+    // Past the text's snapshot at revision 100: no synq client, so no synq message is made.
+    for key in 0..150 {
+        assert_eq!(broadcasts_of(&mut t, key, 0), 0);
+    }
+    let stored = t.store.load().unwrap();
+    assert!(stored.snapshot.is_some());
+    // The Yjs log is not compacted while people type (encoding the document would hold up an update) ...
+    assert!(stored.yjs.snapshot.is_none());
+    assert!(stored.yjs.updates.len() >= 150);
+    // ... but once the session is quiet.
+    let quiet = EpochMillis(10_000 + 1_000);
+    pump(&t.store, t.engine.on_alarm(quiet));
+    let stored = t.store.load().unwrap();
+    assert!(stored.yjs.snapshot.is_some() && stored.yjs.updates.is_empty());
+    // A synq client joins: from now on the Yjs edits reach it.
+    let sam = participant("sam", Role::Editor);
+    pump(&t.store, t.engine.join(&sam, quiet).unwrap());
+    assert_eq!(broadcasts_of(&mut t, 150, quiet.0), 1);
+    // After a reload the text and the Yjs document are the same as before.
+    let reloaded = SessionEngine::restore("s", SessionConfig::default(), t.store.load().unwrap());
+    assert_eq!(reloaded.unwrap().text(), t.client.text());
+}

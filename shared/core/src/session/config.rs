@@ -1,3 +1,5 @@
+use crate::yjs::budget::YjsLimits;
+
 /// Limits and tuning of one session; every field has the documented default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionConfig {
@@ -9,6 +11,9 @@ pub struct SessionConfig {
     pub messages_per_minute: u32,
     /// Edits (undo and redo included) one user may make per minute across connections (and as a burst).
     pub edits_per_minute: u32,
+    /// What Yjs clients may send: their document and awareness updates have this budget instead of the
+    /// message and edit limits above (their other messages count as messages).
+    pub yjs: YjsLimits,
     /// Largest accepted client message, in bytes of JSON text.
     pub max_message_bytes: usize,
     /// Largest accepted Yjs frame, in bytes: Cloudflare's own limit on received WebSocket messages (a
@@ -43,6 +48,7 @@ impl Default for SessionConfig {
             max_connections_per_user: 5,
             messages_per_minute: 100,
             edits_per_minute: 50,
+            yjs: YjsLimits::default(),
             max_message_bytes: 64 * 1024,
             max_yjs_message_bytes: 1024 * 1024,
             max_document_utf16: 512 * 1024,

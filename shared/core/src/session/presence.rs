@@ -32,6 +32,9 @@ pub struct Presence {
     /// This connection's entry in the Yjs awareness.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub awareness: Option<AwarenessSlot>,
+    /// A Yjs connection (y-websocket): it gets no synq messages, so none need be made for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub yjs: bool,
 }
 
 impl Presence {
@@ -56,15 +59,31 @@ impl Presence {
 #[derive(Debug, Default)]
 pub(crate) struct PresenceTable {
     entries: BTreeMap<String, (Participant, Presence)>,
+    /// How many of them speak the synq protocol.
+    synq: usize,
 }
 
 impl PresenceTable {
     /// Adds (or replaces) a connection, with presence already brought up to date.
     pub(crate) fn insert(&mut self, participant: &Participant, presence: Presence) {
-        self.entries.insert(
+        self.synq += usize::from(!presence.yjs);
+        let old = self.entries.insert(
             participant.connection_id.clone(),
             (participant.clone(), presence),
         );
+        self.forgot(old);
+    }
+
+    /// Keeps the count of synq connections when one is gone.
+    fn forgot(&mut self, entry: Option<(Participant, Presence)>) {
+        if entry.is_some_and(|(_, presence)| !presence.yjs) {
+            self.synq -= 1;
+        }
+    }
+
+    /// Whether any connection speaks the synq protocol (else nobody needs synq messages).
+    pub(crate) fn has_synq(&self) -> bool {
+        self.synq > 0
     }
 
     /// How many connections there are.
@@ -92,7 +111,10 @@ impl PresenceTable {
 
     /// Removes a connection; `false` if it was not there.
     pub(crate) fn remove(&mut self, connection_id: &str) -> bool {
-        self.entries.remove(connection_id).is_some()
+        let entry = self.entries.remove(connection_id);
+        let found = entry.is_some();
+        self.forgot(entry);
+        found
     }
 
     /// Applies a presence operation from `participant`; returns the new presence, or `None` if the
@@ -104,10 +126,10 @@ impl PresenceTable {
         text: &TextBuffer,
         revision: Revision,
     ) -> Option<Presence> {
-        let (_, presence) = self
-            .entries
-            .entry(participant.connection_id.clone())
-            .or_insert_with(|| (participant.clone(), Presence::default()));
+        if !self.entries.contains_key(&participant.connection_id) {
+            self.insert(participant, Presence::default());
+        }
+        let (_, presence) = self.entries.get_mut(&participant.connection_id)?;
         presence.revision = revision;
         match operation {
             Operation::Cursor(at) => presence.cursor = Some(text.offset_of(*at)),
@@ -156,9 +178,15 @@ impl PresenceTable {
             .filter(|(_, (_, presence))| idle_due(presence.last_seen, idle_timeout_ms) <= now)
             .map(|(id, _)| id.clone())
             .collect();
-        idle.iter()
-            .filter_map(|id| self.entries.remove(id).map(|(participant, _)| participant))
-            .collect()
+        let mut gone = Vec::new();
+        for id in idle {
+            let entry = self.entries.remove(&id);
+            if let Some((participant, _)) = &entry {
+                gone.push(participant.clone());
+            }
+            self.forgot(entry);
+        }
+        gone
     }
 
     /// Shifts every position over the edit that made `revision`.

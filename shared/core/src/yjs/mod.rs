@@ -3,6 +3,7 @@
 //! this document in lockstep with its OT text (`session::engine`'s `yjs` handlers).
 
 mod awareness;
+pub mod budget;
 mod delta;
 mod text;
 pub mod wire;

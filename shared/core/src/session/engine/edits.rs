@@ -1,6 +1,6 @@
 //! Edits, undo and redo, catch-up, snapshots: everything that changes or replays the document.
 
-use super::{Effect, Participant, SessionEngine, required_operation_id, to_everyone};
+use super::{Effect, Participant, SessionEngine, required_operation_id, to_everyone, with_entry};
 use crate::error::{ApiError, ErrorCode};
 use crate::ot::{EditOp, OtError, Priority, Step, transform};
 use crate::protocol::{Envelope, MessageType, Operation};
@@ -46,10 +46,12 @@ impl SessionEngine {
     /// Takes one of `user_id`'s edit tokens; when none is left, how long until one is.
     pub(super) fn take_edit_token(&mut self, user_id: &str, now: EpochMillis) -> Result<(), u64> {
         let per_minute = self.config.edits_per_minute;
-        self.edit_buckets
-            .entry(user_id.to_owned())
-            .or_insert_with(|| TokenBucket::per_minute(per_minute, now))
-            .take(now)
+        with_entry(
+            &mut self.edit_buckets,
+            user_id,
+            || TokenBucket::per_minute(per_minute, now),
+            |bucket| bucket.take(now),
+        )
     }
 
     pub(super) fn handle_edit(
@@ -176,7 +178,7 @@ impl SessionEngine {
             .0
             .is_multiple_of(self.config.snapshot_every.max(1))
         {
-            effects.extend(self.snapshot_writes());
+            effects.extend(self.snapshot_writes(false));
         } else if self.snapshot_due.is_none() {
             // Snapshot a quiet session too, so a reload replays a short log (the alarm does it).
             self.snapshot_due = Some(EpochMillis(
@@ -280,7 +282,9 @@ impl SessionEngine {
         Ok(())
     }
 
-    pub(super) fn snapshot_writes(&mut self) -> Vec<Effect> {
+    /// The writes of a snapshot. `quiet` (the alarm, when nobody is waiting for a broadcast) also
+    /// compacts the Yjs log; while people edit, only a long one is (`yjs_snapshot`).
+    pub(super) fn snapshot_writes(&mut self, quiet: bool) -> Vec<Effect> {
         self.snapshot_revision = self.revision;
         self.snapshot_due = None;
         let snapshot = Snapshot {
@@ -294,7 +298,7 @@ impl SessionEngine {
         // Threads are saved with their anchors as of the snapshot, so a reload only replays what follows.
         let threads = self.comments.all().cloned().map(StorageWrite::PutComment);
         writes.extend(threads.map(Effect::Persist));
-        writes.extend(self.yjs_snapshot().map(Effect::Persist));
+        writes.extend(self.yjs_snapshot(quiet).map(Effect::Persist));
         writes
     }
 

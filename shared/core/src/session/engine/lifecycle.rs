@@ -60,6 +60,7 @@ impl SessionEngine {
             )]);
         }
         self.lifecycle.reopen(now);
+        self.deadlines_added = true;
         let status = self.status_message(&participant.user_id, now);
         Ok(vec![
             Effect::Persist(StorageWrite::PutLifecycle(self.lifecycle)),
@@ -84,10 +85,10 @@ impl SessionEngine {
         let mut effects = Vec::new();
         let snapshot_due = self.snapshot_due.is_none_or(|at| now >= at);
         if self.revision != self.snapshot_revision && snapshot_due {
-            effects.extend(self.snapshot_writes());
+            effects.extend(self.snapshot_writes(true));
         }
         for participant in self.presence.remove_idle(now, self.config.idle_timeout_ms) {
-            self.message_buckets.remove(&participant.connection_id);
+            self.forget_buckets(&participant.connection_id);
             effects.push(Effect::Disconnect {
                 connection_id: participant.connection_id.clone(),
                 code: CLOSE_IDLE,
@@ -109,15 +110,24 @@ impl SessionEngine {
 
     /// Asks for an alarm at the next deadline (a pending snapshot, the first idle connection, archiving)
     /// unless one is already due sooner; an alarm that fires early finds nothing due and asks again.
+    ///
+    /// Runs after every message, so it does not scan the connections each time: activity only moves
+    /// idle and archive deadlines later, so while an alarm is pending only a new snapshot deadline can
+    /// come before it — unless a connection joined or the session was reopened (`deadlines_added`), or
+    /// no alarm is pending (after a reload or once it fired).
     pub(super) fn schedule_wake(&mut self, effects: &mut Vec<Effect>) {
-        let next = [
-            self.snapshot_due,
-            self.presence.earliest_idle_due(self.config.idle_timeout_ms),
-            self.lifecycle.archive_due(self.config.archive_after_ms),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
+        let rescan = self.alarm_at.is_none() || std::mem::take(&mut self.deadlines_added);
+        let next = match rescan {
+            false => self.snapshot_due,
+            true => [
+                self.snapshot_due,
+                self.presence.earliest_idle_due(self.config.idle_timeout_ms),
+                self.lifecycle.archive_due(self.config.archive_after_ms),
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
+        };
         if let Some(at) = next
             && self.alarm_at.is_none_or(|current| at < current)
         {

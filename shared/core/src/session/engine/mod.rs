@@ -127,6 +127,9 @@ pub struct SessionEngine {
     lifecycle: Lifecycle,
     /// When the alarm this engine asked for will fire, if it asked for one since it was loaded.
     alarm_at: Option<EpochMillis>,
+    /// A deadline was added since the alarm was asked for (a join, a reopen): the next
+    /// `schedule_wake` looks at every deadline again.
+    deadlines_added: bool,
     /// The Yjs document that mirrors the text, for Yjs clients.
     yjs: yjs::YjsMirror,
 }
@@ -150,6 +153,7 @@ impl SessionEngine {
             snapshot_due: None,
             lifecycle: Lifecycle::default(),
             alarm_at: None,
+            deadlines_added: false,
             yjs: yjs::YjsMirror::new(session_id),
         }
     }
@@ -244,7 +248,7 @@ impl SessionEngine {
         participant: &Participant,
         now: EpochMillis,
     ) -> Result<Vec<Effect>, ApiError> {
-        let mut effects = self.admit(participant, now)?;
+        let mut effects = self.admit(participant, now, false)?;
         let others = Operation::Participants {
             participants: self.presence.views(&self.text, &participant.connection_id),
         };
@@ -278,6 +282,7 @@ impl SessionEngine {
         &mut self,
         participant: &Participant,
         now: EpochMillis,
+        yjs: bool,
     ) -> Result<Vec<Effect>, ApiError> {
         if self.presence.len() >= self.config.max_connections {
             return Err(ApiError::new(
@@ -298,11 +303,13 @@ impl SessionEngine {
             ));
         }
         let effects = self.note_activity(participant, now);
+        self.deadlines_added = true;
         self.presence.insert(
             participant,
             Presence {
                 revision: self.revision,
                 last_seen: now,
+                yjs,
                 ..Presence::default()
             },
         );
@@ -328,7 +335,7 @@ impl SessionEngine {
 
     /// Forgets a closed connection and tells the others (once, however often the shell reports it).
     pub fn leave(&mut self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
-        self.message_buckets.remove(&participant.connection_id);
+        self.forget_buckets(&participant.connection_id);
         let farewell = self.yjs_farewell(&participant.connection_id);
         if !self.presence.remove(&participant.connection_id) {
             return Vec::new();
@@ -337,6 +344,27 @@ impl SessionEngine {
         let mut effects = vec![Effect::Broadcast(left)];
         effects.extend(farewell);
         effects
+    }
+
+    /// Takes one of the connection's message tokens; when none is left, how long until one is.
+    fn take_message_token(
+        &mut self,
+        participant: &Participant,
+        now: EpochMillis,
+    ) -> Result<(), u64> {
+        let per_minute = self.config.messages_per_minute;
+        with_entry(
+            &mut self.message_buckets,
+            &participant.connection_id,
+            || TokenBucket::per_minute(per_minute, now),
+            |bucket| bucket.take(now),
+        )
+    }
+
+    /// Forgets the rate limits of a connection that is gone.
+    fn forget_buckets(&mut self, connection_id: &str) {
+        self.message_buckets.remove(connection_id);
+        self.yjs.forget_connection(connection_id);
     }
 
     fn presence_message(
@@ -399,11 +427,7 @@ impl SessionEngine {
             Err(error) => return vec![self.error_reply(participant, now, error, None)],
         };
         let operation_id = envelope.data.metadata.operation_id.clone();
-        let bucket = self
-            .message_buckets
-            .entry(participant.connection_id.clone())
-            .or_insert_with(|| TokenBucket::per_minute(self.config.messages_per_minute, now));
-        if let Err(retry_after_ms) = bucket.take(now) {
+        if let Err(retry_after_ms) = self.take_message_token(participant, now) {
             let mut error = ApiError::new(
                 ErrorCode::RateLimited,
                 format!(
@@ -513,6 +537,20 @@ impl SessionEngine {
         );
         Effect::Reply(message.to_json())
     }
+}
+
+/// Runs `f` on the value under `key`, made by `make` first if there is none; the key is copied only
+/// then (a rate limit is looked up on every message).
+fn with_entry<V, T>(
+    map: &mut HashMap<String, V>,
+    key: &str,
+    make: impl FnOnce() -> V,
+    f: impl FnOnce(&mut V) -> T,
+) -> T {
+    if let Some(value) = map.get_mut(key) {
+        return f(value);
+    }
+    f(map.entry(key.to_owned()).or_insert_with(make))
 }
 
 /// The same message to the sender and to everyone else.

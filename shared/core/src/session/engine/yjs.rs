@@ -12,11 +12,13 @@
 //! The document is created when the first Yjs client joins (from the text, as the server's edit);
 //! sessions without Yjs clients pay nothing.
 
+use std::collections::HashMap;
+
 use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::sync::{AwarenessUpdate, Message, SyncMessage};
 use yrs::{ClientID, StateVector};
 
-use super::{CLOSE_POLICY_VIOLATION, Effect, Participant, SessionEngine};
+use super::{CLOSE_POLICY_VIOLATION, Effect, Participant, SessionEngine, with_entry};
 use crate::error::{ApiError, ErrorCode};
 use crate::ot::EditOp;
 use crate::protocol::{Operation, Span};
@@ -26,6 +28,7 @@ use crate::session::store::{
     EditKind, StorageWrite, StoreError, StoredYjs, YjsSnapshot, YjsUpdate,
 };
 use crate::units::EpochMillis;
+use crate::yjs::budget::{OverBudget, UpdateBudget, awareness_bucket, take_awareness};
 use crate::yjs::{
     AwarenessSlot, AwarenessView, MAX_KEPT_STATE_BYTES, SharedText, read_state,
     synthetic_client_id, wire, write_state,
@@ -34,6 +37,10 @@ use crate::yjs::{
 /// WebSocket close code "try again later" (RFC 6455 §7.4.1 registry): y-websocket reconnects, and its sync
 /// step 2 then carries whatever the server did not take.
 const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
+
+/// How many Yjs updates may be logged after the Yjs snapshot before a snapshot of the text while people
+/// edit also compacts them (a quiet session's alarm always does). A reload replays at most these.
+const YJS_LOG_COMPACTION: u64 = 1_000;
 
 /// The Yjs side of a session.
 #[derive(Debug)]
@@ -44,11 +51,17 @@ pub(super) struct YjsMirror {
     text: Option<SharedText>,
     /// The `seq` of the next logged update.
     next_seq: u64,
+    /// The last `seq` the stored Yjs snapshot covers.
+    snapshot_seq: u64,
     /// A client's update already applied to the document, being recorded as a revision: `record` logs
     /// and relays it instead of applying the revision to the document again.
     incoming: Option<Vec<u8>>,
     /// Writes to make right after a reload (a document that had fallen behind the text, brought level).
     startup: Vec<StorageWrite>,
+    /// Each user's budget for document updates (across their Yjs connections).
+    update_budgets: HashMap<String, UpdateBudget>,
+    /// Each Yjs connection's budget for awareness updates.
+    awareness_buckets: HashMap<String, TokenBucket>,
 }
 
 impl YjsMirror {
@@ -58,8 +71,11 @@ impl YjsMirror {
             client_id: server_client_id(session_id),
             text: None,
             next_seq: 1,
+            snapshot_seq: 0,
             incoming: None,
             startup: Vec::new(),
+            update_budgets: HashMap::new(),
+            awareness_buckets: HashMap::new(),
         }
     }
 
@@ -81,6 +97,7 @@ impl YjsMirror {
                 .apply_update(&snapshot.state)
                 .map_err(|e| StoreError::Corrupt(format!("Yjs snapshot: {e}")))?;
             last = snapshot.through_seq;
+            mirror.snapshot_seq = last;
         }
         let mut updates = stored.updates;
         updates.sort_by_key(|u| u.seq);
@@ -98,6 +115,11 @@ impl YjsMirror {
         }
         mirror.text = Some(shared);
         Ok(mirror)
+    }
+
+    /// Forgets a closed connection's awareness budget.
+    pub(super) fn forget_connection(&mut self, connection_id: &str) {
+        self.awareness_buckets.remove(connection_id);
     }
 
     /// The next log entry for an update.
@@ -143,7 +165,12 @@ impl SessionEngine {
         participant: &Participant,
         now: EpochMillis,
     ) -> Result<Vec<Effect>, ApiError> {
-        let mut effects = self.admit(participant, now)?;
+        let mut effects = self.admit(participant, now, true)?;
+        // Kept with the socket from the start, so that after hibernation the connection is still known
+        // as a Yjs one (and not sent synq messages for).
+        if let Some((_, presence)) = self.presence.get_mut(&participant.connection_id) {
+            effects.push(Effect::KeepPresence(presence.clone()));
+        }
         effects.extend(self.ensure_yjs());
         if let Some(shared) = &self.yjs.text {
             effects.push(Effect::ReplyYjs(wire::sync_step1(shared.state_vector())));
@@ -193,19 +220,6 @@ impl SessionEngine {
             );
             return refused_and_closed(&error, CLOSE_POLICY_VIOLATION, "token expired");
         }
-        let bucket = self
-            .message_buckets
-            .entry(participant.connection_id.clone())
-            .or_insert_with(|| TokenBucket::per_minute(self.config.messages_per_minute, now));
-        if let Err(retry_after_ms) = bucket.take(now) {
-            return rate_limited(
-                format!(
-                    "at most {} messages a minute per connection",
-                    self.config.messages_per_minute
-                ),
-                retry_after_ms,
-            );
-        }
         if frame.len() > self.config.max_yjs_message_bytes {
             let error = ApiError::new(
                 ErrorCode::MessageTooLarge,
@@ -219,10 +233,19 @@ impl SessionEngine {
         }
         let messages = match wire::decode_frame(frame) {
             Ok(messages) => messages,
-            Err(error) => return vec![Effect::ReplyYjs(wire::refusal(&error))],
+            Err(error) => {
+                if let Err(over) = self.charge_message(participant, now) {
+                    return rate_limited(over);
+                }
+                return vec![Effect::ReplyYjs(wire::refusal(&error))];
+            }
         };
         let mut effects: Vec<Effect> = self.ensure_yjs().into_iter().collect();
         for message in messages {
+            if let Err(over) = self.charge(participant, &message, now) {
+                effects.extend(rate_limited(over));
+                break;
+            }
             let handled = match message {
                 Message::Sync(SyncMessage::SyncStep1(seen)) => Ok(self.answer_step1(&seen)),
                 Message::Sync(SyncMessage::SyncStep2(update) | SyncMessage::Update(update)) => {
@@ -254,6 +277,52 @@ impl SessionEngine {
             }
         }
         effects
+    }
+
+    /// Takes what `message` costs from its budget (see [`crate::yjs::budget`]): a document update from
+    /// the user's update budget, an awareness update from the connection's, anything else from the
+    /// connection's messages.
+    fn charge(
+        &mut self,
+        participant: &Participant,
+        message: &Message,
+        now: EpochMillis,
+    ) -> Result<(), OverBudget> {
+        let limits = self.config.yjs;
+        match message {
+            Message::Sync(SyncMessage::SyncStep2(update) | SyncMessage::Update(update)) => {
+                let max_bytes = self.config.max_yjs_message_bytes;
+                with_entry(
+                    &mut self.yjs.update_budgets,
+                    &participant.user_id,
+                    || UpdateBudget::new(&limits, max_bytes, now),
+                    |budget| budget.take(&limits, update.len(), now),
+                )
+            }
+            Message::Awareness(_) => with_entry(
+                &mut self.yjs.awareness_buckets,
+                &participant.connection_id,
+                || awareness_bucket(&limits, now),
+                |bucket| take_awareness(bucket, &limits, now),
+            ),
+            _ => self.charge_message(participant, now),
+        }
+    }
+
+    /// Takes one of the connection's messages (as a synq message would).
+    fn charge_message(
+        &mut self,
+        participant: &Participant,
+        now: EpochMillis,
+    ) -> Result<(), OverBudget> {
+        self.take_message_token(participant, now)
+            .map_err(|retry_after_ms| OverBudget {
+                limit: format!(
+                    "at most {} sync messages a minute per connection",
+                    self.config.messages_per_minute
+                ),
+                retry_after_ms,
+            })
     }
 
     fn answer_step1(&self, seen: &StateVector) -> Vec<Effect> {
@@ -291,16 +360,6 @@ impl SessionEngine {
         if let Err(error) = self.require_open() {
             return Err(vec![Effect::ReplyYjs(wire::refusal(&error))]);
         }
-        if let Err(retry_after_ms) = self.take_edit_token(&participant.user_id, now) {
-            let limit = format!(
-                "at most {} edits a minute per user",
-                self.config.edits_per_minute
-            );
-            return Err(rate_limited(limit, retry_after_ms));
-        }
-        let Some(shared) = &self.yjs.text else {
-            return Ok(Vec::new());
-        };
         let steps = shared.apply_update(&update).map_err(|e| {
             let error = ApiError::new(ErrorCode::InvalidMessage, e.to_string());
             vec![Effect::ReplyYjs(wire::refusal(&error))]
@@ -329,8 +388,10 @@ impl SessionEngine {
         let key = (participant.user_id.clone(), operation_id);
         match self.record(key, steps, EditKind::Edit, now) {
             Ok((logged, mut effects, notices)) => {
-                effects.push(Effect::Broadcast(self.edit_message(&logged)));
-                effects.extend(notices.into_iter().map(Effect::Broadcast));
+                if self.presence.has_synq() {
+                    effects.push(Effect::Broadcast(self.edit_message(&logged)));
+                    effects.extend(notices.into_iter().map(Effect::Broadcast));
+                }
                 effects
             }
             Err(error) => {
@@ -375,11 +436,18 @@ impl SessionEngine {
         Some((write, wire::update(update)))
     }
 
-    /// The hook in `snapshot_writes`: the whole Yjs document, replacing its log so far.
-    pub(super) fn yjs_snapshot(&self) -> Option<StorageWrite> {
+    /// The hook in `snapshot_writes`: the whole Yjs document, replacing its log so far — when `quiet`,
+    /// or when the log has grown to [`YJS_LOG_COMPACTION`] updates (encoding the whole document is the
+    /// costliest thing a snapshot does, and on the hot path it delays the update that triggered it).
+    pub(super) fn yjs_snapshot(&mut self, quiet: bool) -> Option<StorageWrite> {
         let shared = self.yjs.text.as_ref()?;
+        let through_seq = self.yjs.next_seq - 1;
+        if !quiet && through_seq - self.yjs.snapshot_seq < YJS_LOG_COMPACTION {
+            return None;
+        }
+        self.yjs.snapshot_seq = through_seq;
         Some(StorageWrite::PutYjsSnapshot(YjsSnapshot {
-            through_seq: self.yjs.next_seq - 1,
+            through_seq,
             state: shared.encode_state(),
         }))
     }
@@ -545,11 +613,13 @@ impl SessionEngine {
                 end: self.text.line_col(b),
             }));
         }
-        effects.extend(
-            relay
-                .into_iter()
-                .map(|op| Effect::Broadcast(self.presence_message(participant, now, op))),
-        );
+        if self.presence.has_synq() {
+            effects.extend(
+                relay
+                    .into_iter()
+                    .map(|op| Effect::Broadcast(self.presence_message(participant, now, op))),
+            );
+        }
         effects
     }
 }
@@ -582,14 +652,17 @@ fn refused_and_closed(error: &ApiError, code: u16, reason: &str) -> Vec<Effect> 
     ]
 }
 
-/// Over a rate limit a Yjs client is refused and disconnected: it reconnects after its backoff and its
+/// Over its budget a Yjs client is refused and disconnected: it reconnects after its backoff and its
 /// sync step 2 brings what was not taken, so nothing typed is lost (a refused update cannot be resent
 /// alone: y-websocket has no acknowledgements).
-fn rate_limited(limit: String, retry_after_ms: u64) -> Vec<Effect> {
+fn rate_limited(over: OverBudget) -> Vec<Effect> {
     let mut error = ApiError::new(
         ErrorCode::RateLimited,
-        format!("{limit}; reconnect after the wait, the sync will bring what was not taken"),
+        format!(
+            "{}; reconnect after the wait, the sync will bring what was not taken",
+            over.limit
+        ),
     );
-    error.retry_after_ms = Some(retry_after_ms);
+    error.retry_after_ms = Some(over.retry_after_ms);
     refused_and_closed(&error, CLOSE_TRY_AGAIN_LATER, "rate limited")
 }
