@@ -285,6 +285,22 @@ async fn read_body(
     Ok(body)
 }
 
+/// The request's URL and its query parameters, without `token` (a credential the gate read, not a
+/// parameter of the API).
+pub(crate) fn url_and_query(
+    req: &Request,
+) -> std::result::Result<(worker::Url, Vec<(String, String)>), ApiError> {
+    let url = req
+        .url()
+        .map_err(|e| ApiError::new(ErrorCode::InvalidMessage, e.to_string()))?;
+    let query = url
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| k != "token")
+        .collect();
+    Ok((url, query))
+}
+
 /// 53 random bits (so that JavaScript clients can send the seed back unchanged).
 fn random_seed() -> u64 {
     let high = (worker::js_sys::Math::random() * f64::from(1u32 << 21)) as u64;

@@ -11,7 +11,7 @@ use worker::{Date, Env, Request, Response};
 use crate::d1_gateway::D1Gateway;
 use crate::d1_training::{D1Jobs, R2Models};
 use crate::gate::{self, Refused};
-use crate::{Served, at_most, json, read_body};
+use crate::{Served, at_most, json, read_body, url_and_query};
 
 /// How long a lease lasts without a heartbeat, in ms (a wrangler var; the e2e test shortens it).
 const LEASE_VAR: &str = "SYNQ_TRAINING_LEASE_MS";
@@ -45,15 +45,7 @@ pub(crate) async fn serve(req: &mut Request, env: &Env, path: &str) -> worker::R
 
 async fn answer(req: &mut Request, env: &Env, endpoint: &Endpoint) -> Result<Response, ApiError> {
     let body = read_body(req, at_most(endpoint.max_body_bytes())).await?;
-    let url = req
-        .url()
-        .map_err(|e| ApiError::new(ErrorCode::InvalidMessage, e.to_string()))?;
-    // `token` is a credential (the gate read it), not a parameter of the API.
-    let query: Vec<(String, String)> = url
-        .query_pairs()
-        .into_owned()
-        .filter(|(k, _)| k != "token")
-        .collect();
+    let (_, query) = url_and_query(req)?;
     let lease_token = req.headers().get(LEASE_TOKEN_HEADER).ok().flatten();
     let jobs = D1Jobs::new(env).map_err(internal)?;
     let blobs = R2Models::new(env).map_err(internal)?;

@@ -1,9 +1,7 @@
 //! Request bodies and query parameters, read field by field so that every error names its field.
 
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
 use synq_core::ApiError;
-use synq_core::body::{invalid_field, json_object};
+use synq_core::body::{invalid_field, json_object, require_field, take_field};
 use synq_ml::dataset::Task;
 use synq_ml::jobs::Progress;
 use synq_ml::spec::JobSpec;
@@ -20,27 +18,11 @@ pub(crate) const MAX_REASON_CHARS: usize = 4_000;
 pub(crate) const DEFAULT_LIMIT: usize = 20;
 pub(crate) const MAX_LIMIT: usize = 100;
 
-fn take<T: DeserializeOwned>(
-    map: &mut Map<String, Value>,
-    field: &str,
-) -> Result<Option<T>, ApiError> {
-    match map.remove(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => serde_json::from_value(value)
-            .map(Some)
-            .map_err(|e| invalid_field(field, format!("`{field}` is not valid: {e}"))),
-    }
-}
-
-fn require<T: DeserializeOwned>(map: &mut Map<String, Value>, field: &str) -> Result<T, ApiError> {
-    take(map, field)?.ok_or_else(|| invalid_field(field, format!("`{field}` is required")))
-}
-
 /// `POST jobs`: the task, and its spec (the task's default when absent).
 pub(crate) fn enqueue(body: &[u8]) -> Result<(Task, JobSpec), ApiError> {
     let mut map = json_object(body, &["task", "spec"])?;
-    let task: Task = require(&mut map, "task")?;
-    let spec = take::<JobSpec>(&mut map, "spec")?.unwrap_or_else(|| JobSpec::for_task(task));
+    let task: Task = require_field(&mut map, "task")?;
+    let spec = take_field::<JobSpec>(&mut map, "spec")?.unwrap_or_else(|| JobSpec::for_task(task));
     spec.check(task).map_err(|e| {
         invalid_field(
             &format!("spec.{}", e.field),
@@ -53,7 +35,7 @@ pub(crate) fn enqueue(body: &[u8]) -> Result<(Task, JobSpec), ApiError> {
 /// `POST lease`: the runner's name.
 pub(crate) fn lease(body: &[u8]) -> Result<String, ApiError> {
     let mut map = json_object(body, &["runner"])?;
-    let runner: String = require(&mut map, "runner")?;
+    let runner: String = require_field(&mut map, "runner")?;
     if runner.is_empty()
         || runner.chars().count() > MAX_RUNNER_CHARS
         || runner.chars().any(char::is_control)
@@ -68,17 +50,17 @@ pub(crate) fn lease(body: &[u8]) -> Result<String, ApiError> {
 
 /// `POST jobs/{id}/heartbeat`: the lease token.
 pub(crate) fn heartbeat(body: &[u8]) -> Result<String, ApiError> {
-    require(&mut json_object(body, &["token"])?, "token")
+    require_field(&mut json_object(body, &["token"])?, "token")
 }
 
 /// `POST jobs/{id}/progress`: the token and the progress (ranges are the job rules' to check).
 pub(crate) fn progress(body: &[u8]) -> Result<(String, Progress), ApiError> {
     let mut map = json_object(body, &["token", "epoch", "epochs", "loss"])?;
-    let token = require(&mut map, "token")?;
+    let token = require_field(&mut map, "token")?;
     let progress = Progress {
-        epoch: require(&mut map, "epoch")?,
-        epochs: require(&mut map, "epochs")?,
-        loss: require(&mut map, "loss")?,
+        epoch: require_field(&mut map, "epoch")?,
+        epochs: require_field(&mut map, "epochs")?,
+        loss: require_field(&mut map, "loss")?,
     };
     Ok((token, progress))
 }
@@ -86,8 +68,8 @@ pub(crate) fn progress(body: &[u8]) -> Result<(String, Progress), ApiError> {
 /// `POST jobs/{id}/complete`: the token and the model's metrics on held-out data.
 pub(crate) fn complete(body: &[u8]) -> Result<(String, Vec<(String, f64)>), ApiError> {
     let mut map = json_object(body, &["token", "metrics"])?;
-    let token = require(&mut map, "token")?;
-    let metrics: Vec<(String, f64)> = require(&mut map, "metrics")?;
+    let token = require_field(&mut map, "token")?;
+    let metrics: Vec<(String, f64)> = require_field(&mut map, "metrics")?;
     let bad_name = |n: &String| n.is_empty() || n.chars().count() > MAX_METRIC_NAME_CHARS;
     if metrics.len() > MAX_METRICS || metrics.iter().any(|(n, _)| bad_name(n)) {
         return Err(invalid_field(
@@ -103,8 +85,8 @@ pub(crate) fn complete(body: &[u8]) -> Result<(String, Vec<(String, f64)>), ApiE
 /// `POST jobs/{id}/fail`: the token and the reason (cut to [`MAX_REASON_CHARS`]).
 pub(crate) fn fail(body: &[u8]) -> Result<(String, String), ApiError> {
     let mut map = json_object(body, &["token", "reason"])?;
-    let token = require(&mut map, "token")?;
-    let reason: String = require(&mut map, "reason")?;
+    let token = require_field(&mut map, "token")?;
+    let reason: String = require_field(&mut map, "reason")?;
     Ok((token, reason.chars().take(MAX_REASON_CHARS).collect()))
 }
 

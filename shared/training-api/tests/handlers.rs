@@ -53,19 +53,29 @@ impl Api {
         ready(handle(&endpoint, &request, &cx))
     }
 
+    fn json(
+        &self,
+        method: &str,
+        path: &str,
+        body: &Value,
+        now: u64,
+    ) -> Result<Reply, synq_core::ApiError> {
+        let text = body.to_string();
+        self.call(Call {
+            method,
+            path,
+            body: text.as_bytes(),
+            query: &[],
+            lease_token: None,
+            now,
+            id: "job-1",
+        })
+    }
+
     /// A JSON call that must succeed: its status and body.
     fn ok(&self, method: &str, path: &str, body: Value, now: u64) -> (u16, Value) {
-        let text = body.to_string();
         let reply = self
-            .call(Call {
-                method,
-                path,
-                body: text.as_bytes(),
-                query: &[],
-                lease_token: None,
-                now,
-                id: "job-1",
-            })
+            .json(method, path, &body, now)
             .unwrap_or_else(|e| panic!("{method} {path}: {e:?}"));
         match reply.body {
             Body::Json(text) => (reply.status, serde_json::from_str(&text).unwrap()),
@@ -82,18 +92,7 @@ impl Api {
         body: Value,
         now: u64,
     ) -> (ErrorCode, Option<String>) {
-        let text = body.to_string();
-        let e = self
-            .call(Call {
-                method,
-                path,
-                body: text.as_bytes(),
-                query: &[],
-                lease_token: None,
-                now,
-                id: "job-x",
-            })
-            .unwrap_err();
+        let e = self.json(method, path, &body, now).unwrap_err();
         (e.code, e.field)
     }
 
