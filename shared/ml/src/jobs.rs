@@ -273,13 +273,13 @@ impl TrainingJob {
         }
     }
 
-    /// Checks that `token` holds a live lease on the running job.
-    fn holder(&mut self, token: &str, now_ms: u64, action: &'static str) -> Result<(), JobError> {
+    /// Checks that `token` holds a live lease on the running job. Any other token — expired, re-leased,
+    /// or of a job that has since ended — has lost it: its runner should give the job up.
+    fn holder(&mut self, token: &str, now_ms: u64) -> Result<(), JobError> {
         self.expire(now_ms);
         match (&self.state, &self.lease) {
             (JobState::Running, Some(l)) if l.token == token => Ok(()),
-            (JobState::Running | JobState::Pending, _) => Err(JobError::LeaseLost(self.id.clone())),
-            _ => Err(self.wrong_state(action)),
+            _ => Err(JobError::LeaseLost(self.id.clone())),
         }
     }
 
@@ -292,7 +292,7 @@ impl TrainingJob {
 
     /// Keeps the lease alive.
     pub fn heartbeat(&mut self, token: &str, now_ms: u64, lease_ms: u64) -> Result<(), JobError> {
-        self.holder(token, now_ms, "heartbeat")?;
+        self.holder(token, now_ms)?;
         self.extend(now_ms, lease_ms);
         Ok(())
     }
@@ -305,7 +305,7 @@ impl TrainingJob {
         now_ms: u64,
         lease_ms: u64,
     ) -> Result<(), JobError> {
-        self.holder(token, now_ms, "report progress")?;
+        self.holder(token, now_ms)?;
         if progress.epoch == 0 || progress.epoch > progress.epochs || !progress.loss.is_finite() {
             return Err(JobError::Invalid(
                 "progress needs 1 ≤ epoch ≤ epochs and a finite loss".into(),
@@ -322,7 +322,7 @@ impl TrainingJob {
 
     /// Records that the holder stored the model blob at [`blob_key`] (and keeps the lease alive).
     pub fn uploaded(&mut self, token: &str, now_ms: u64, lease_ms: u64) -> Result<(), JobError> {
-        self.holder(token, now_ms, "upload")?;
+        self.holder(token, now_ms)?;
         self.uploaded = true;
         self.extend(now_ms, lease_ms);
         Ok(())
@@ -336,7 +336,7 @@ impl TrainingJob {
         latest: Option<Version>,
         now_ms: u64,
     ) -> Result<ModelVersion, JobError> {
-        self.holder(token, now_ms, "complete")?;
+        self.holder(token, now_ms)?;
         if !self.uploaded {
             return Err(JobError::NotUploaded(self.id.clone()));
         }
@@ -359,7 +359,7 @@ impl TrainingJob {
 
     /// Fails the job with the runner's reason.
     pub fn fail(&mut self, token: &str, reason: &str, now_ms: u64) -> Result<(), JobError> {
-        self.holder(token, now_ms, "fail")?;
+        self.holder(token, now_ms)?;
         self.state = JobState::Failed;
         self.lease = None;
         self.eta_at_ms = None;
@@ -408,10 +408,10 @@ mod tests {
         assert_eq!(v.version.to_string(), "1.0.0");
         assert_eq!(v.blob_key, "models/jobs/j1.onnx");
         assert_eq!((j.state, j.eta_at_ms), (JobState::Completed, None));
-        assert!(matches!(
+        assert_eq!(
             j.heartbeat("t1", 7_000, LEASE),
-            Err(JobError::WrongState { .. })
-        ));
+            Err(JobError::LeaseLost("j1".into()))
+        );
     }
 
     #[test]
