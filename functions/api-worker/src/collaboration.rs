@@ -11,7 +11,7 @@ use crate::d1_gateway;
 use crate::d1_index::D1Index;
 use crate::do_docs::DoDocs;
 use crate::gate::{self, Refused};
-use crate::{Served, at_most, json, read_body};
+use crate::{Served, at_most, json, read_body, url_and_query};
 
 /// Largest request body: an edit is at most what one WebSocket message may carry.
 const MAX_BODY_BYTES: u64 = 64 * 1024;
@@ -48,15 +48,7 @@ async fn answer(
     caller: &synq_core::auth::SessionClaims,
 ) -> Result<Response, ApiError> {
     let body = read_body(req, at_most(MAX_BODY_BYTES)).await?;
-    let url = req
-        .url()
-        .map_err(|e| ApiError::new(ErrorCode::InvalidMessage, e.to_string()))?;
-    // `token` is a credential (the gate read it), not a parameter of the API.
-    let query: Vec<(String, String)> = url
-        .query_pairs()
-        .into_owned()
-        .filter(|(k, _)| k != "token")
-        .collect();
+    let (url, query) = url_and_query(req)?;
     let method = req.method();
     let request = RestRequest {
         method: method.as_ref(),

@@ -10,6 +10,7 @@
 //! - `POST /api/v1/circuits/analyze`, `/simulate` and `/optimize` → `synq_circuits_api::handle`
 //! - `/api/v1/collaboration/…` → `synq_collab::handle`, over D1 (`DB`) and the session DOs
 //! - `/api/v1/gateway/…` → `synq_gateway::api::handle`, over D1 and the `RateLimiter` DOs
+//! - `/api/v1/training/…` → `synq_training_api::handle`, over D1 (jobs, model versions) and R2 (`MODELS`)
 //! - `GET /api/v1/openapi.json`, `GET /api/v1/docs` → the OpenAPI document and its page
 //! - any other path → the custom routes stored through the gateway API, else `404`
 //!
@@ -27,6 +28,7 @@ mod custom_routes;
 mod d1;
 mod d1_gateway;
 mod d1_index;
+mod d1_training;
 mod do_docs;
 mod gate;
 mod gateway;
@@ -34,6 +36,7 @@ mod key_sockets;
 mod limits;
 mod openapi;
 mod route;
+mod training;
 
 use futures_util::StreamExt;
 use synq_circuits_api::{Endpoint, Limits};
@@ -174,6 +177,7 @@ async fn serve(req: &mut Request, env: &Env) -> Result<Served> {
         Route::Circuits(endpoint) => circuits(req, env, endpoint).await,
         Route::Collaboration => collaboration::serve(req, env).await,
         Route::Gateway(rest) => gateway::serve(req, env, rest).await,
+        Route::Training(rest) => training::serve(req, env, rest).await,
         Route::OpenApi => Served::answer(openapi::document(), &Headers::new(), "openapi", None),
         Route::Docs => Served::answer(openapi::page(), &Headers::new(), "docs", None),
         Route::MethodNotAllowed { allow } => {
@@ -280,6 +284,22 @@ async fn read_body(
     }
     check_size(received)?;
     Ok(body)
+}
+
+/// The request's URL and its query parameters, without `token` (a credential the gate read, not a
+/// parameter of the API).
+pub(crate) fn url_and_query(
+    req: &Request,
+) -> std::result::Result<(worker::Url, Vec<(String, String)>), ApiError> {
+    let url = req
+        .url()
+        .map_err(|e| ApiError::new(ErrorCode::InvalidMessage, e.to_string()))?;
+    let query = url
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| k != "token")
+        .collect();
+    Ok((url, query))
 }
 
 /// 53 random bits (so that JavaScript clients can send the seed back unchanged).

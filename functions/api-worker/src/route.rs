@@ -19,6 +19,8 @@ pub(crate) enum Route<'a> {
     Collaboration,
     /// `/api/v1/gateway/{rest}`: routed, methods included, by `synq_gateway::api`.
     Gateway(&'a str),
+    /// `/api/v1/training/{rest}`: routed, methods included, by `synq_training_api`.
+    Training(&'a str),
     /// `GET /api/v1/openapi.json`.
     OpenApi,
     /// `GET /api/v1/docs`.
@@ -54,6 +56,11 @@ pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
             return path
                 .strip_prefix(GATEWAY_PREFIX)
                 .map_or(Route::NotFound, Route::Gateway);
+        }
+        ["api", "v1", "training", _, ..] => {
+            return path
+                .strip_prefix(synq_training_api::PREFIX)
+                .map_or(Route::NotFound, Route::Training);
         }
 
         _ => return Route::NotFound,
@@ -121,6 +128,10 @@ mod tests {
             Route::Gateway("keys/k1/rotate")
         );
         assert_eq!(route(&Method::Get, "/api/v1/gateway"), Route::NotFound);
+        assert_eq!(
+            route(&Method::Put, "/api/v1/training/jobs/j1/model"),
+            Route::Training("jobs/j1/model")
+        );
         assert_eq!(route(&Method::Get, "/api/v1/openapi.json"), Route::OpenApi);
         assert_eq!(
             route(&Method::Post, "/api/v1/docs"),

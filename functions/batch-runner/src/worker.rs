@@ -27,6 +27,7 @@ pub struct Worker<'a, E> {
     pub samples: &'a [Sample],
     pub runner: String,
     pub limits: Limits,
+    /// How often to report at most (a third of the edge's lease when that is shorter).
     pub heartbeat_every: Duration,
     pub test_fraction: f64,
     /// Draws the job's progress bar on the terminal.
@@ -40,6 +41,7 @@ impl<E: Edge + Sync> Worker<'_, E> {
             return Ok(None);
         };
         let (job, token) = (leased.job.id.clone(), leased.token.clone());
+        let every = heartbeat_interval(self.heartbeat_every, leased.lease_ms);
         let (train, test) = tables(
             leased.job.task,
             self.samples,
@@ -52,7 +54,7 @@ impl<E: Edge + Sync> Worker<'_, E> {
             .show_progress
             .then(|| crate::progress::bar(&format!("{job} {}", leased.job.task.name())));
         let outcome = std::thread::scope(|scope| {
-            scope.spawn(|| self.keep_alive(&job, &token, &latest, &done));
+            scope.spawn(|| self.keep_alive(&job, &token, every, &latest, &done));
             let sink = latest.clone();
             let shown = bar.clone();
             let result = self.sandbox.run(
@@ -93,21 +95,22 @@ impl<E: Edge + Sync> Worker<'_, E> {
         }
     }
 
-    /// Until `done`: every `heartbeat_every`, send the newest progress (or a bare heartbeat).
+    /// Until `done`: every `every`, send the newest progress (or a bare heartbeat).
     fn keep_alive(
         &self,
         job: &str,
         token: &str,
+        every: Duration,
         latest: &Mutex<Option<Progress>>,
         done: &AtomicBool,
     ) {
         let mut sent: Option<Progress> = None;
-        let tick = Duration::from_millis(20).min(self.heartbeat_every);
+        let tick = Duration::from_millis(20).min(every);
         let mut waited = Duration::ZERO;
         while !done.load(Ordering::SeqCst) {
             std::thread::sleep(tick);
             waited += tick;
-            if waited < self.heartbeat_every {
+            if waited < every {
                 continue;
             }
             waited = Duration::ZERO;
@@ -124,5 +127,14 @@ impl<E: Edge + Sync> Worker<'_, E> {
                 eprintln!("runner {}: heartbeat for {job}: {e}", self.runner);
             }
         }
+    }
+}
+
+/// How often to report: `configured`, or a third of the lease when the edge grants a shorter one
+/// (`lease_ms` 0: an edge that does not say).
+fn heartbeat_interval(configured: Duration, lease_ms: u64) -> Duration {
+    match lease_ms {
+        0 => configured,
+        ms => configured.min(Duration::from_millis(ms / 3)),
     }
 }

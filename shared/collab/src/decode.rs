@@ -2,10 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
 use synq_core::auth::Role;
-use synq_core::body::{invalid_field, json_object};
+use synq_core::body::{invalid_field, json_object, require_field, take_field};
 use synq_core::protocol::{LineCol, Operation, Span, UserInfo};
 use synq_core::{ApiError, Revision};
 
@@ -15,23 +13,6 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 5_000;
 /// Longest user id or operation id, in characters.
 pub const MAX_ID_CHARS: usize = 128;
-
-/// A field's value, `None` when absent or `null`.
-fn take<T: DeserializeOwned>(
-    map: &mut Map<String, Value>,
-    field: &str,
-) -> Result<Option<T>, ApiError> {
-    match map.remove(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => serde_json::from_value(value)
-            .map(Some)
-            .map_err(|e| invalid_field(field, format!("`{field}` is not valid: {e}"))),
-    }
-}
-
-fn require<T: DeserializeOwned>(map: &mut Map<String, Value>, field: &str) -> Result<T, ApiError> {
-    take(map, field)?.ok_or_else(|| invalid_field(field, format!("`{field}` is required")))
-}
 
 /// Text of 1 to `max` characters, not blank, without control characters (line breaks allowed if
 /// `multiline`).
@@ -82,8 +63,13 @@ pub(crate) struct NewSession {
 pub(crate) fn new_session(body: &[u8]) -> Result<NewSession, ApiError> {
     let mut map = json_object(body, &["title", "description"])?;
     Ok(NewSession {
-        title: text("title", require(&mut map, "title")?, MAX_TITLE_CHARS, false)?,
-        description: description(take(&mut map, "description")?)?.unwrap_or_default(),
+        title: text(
+            "title",
+            require_field(&mut map, "title")?,
+            MAX_TITLE_CHARS,
+            false,
+        )?,
+        description: description(take_field(&mut map, "description")?)?.unwrap_or_default(),
     })
 }
 
@@ -96,10 +82,10 @@ pub(crate) struct SessionChanges {
 
 pub(crate) fn session_changes(body: &[u8]) -> Result<SessionChanges, ApiError> {
     let mut map = json_object(body, &["title", "description"])?;
-    let title = take(&mut map, "title")?
+    let title = take_field(&mut map, "title")?
         .map(|t| text("title", t, MAX_TITLE_CHARS, false))
         .transpose()?;
-    let description = description(take(&mut map, "description")?)?;
+    let description = description(take_field(&mut map, "description")?)?;
     if title.is_none() && description.is_none() {
         return Err(invalid_field(
             "title",
@@ -119,8 +105,8 @@ pub(crate) struct Grant {
 pub(crate) fn grant(body: &[u8]) -> Result<Grant, ApiError> {
     let mut map = json_object(body, &["user_id", "role"])?;
     Ok(Grant {
-        user_id: id("user_id", require(&mut map, "user_id")?)?,
-        role: require(&mut map, "role")?,
+        user_id: id("user_id", require_field(&mut map, "user_id")?)?,
+        role: require_field(&mut map, "role")?,
     })
 }
 
@@ -135,9 +121,9 @@ pub(crate) struct PresenceUpdate {
 pub(crate) fn presence(body: &[u8]) -> Result<PresenceUpdate, ApiError> {
     let mut map = json_object(body, &["cursor", "selection", "user_info"])?;
     let update = PresenceUpdate {
-        cursor: take(&mut map, "cursor")?,
-        selection: take(&mut map, "selection")?,
-        user_info: take(&mut map, "user_info")?,
+        cursor: take_field(&mut map, "cursor")?,
+        selection: take_field(&mut map, "selection")?,
+        user_info: take_field(&mut map, "user_info")?,
     };
     if update.cursor.is_none() && update.selection.is_none() && update.user_info.is_none() {
         return Err(invalid_field(
@@ -158,7 +144,7 @@ pub(crate) struct EditRequest {
 
 pub(crate) fn edit(body: &[u8]) -> Result<EditRequest, ApiError> {
     let mut map = json_object(body, &["operation", "version", "operation_id"])?;
-    let operation: Operation = require(&mut map, "operation")?;
+    let operation: Operation = require_field(&mut map, "operation")?;
     if operation.as_edit().is_none() {
         return Err(invalid_field(
             "operation",
@@ -167,8 +153,8 @@ pub(crate) fn edit(body: &[u8]) -> Result<EditRequest, ApiError> {
     }
     Ok(EditRequest {
         operation,
-        version: require(&mut map, "version")?,
-        operation_id: id("operation_id", require(&mut map, "operation_id")?)?,
+        version: require_field(&mut map, "version")?,
+        operation_id: id("operation_id", require_field(&mut map, "operation_id")?)?,
     })
 }
 
@@ -183,9 +169,9 @@ pub(crate) struct NewComment {
 pub(crate) fn comment(body: &[u8]) -> Result<NewComment, ApiError> {
     let mut map = json_object(body, &["line", "text", "operation_id"])?;
     Ok(NewComment {
-        line: require(&mut map, "line")?,
-        text: require(&mut map, "text")?,
-        operation_id: take(&mut map, "operation_id")?
+        line: require_field(&mut map, "line")?,
+        text: require_field(&mut map, "text")?,
+        operation_id: take_field(&mut map, "operation_id")?
             .map(|v| id("operation_id", v))
             .transpose()?,
     })
@@ -201,8 +187,8 @@ pub(crate) struct NewCheckpoint {
 pub(crate) fn checkpoint(body: &[u8]) -> Result<NewCheckpoint, ApiError> {
     let mut map = json_object(body, &["name", "revision"])?;
     Ok(NewCheckpoint {
-        name: require(&mut map, "name")?,
-        revision: take(&mut map, "revision")?,
+        name: require_field(&mut map, "name")?,
+        revision: take_field(&mut map, "revision")?,
     })
 }
 
@@ -217,9 +203,9 @@ pub(crate) struct NewBranch {
 pub(crate) fn branch(body: &[u8]) -> Result<NewBranch, ApiError> {
     let mut map = json_object(body, &["revision", "checkpoint", "title"])?;
     let branch = NewBranch {
-        revision: take(&mut map, "revision")?,
-        checkpoint: take(&mut map, "checkpoint")?,
-        title: take(&mut map, "title")?
+        revision: take_field(&mut map, "revision")?,
+        checkpoint: take_field(&mut map, "checkpoint")?,
+        title: take_field(&mut map, "title")?
             .map(|t| text("title", t, MAX_TITLE_CHARS, false))
             .transpose()?,
     };

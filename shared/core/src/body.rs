@@ -1,6 +1,7 @@
 //! JSON request bodies of the REST surfaces: an object holding only known fields, and errors that name
 //! the field at fault (`INVALID_MESSAGE` with `field`).
 
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorCode};
@@ -39,4 +40,26 @@ pub fn json_object(body: &[u8], allowed: &[&str]) -> Result<Map<String, Value>, 
         ));
     }
     Ok(map)
+}
+
+/// Field `field` of a body read by [`json_object`], removed from it: `None` when absent or `null`,
+/// `INVALID_MESSAGE` naming it when it does not have the expected shape.
+pub fn take_field<T: DeserializeOwned>(
+    map: &mut Map<String, Value>,
+    field: &str,
+) -> Result<Option<T>, ApiError> {
+    match map.remove(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => serde_json::from_value(value)
+            .map(Some)
+            .map_err(|e| invalid_field(field, format!("`{field}` is not valid: {e}"))),
+    }
+}
+
+/// [`take_field`] for a field that must be there.
+pub fn require_field<T: DeserializeOwned>(
+    map: &mut Map<String, Value>,
+    field: &str,
+) -> Result<T, ApiError> {
+    take_field(map, field)?.ok_or_else(|| invalid_field(field, format!("`{field}` is required")))
 }

@@ -26,6 +26,23 @@ pub struct EndpointDoc {
     pub responses: Vec<(u16, Option<RefOr<Schema>>)>,
     /// Its query parameters (all optional).
     pub query: &'static [&'static str],
+    /// The media type of the body it reads, and of its answers' bodies (JSON unless said).
+    pub request_media: &'static str,
+    pub response_media: &'static str,
+}
+
+/// JSON, the media type of every body unless an endpoint says otherwise.
+pub const JSON_MEDIA: &str = "application/json";
+
+/// Raw bytes as a schema (`{"type": "string", "format": "binary"}`), for a body that is not JSON.
+pub fn binary() -> RefOr<Schema> {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    RefOr::T(Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .build(),
+    ))
 }
 
 impl EndpointDoc {
@@ -39,6 +56,24 @@ impl EndpointDoc {
             body_optional: false,
             responses,
             query: &[],
+            request_media: JSON_MEDIA,
+            response_media: JSON_MEDIA,
+        }
+    }
+
+    /// The same, reading a body of `media` (its schema: [`binary`]).
+    pub fn request_media(self, media: &'static str) -> Self {
+        EndpointDoc {
+            request_media: media,
+            ..self
+        }
+    }
+
+    /// The same, answering with bodies of `media`.
+    pub fn response_media(self, media: &'static str) -> Self {
+        EndpointDoc {
+            response_media: media,
+            ..self
         }
     }
 

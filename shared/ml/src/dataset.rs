@@ -152,6 +152,7 @@ pub fn is_test(name: &str, seed: u64, test_fraction: f64) -> bool {
 
 /// The model a training job fits: what its targets are and which samples it uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Task {
     /// Execution time of one shot on every backend profile (ns).

@@ -19,6 +19,7 @@ pub const MAX_ATTEMPTS: u32 = 3;
 
 /// Where a job is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Pending,
@@ -27,16 +28,35 @@ pub enum JobState {
     Failed,
 }
 
+impl JobState {
+    /// The wire name (snake case).
+    pub fn name(self) -> &'static str {
+        match self {
+            JobState::Pending => "pending",
+            JobState::Running => "running",
+            JobState::Completed => "completed",
+            JobState::Failed => "failed",
+        }
+    }
+}
+
 /// Who holds a running job, and until when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lease {
     pub runner: String,
+    /// The holder's secret: never shown with the job (only in the lease answer, [`crate::queue::Leased`]).
+    #[serde(skip_serializing, default)]
     pub token: String,
+    /// When it was granted (the start of this attempt).
+    #[serde(default)]
+    pub granted_at_ms: u64,
     pub expires_at_ms: u64,
 }
 
 /// The last progress a runner reported.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Progress {
     pub epoch: u32,
     pub epochs: u32,
@@ -45,6 +65,7 @@ pub struct Progress {
 
 /// A training job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrainingJob {
     pub id: String,
     pub task: Task,
@@ -54,6 +75,9 @@ pub struct TrainingJob {
     pub attempts: u32,
     pub lease: Option<Lease>,
     pub progress: Option<Progress>,
+    /// When training should end, from the pace of the epochs reported so far in this attempt.
+    #[serde(default)]
+    pub eta_at_ms: Option<u64>,
     /// Whether the current lease holder has uploaded the model blob.
     pub uploaded: bool,
     pub metrics: Vec<(String, f64)>,
@@ -69,6 +93,7 @@ pub struct TrainingJob {
 
 /// A semantic version `major.minor.patch`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Version {
     pub major: u64,
     pub minor: u64,
@@ -121,6 +146,7 @@ pub fn next_version(latest: Option<Version>) -> Version {
 
 /// One registered model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelVersion {
     pub task: Task,
     pub version: Version,
@@ -151,6 +177,9 @@ pub enum JobError {
         state: JobState,
         action: &'static str,
     },
+    /// Completing a job whose current lease holder has not uploaded the model.
+    #[error("job {0} has no model yet: upload it before completing the job")]
+    NotUploaded(String),
     /// A field is out of range.
     #[error("{0}")]
     Invalid(String),
@@ -167,6 +196,7 @@ impl TrainingJob {
             attempts: 0,
             lease: None,
             progress: None,
+            eta_at_ms: None,
             uploaded: false,
             metrics: Vec::new(),
             model_version: None,
@@ -199,6 +229,7 @@ impl TrainingJob {
         }
         self.lease = None;
         self.progress = None;
+        self.eta_at_ms = None;
         self.uploaded = false;
         self.updated_at_ms = now_ms;
         if self.attempts >= MAX_ATTEMPTS {
@@ -227,6 +258,7 @@ impl TrainingJob {
         self.lease = Some(Lease {
             runner: runner.to_string(),
             token: token.to_string(),
+            granted_at_ms: now_ms,
             expires_at_ms: now_ms + lease_ms,
         });
         self.updated_at_ms = now_ms;
@@ -241,13 +273,13 @@ impl TrainingJob {
         }
     }
 
-    /// Checks that `token` holds a live lease on the running job.
-    fn holder(&mut self, token: &str, now_ms: u64, action: &'static str) -> Result<(), JobError> {
+    /// Checks that `token` holds a live lease on the running job. Any other token — expired, re-leased,
+    /// or of a job that has since ended — has lost it: its runner should give the job up.
+    fn holder(&mut self, token: &str, now_ms: u64) -> Result<(), JobError> {
         self.expire(now_ms);
         match (&self.state, &self.lease) {
             (JobState::Running, Some(l)) if l.token == token => Ok(()),
-            (JobState::Running | JobState::Pending, _) => Err(JobError::LeaseLost(self.id.clone())),
-            _ => Err(self.wrong_state(action)),
+            _ => Err(JobError::LeaseLost(self.id.clone())),
         }
     }
 
@@ -260,7 +292,7 @@ impl TrainingJob {
 
     /// Keeps the lease alive.
     pub fn heartbeat(&mut self, token: &str, now_ms: u64, lease_ms: u64) -> Result<(), JobError> {
-        self.holder(token, now_ms, "heartbeat")?;
+        self.holder(token, now_ms)?;
         self.extend(now_ms, lease_ms);
         Ok(())
     }
@@ -273,20 +305,24 @@ impl TrainingJob {
         now_ms: u64,
         lease_ms: u64,
     ) -> Result<(), JobError> {
-        self.holder(token, now_ms, "report progress")?;
+        self.holder(token, now_ms)?;
         if progress.epoch == 0 || progress.epoch > progress.epochs || !progress.loss.is_finite() {
             return Err(JobError::Invalid(
                 "progress needs 1 ≤ epoch ≤ epochs and a finite loss".into(),
             ));
         }
         self.progress = Some(progress);
+        self.eta_at_ms = self.lease.as_ref().map(|l| {
+            let per_epoch = now_ms.saturating_sub(l.granted_at_ms) / u64::from(progress.epoch);
+            now_ms + per_epoch * u64::from(progress.epochs - progress.epoch)
+        });
         self.extend(now_ms, lease_ms);
         Ok(())
     }
 
     /// Records that the holder stored the model blob at [`blob_key`] (and keeps the lease alive).
     pub fn uploaded(&mut self, token: &str, now_ms: u64, lease_ms: u64) -> Result<(), JobError> {
-        self.holder(token, now_ms, "upload")?;
+        self.holder(token, now_ms)?;
         self.uploaded = true;
         self.extend(now_ms, lease_ms);
         Ok(())
@@ -300,15 +336,14 @@ impl TrainingJob {
         latest: Option<Version>,
         now_ms: u64,
     ) -> Result<ModelVersion, JobError> {
-        self.holder(token, now_ms, "complete")?;
+        self.holder(token, now_ms)?;
         if !self.uploaded {
-            return Err(JobError::Invalid(
-                "upload the model before completing the job".into(),
-            ));
+            return Err(JobError::NotUploaded(self.id.clone()));
         }
         let version = next_version(latest);
         self.state = JobState::Completed;
         self.lease = None;
+        self.eta_at_ms = None;
         self.metrics = metrics.clone();
         self.model_version = Some(version);
         self.updated_at_ms = now_ms;
@@ -324,9 +359,10 @@ impl TrainingJob {
 
     /// Fails the job with the runner's reason.
     pub fn fail(&mut self, token: &str, reason: &str, now_ms: u64) -> Result<(), JobError> {
-        self.holder(token, now_ms, "fail")?;
+        self.holder(token, now_ms)?;
         self.state = JobState::Failed;
         self.lease = None;
+        self.eta_at_ms = None;
         self.failure = Some(reason.to_string());
         self.updated_at_ms = now_ms;
         Ok(())
@@ -357,13 +393,13 @@ mod tests {
         j.lease("r1", "t1", 2_000, LEASE).unwrap();
         assert_eq!((j.state, j.attempts), (JobState::Running, 1));
         j.report("t1", progress(3), 3_000, LEASE).unwrap();
+        // 3 epochs in 1 000 ms: 7 more take 7 × 333 ms.
+        assert_eq!(j.eta_at_ms, Some(3_000 + 7 * 333));
         j.heartbeat("t1", 4_000, LEASE).unwrap();
         assert_eq!(j.lease.as_ref().unwrap().expires_at_ms, 4_000 + LEASE);
         assert_eq!(
             j.complete("t1", vec![], None, 5_000),
-            Err(JobError::Invalid(
-                "upload the model before completing the job".into()
-            ))
+            Err(JobError::NotUploaded("j1".into()))
         );
         j.uploaded("t1", 5_000, LEASE).unwrap();
         let v = j
@@ -371,11 +407,32 @@ mod tests {
             .unwrap();
         assert_eq!(v.version.to_string(), "1.0.0");
         assert_eq!(v.blob_key, "models/jobs/j1.onnx");
-        assert_eq!(j.state, JobState::Completed);
-        assert!(matches!(
+        assert_eq!((j.state, j.eta_at_ms), (JobState::Completed, None));
+        assert_eq!(
             j.heartbeat("t1", 7_000, LEASE),
-            Err(JobError::WrongState { .. })
-        ));
+            Err(JobError::LeaseLost("j1".into()))
+        );
+    }
+
+    #[test]
+    fn state_names_are_the_wire_names() {
+        for state in [
+            JobState::Pending,
+            JobState::Running,
+            JobState::Completed,
+            JobState::Failed,
+        ] {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.name());
+        }
+    }
+
+    #[test]
+    fn the_lease_token_is_never_shown_with_the_job() {
+        let mut j = job();
+        j.lease("r1", "secret-token", 0, LEASE).unwrap();
+        let shown = serde_json::to_string(&j).unwrap();
+        assert!(!shown.contains("secret-token"), "{shown}");
+        assert!(shown.contains(r#""runner":"r1""#), "{shown}");
     }
 
     #[test]

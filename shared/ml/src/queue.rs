@@ -39,6 +39,10 @@ pub trait JobStore {
     async fn replace_job(&self, job: &TrainingJob) -> Result<bool, StoreError>;
     /// Jobs that are pending or running, oldest first (the candidates for leasing).
     async fn open_jobs(&self) -> Result<Vec<TrainingJob>, StoreError>;
+    /// The `limit` newest jobs, newest first.
+    async fn recent_jobs(&self, limit: usize) -> Result<Vec<TrainingJob>, StoreError>;
+    /// Registered models (of `task`, or all), newest version first within a task.
+    async fn models(&self, task: Option<Task>) -> Result<Vec<ModelVersion>, StoreError>;
     async fn latest_model(&self, task: Task) -> Result<Option<ModelVersion>, StoreError>;
     async fn insert_model(&self, model: &ModelVersion) -> Result<(), StoreError>;
     async fn model(&self, task: Task, version: Version)
@@ -54,9 +58,14 @@ pub trait BlobStore {
 
 /// What a lease hands a runner.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Leased {
     pub job: TrainingJob,
+    /// The lease's secret: every later call about the job must carry it.
     pub token: String,
+    /// How long the lease lasts without a heartbeat or progress report (the runner reports well within it).
+    #[serde(default)]
+    pub lease_ms: u64,
 }
 
 /// The queue's settings.
@@ -116,6 +125,7 @@ impl<J: JobStore, B: BlobStore> Queue<'_, J, B> {
                 return Ok(Some(Leased {
                     job,
                     token: token.to_string(),
+                    lease_ms: self.config.lease_ms,
                 }));
             }
         }
@@ -289,6 +299,25 @@ impl JobStore for MemoryStore {
         Ok(open)
     }
 
+    async fn recent_jobs(&self, limit: usize) -> Result<Vec<TrainingJob>, StoreError> {
+        let mut all: Vec<TrainingJob> = self.jobs.borrow().values().cloned().collect();
+        all.sort_by_key(|j| std::cmp::Reverse((j.created_at_ms, j.id.clone())));
+        all.truncate(limit);
+        Ok(all)
+    }
+
+    async fn models(&self, task: Option<Task>) -> Result<Vec<ModelVersion>, StoreError> {
+        let mut found: Vec<ModelVersion> = self
+            .models
+            .borrow()
+            .iter()
+            .filter(|m| task.is_none_or(|t| m.task == t))
+            .cloned()
+            .collect();
+        found.sort_by_key(|m| (m.task.name(), std::cmp::Reverse(m.version)));
+        Ok(found)
+    }
+
     async fn latest_model(&self, task: Task) -> Result<Option<ModelVersion>, StoreError> {
         Ok(self
             .models
@@ -436,6 +465,7 @@ pub mod wire {
 
     /// `POST /api/v1/training/jobs`: queue a job (the task's default spec unless one is given).
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct EnqueueRequest {
         pub task: Task,
         #[serde(default)]
@@ -444,18 +474,21 @@ pub mod wire {
 
     /// `POST /api/v1/training/lease`: 200 with a [`super::Leased`], or 204 when nothing is waiting.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct LeaseRequest {
         pub runner: String,
     }
 
     /// `POST /api/v1/training/jobs/{id}/heartbeat`.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct HeartbeatRequest {
         pub token: String,
     }
 
     /// `POST /api/v1/training/jobs/{id}/progress`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct ProgressRequest {
         pub token: String,
         #[serde(flatten)]
@@ -467,6 +500,7 @@ pub mod wire {
 
     /// `POST /api/v1/training/jobs/{id}/complete`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct CompleteRequest {
         pub token: String,
         pub metrics: Vec<(String, f64)>,
@@ -474,6 +508,7 @@ pub mod wire {
 
     /// `POST /api/v1/training/jobs/{id}/fail`.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct FailRequest {
         pub token: String,
         pub reason: String,
@@ -481,6 +516,7 @@ pub mod wire {
 
     /// A job as the API shows it (`GET /api/v1/training/jobs/{id}` and most answers).
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct JobResponse {
         pub job: TrainingJob,
     }
@@ -488,7 +524,22 @@ pub mod wire {
     /// A registered model (`complete`'s answer); its bytes are at
     /// `GET /api/v1/training/models/{task}/{version}`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct ModelResponse {
         pub model: ModelVersion,
+    }
+
+    /// `GET /api/v1/training/jobs`: the newest jobs, newest first.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub struct JobList {
+        pub jobs: Vec<TrainingJob>,
+    }
+
+    /// `GET /api/v1/training/models`: registered models by task, newest version first.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub struct ModelList {
+        pub models: Vec<ModelVersion>,
     }
 }

@@ -14,6 +14,7 @@ use synq_collab::Endpoint as Collab;
 use synq_core::ErrorBody;
 use synq_core::openapi::{EndpointDoc, by_ref, with_dependencies};
 use synq_gateway::api::Endpoint as Gateway;
+use synq_training_api::Endpoint as Training;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 
@@ -92,6 +93,17 @@ fn gateway(method: &'static str, path: &'static str, endpoint: Gateway) -> Opera
             Access::Authenticated
         },
         doc: synq_gateway::api::openapi::describe(&endpoint),
+    }
+}
+
+fn training(method: &'static str, path: &'static str, endpoint: Training) -> Operation {
+    Operation {
+        method,
+        path,
+        tag: "training",
+        name: endpoint.name(),
+        access: Access::Authenticated,
+        doc: synq_training_api::openapi::describe(&endpoint),
     }
 }
 
@@ -213,6 +225,45 @@ fn operations() -> Vec<Operation> {
             "/api/v1/gateway/schemas/{name}/versions/{version}",
             Gateway::GetSchemaVersion(id(), id()),
         ),
+        training("post", "/api/v1/training/jobs", Training::Enqueue),
+        training("get", "/api/v1/training/jobs", Training::ListJobs),
+        training(
+            "get",
+            "/api/v1/training/jobs/{job_id}",
+            Training::GetJob(id()),
+        ),
+        training("post", "/api/v1/training/lease", Training::Lease),
+        training(
+            "post",
+            "/api/v1/training/jobs/{job_id}/heartbeat",
+            Training::Heartbeat(id()),
+        ),
+        training(
+            "post",
+            "/api/v1/training/jobs/{job_id}/progress",
+            Training::Progress(id()),
+        ),
+        training(
+            "put",
+            "/api/v1/training/jobs/{job_id}/model",
+            Training::Upload(id()),
+        ),
+        training(
+            "post",
+            "/api/v1/training/jobs/{job_id}/complete",
+            Training::Complete(id()),
+        ),
+        training(
+            "post",
+            "/api/v1/training/jobs/{job_id}/fail",
+            Training::Fail(id()),
+        ),
+        training("get", "/api/v1/training/models", Training::ListModels),
+        training(
+            "get",
+            "/api/v1/training/models/{task}/{version}",
+            Training::Download(id(), id()),
+        ),
     ]
 }
 
@@ -223,7 +274,11 @@ fn to_json(schema: &RefOr<Schema>) -> Value {
 const JSON: &str = "application/json";
 
 fn json_content(schema: Value) -> Value {
-    json!({ JSON: { "schema": schema } })
+    content(JSON, schema)
+}
+
+fn content(media: &str, schema: Value) -> Value {
+    json!({ media: { "schema": schema } })
 }
 
 /// The answer every operation may give instead of its successful one.
@@ -257,7 +312,7 @@ fn operation_json(op: &Operation) -> Value {
     for (status, body) in &op.doc.responses {
         let mut response = json!({ "description": status_text(*status) });
         if let Some(schema) = body {
-            response["content"] = json_content(to_json(schema));
+            response["content"] = content(op.doc.response_media, to_json(schema));
         }
         responses.insert(status.to_string(), response);
     }
@@ -277,7 +332,7 @@ fn operation_json(op: &Operation) -> Value {
     if let Some(body) = &op.doc.request {
         operation["requestBody"] = json!({
             "required": !op.doc.body_optional,
-            "content": json_content(to_json(body)),
+            "content": content(op.doc.request_media, to_json(body)),
         });
     }
     operation["security"] = match op.access {
@@ -333,6 +388,7 @@ fn components() -> Value {
     with_dependencies::<OptimizeResponse>(&mut all);
     all.extend(synq_collab::openapi::schemas());
     all.extend(synq_gateway::api::openapi::schemas());
+    all.extend(synq_training_api::openapi::schemas());
     let mut schemas = Map::new();
     for (name, schema) in &all {
         schemas.insert(name.clone(), to_json(schema));
@@ -375,13 +431,14 @@ pub fn document() -> Value {
         "info": {
             "title": "SynQ Edge API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The REST API of SynQ Edge: stateless circuit endpoints, the collaboration API, and the API gateway (keys, routes, quotas, analytics, GraphQL schemas). Every authenticated call counts against the caller's rate limit (`RateLimit-*` headers; `429 RATE_LIMITED` with `retry_after_ms` over it). Sessions' WebSockets (`GET /sessions/{id}/ws`) are described in the README.",
+            "description": "The REST API of SynQ Edge: stateless circuit endpoints, the collaboration API, the training queue and model registry, and the API gateway (keys, routes, quotas, analytics, GraphQL schemas). Every authenticated call counts against the caller's rate limit (`RateLimit-*` headers; `429 RATE_LIMITED` with `retry_after_ms` over it). Sessions' WebSockets (`GET /sessions/{id}/ws`) are described in the README.",
         },
         "tags": [
             {"name": "health"},
             {"name": "circuits", "description": "OpenQASM analysis, simulation and optimization."},
             {"name": "collaboration", "description": "Sessions, participants, edits, comments, history, checkpoints, branches."},
             {"name": "gateway", "description": "API keys, custom routes, quotas, analytics, the GraphQL schema registry."},
+            {"name": "training", "description": "Offloaded training: queue jobs and read their status; batch runners (`admin`) lease, report, upload ONNX models and complete or fail jobs; model versions and their ONNX bytes."},
         ],
         "paths": paths,
         "components": components(),
@@ -407,6 +464,8 @@ mod tests {
                 .replace("{principal}", "user:u1")
                 .replace("{name}", "n1")
                 .replace("{version}", "1")
+                .replace("{job_id}", "j1")
+                .replace("{task}", "family")
         };
         let mut names = std::collections::BTreeSet::new();
         for op in operations() {
@@ -421,13 +480,20 @@ mod tests {
                     synq_gateway::api::GatewayRoute::Endpoint(e) => Some(e.name()),
                     _ => None,
                 },
+                "training" => match synq_training_api::route(
+                    &method,
+                    &path[synq_training_api::PREFIX.len()..],
+                ) {
+                    synq_training_api::Routed::Endpoint(e) => Some(e.name()),
+                    _ => None,
+                },
                 _ => Some(op.name),
             };
             assert_eq!(routed, Some(op.name), "{method} {path}");
             assert!(names.insert(op.name), "{} documented twice", op.name);
         }
-        // 3 circuit, 15 collaboration and 18 gateway endpoints.
-        assert_eq!(names.len(), 3 + 15 + 18);
+        // 3 circuit, 15 collaboration, 18 gateway and 11 training endpoints.
+        assert_eq!(names.len(), 3 + 15 + 18 + 11);
     }
 
     #[test]

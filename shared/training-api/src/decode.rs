@@ -1,0 +1,130 @@
+//! Request bodies and query parameters, read field by field so that every error names its field.
+
+use synq_core::ApiError;
+use synq_core::body::{invalid_field, json_object, require_field, take_field};
+use synq_ml::dataset::Task;
+use synq_ml::jobs::Progress;
+use synq_ml::spec::JobSpec;
+
+/// Longest runner name, in characters.
+pub(crate) const MAX_RUNNER_CHARS: usize = 128;
+/// Most metrics a completion may carry, and the longest name of one.
+pub(crate) const MAX_METRICS: usize = 64;
+pub(crate) const MAX_METRIC_NAME_CHARS: usize = 64;
+/// A failure reason is kept to this many characters (a trap's backtrace can be long; refusing it
+/// would leave the job running until its lease ran out).
+pub(crate) const MAX_REASON_CHARS: usize = 4_000;
+/// Jobs listed by default, and at most.
+pub(crate) const DEFAULT_LIMIT: usize = 20;
+pub(crate) const MAX_LIMIT: usize = 100;
+
+/// `POST jobs`: the task, and its spec (the task's default when absent).
+pub(crate) fn enqueue(body: &[u8]) -> Result<(Task, JobSpec), ApiError> {
+    let mut map = json_object(body, &["task", "spec"])?;
+    let task: Task = require_field(&mut map, "task")?;
+    let spec = take_field::<JobSpec>(&mut map, "spec")?.unwrap_or_else(|| JobSpec::for_task(task));
+    spec.check(task).map_err(|e| {
+        invalid_field(
+            &format!("spec.{}", e.field),
+            format!("`spec`: {}", e.message),
+        )
+    })?;
+    Ok((task, spec))
+}
+
+/// `POST lease`: the runner's name.
+pub(crate) fn lease(body: &[u8]) -> Result<String, ApiError> {
+    let mut map = json_object(body, &["runner"])?;
+    let runner: String = require_field(&mut map, "runner")?;
+    if runner.is_empty()
+        || runner.chars().count() > MAX_RUNNER_CHARS
+        || runner.chars().any(char::is_control)
+    {
+        return Err(invalid_field(
+            "runner",
+            format!("`runner` is 1 to {MAX_RUNNER_CHARS} characters without control characters"),
+        ));
+    }
+    Ok(runner)
+}
+
+/// `POST jobs/{id}/heartbeat`: the lease token.
+pub(crate) fn heartbeat(body: &[u8]) -> Result<String, ApiError> {
+    require_field(&mut json_object(body, &["token"])?, "token")
+}
+
+/// `POST jobs/{id}/progress`: the token and the progress (ranges are the job rules' to check).
+pub(crate) fn progress(body: &[u8]) -> Result<(String, Progress), ApiError> {
+    let mut map = json_object(body, &["token", "epoch", "epochs", "loss"])?;
+    let token = require_field(&mut map, "token")?;
+    let progress = Progress {
+        epoch: require_field(&mut map, "epoch")?,
+        epochs: require_field(&mut map, "epochs")?,
+        loss: require_field(&mut map, "loss")?,
+    };
+    Ok((token, progress))
+}
+
+/// `POST jobs/{id}/complete`: the token and the model's metrics on held-out data.
+pub(crate) fn complete(body: &[u8]) -> Result<(String, Vec<(String, f64)>), ApiError> {
+    let mut map = json_object(body, &["token", "metrics"])?;
+    let token = require_field(&mut map, "token")?;
+    let metrics: Vec<(String, f64)> = require_field(&mut map, "metrics")?;
+    let bad_name = |n: &String| n.is_empty() || n.chars().count() > MAX_METRIC_NAME_CHARS;
+    if metrics.len() > MAX_METRICS || metrics.iter().any(|(n, _)| bad_name(n)) {
+        return Err(invalid_field(
+            "metrics",
+            format!(
+                "`metrics` holds at most {MAX_METRICS} [name, value] pairs, names of 1 to {MAX_METRIC_NAME_CHARS} characters"
+            ),
+        ));
+    }
+    Ok((token, metrics))
+}
+
+/// `POST jobs/{id}/fail`: the token and the reason (cut to [`MAX_REASON_CHARS`]).
+pub(crate) fn fail(body: &[u8]) -> Result<(String, String), ApiError> {
+    let mut map = json_object(body, &["token", "reason"])?;
+    let token = require_field(&mut map, "token")?;
+    let reason: String = require_field(&mut map, "reason")?;
+    Ok((token, reason.chars().take(MAX_REASON_CHARS).collect()))
+}
+
+/// The query parameters, refusing any but `allowed`.
+fn params<'q>(
+    query: &'q [(String, String)],
+    allowed: &[&str],
+) -> Result<Vec<(&'q str, &'q str)>, ApiError> {
+    query
+        .iter()
+        .map(|(k, v)| {
+            if allowed.contains(&k.as_str()) {
+                Ok((k.as_str(), v.as_str()))
+            } else {
+                Err(invalid_field(k, format!("unknown query parameter `{k}`")))
+            }
+        })
+        .collect()
+}
+
+/// `GET jobs?limit`.
+pub(crate) fn limit(query: &[(String, String)]) -> Result<usize, ApiError> {
+    match params(query, &["limit"])?.last() {
+        None => Ok(DEFAULT_LIMIT),
+        Some((_, v)) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| invalid_field("limit", format!("`limit` is 1 to {MAX_LIMIT}"))),
+    }
+}
+
+/// `GET models?task`.
+pub(crate) fn task_filter(query: &[(String, String)]) -> Result<Option<Task>, ApiError> {
+    match params(query, &["task"])?.last() {
+        None => Ok(None),
+        Some((_, v)) => Task::from_name(v)
+            .map(Some)
+            .ok_or_else(|| invalid_field("task", format!("`task` is not a task: `{v}`"))),
+    }
+}
