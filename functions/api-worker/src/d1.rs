@@ -21,6 +21,11 @@ pub(crate) fn number(n: u64) -> JsValue {
     JsValue::from_f64(n as f64)
 }
 
+/// A number, or SQL `NULL` for none.
+pub(crate) fn optional_number(n: Option<u64>) -> JsValue {
+    n.map_or(JsValue::NULL, number)
+}
+
 /// Rows a statement changed.
 pub(crate) fn rows_changed(result: &D1Result) -> worker::Result<usize> {
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))

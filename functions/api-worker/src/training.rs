@@ -8,7 +8,7 @@ use synq_ml::queue::{Queue, QueueConfig};
 use synq_training_api::{Body, Context, Endpoint, Routed, handle, route};
 use worker::{Date, Env, Request, Response};
 
-use crate::d1_gateway::D1Gateway;
+use crate::d1_gateway;
 use crate::d1_training::{D1Jobs, R2Models};
 use crate::gate::{self, Refused};
 use crate::{Served, at_most, json, read_body, url_and_query};
@@ -30,7 +30,7 @@ pub(crate) async fn serve(req: &mut Request, env: &Env, path: &str) -> worker::R
         Routed::NotFound => return Served::not_found(req, "training"),
     };
     let name = endpoint.name();
-    let store = match D1Gateway::new(env) {
+    let store = match d1_gateway::open(env) {
         Ok(store) => store,
         Err(e) => return Served::error(&e.into(), name, None),
     };
