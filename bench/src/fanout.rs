@@ -27,7 +27,7 @@ use crate::driver::{self, Measurement, Started};
 use crate::median::median;
 use crate::messages::{EDIT_CONTENT, Incoming, classify, floor_edit, presence_update};
 use crate::phases::{Schedule, Signals, Timing};
-use crate::procstat::RunCost;
+use crate::procstat::{RunCost, per_edit_us};
 use crate::stats::{Latencies, Summary, ratio, round3};
 use crate::wrangler::{Spec, WranglerDev};
 
@@ -153,6 +153,8 @@ pub(crate) struct RunReport {
     loadavg_before: Option<f64>,
     /// CPU and memory of the runtime's `workerd` processes over the run (Linux `/proc`).
     runtime: Option<RunCost>,
+    /// The runtime's CPU per message sent while measuring (connection setup excluded).
+    cpu_us_per_edit: Option<f64>,
     wall_s: f64,
     #[serde(skip)]
     ack_hist: Latencies,
@@ -303,15 +305,17 @@ pub(crate) async fn run(config: &Config, root: &Path) -> anyhow::Result<Report> 
         async |target| start(target, root).await,
         async |server: &Server, Readers(readers)| {
             let port = server.dev.port();
-            let report = run_once(server.target, port, &server.secret, readers, config).await?;
+            let report = run_once(server, port, readers, config).await?;
             eprintln!(
-                "bench: {} N={readers}: delivery p50 {} p99 {}, ack p50 {} p99 {}, missing {}",
+                "bench: {} N={readers}: delivery p50 {} p99 {}, ack p50 {} p99 {}, missing {}, \
+                 runtime CPU {:?} µs/message",
                 server.target.name(),
                 ms(report.delivery.p50_ms),
                 ms(report.delivery.p99_ms),
                 ms(report.ack.p50_ms),
                 ms(report.ack.p99_ms),
-                report.missing
+                report.missing,
+                report.cpu_us_per_edit
             );
             Ok(report)
         },
@@ -356,6 +360,8 @@ pub(crate) struct Aggregate {
     closed_early: u64,
     /// Median over the runs.
     deliveries_per_s: Option<f64>,
+    /// The runtime's CPU per message sent in the steady state, fan-out included (median over the runs).
+    cpu_us_per_edit: Option<f64>,
     ack: Summary,
     delivery: Summary,
     /// Each run's delivery p50 and p99, to see the spread between runs.
@@ -390,6 +396,12 @@ fn aggregate(runs: &[RunReport]) -> anyhow::Result<Vec<Aggregate>> {
             errors: sum(|r| r.errors),
             closed_early: sum(|r| r.closed_early),
             deliveries_per_s: median(&rates),
+            cpu_us_per_edit: median(
+                &group
+                    .iter()
+                    .filter_map(|r| r.cpu_us_per_edit)
+                    .collect::<Vec<_>>(),
+            ),
             ack: ack.summary(),
             delivery: delivery.summary(),
             delivery_p50_by_run: group.iter().map(|r| r.delivery.p50_ms).collect(),
@@ -452,12 +464,12 @@ impl Progress {
 }
 
 async fn run_once(
-    target: Target,
+    server: &Server,
     port: u16,
-    secret: &Hs256Secret,
     readers: usize,
     config: &Config,
 ) -> anyhow::Result<RunReport> {
+    let (target, secret) = (server.target, &server.secret);
     let wall = Instant::now();
     let loadavg_before = loadavg();
     let session_id = format!("bench-{}-{readers}-{}", target.name(), now_ms().0);
@@ -507,13 +519,18 @@ async fn run_once(
         drain_s: config.drain_s,
     };
     // Everyone has had its first message (SynQ: full_sync) before the writer starts.
-    let (writer, outcomes) = signals
-        .drive(timing, writer_task, reader_tasks, || {
-            progress.complete(readers)
-        })
+    let driven = signals
+        .drive(
+            timing,
+            server.workerd_group(),
+            writer_task,
+            reader_tasks,
+            || progress.complete(readers),
+        )
         .await?;
 
-    let mut report = summarize(target, &writer, &outcomes)?;
+    let mut report = summarize(target, &driven.writer, &driven.outcomes)?;
+    report.cpu_us_per_edit = per_edit_us(driven.steady_cpu_s, report.sent);
     report.loadavg_before = loadavg_before;
     report.wall_s = round3(wall.elapsed().as_secs_f64());
     Ok(report)
@@ -930,6 +947,7 @@ fn summarize(
         converged,
         loadavg_before: None,
         runtime: None,
+        cpu_us_per_edit: None,
         wall_s: 0.0,
         ack_hist: writer.acks.clone(),
         delivery_hist: delivery,

@@ -8,6 +8,8 @@ use anyhow::{Context, anyhow, bail};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use crate::procstat::{self, RunCost};
+
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
 const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -58,13 +60,16 @@ impl Signals {
     }
 
     /// Runs the phases with the spawned tasks; `complete` says whether everything sent has arrived.
+    /// With the runtime's process group, also reads its CPU seconds from the first measured edit until
+    /// everything has arrived: the steady-state cost, without the connections' setup.
     pub(crate) async fn drive<W, R>(
         self,
         timing: Timing,
+        workerd_group: Option<u32>,
         writer: JoinHandle<anyhow::Result<W>>,
         readers: Vec<JoinHandle<anyhow::Result<R>>>,
         complete: impl Fn() -> bool,
-    ) -> anyhow::Result<(W, Vec<R>)> {
+    ) -> anyhow::Result<Driven<W, R>> {
         let Signals {
             ready_tx,
             mut ready_rx,
@@ -109,11 +114,17 @@ impl Signals {
         go_tx
             .send(schedule)
             .map_err(|_| anyhow!("the writer stopped before it could start"))?;
+        tokio::time::sleep_until(schedule.measure_from.into()).await;
+        let cpu_from = workerd_group.and_then(procstat::sample);
         tokio::time::sleep_until(schedule.end.into()).await;
         let drain_until = Instant::now() + Duration::from_secs_f64(timing.drain_s);
         while !complete() && Instant::now() < drain_until {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        let cpu_to = workerd_group.and_then(procstat::sample);
+        let steady_cpu_s = cpu_from
+            .zip(cpu_to)
+            .map(|(from, to)| RunCost::between(from, to).cpu_s);
         let _ = stop_tx.send(true);
         let writer = tokio::time::timeout(JOIN_TIMEOUT, writer)
             .await
@@ -128,6 +139,18 @@ impl Signals {
                     .context("reader")?,
             );
         }
-        Ok((writer, outcomes))
+        Ok(Driven {
+            writer,
+            outcomes,
+            steady_cpu_s,
+        })
     }
+}
+
+/// What a run's tasks saw, and what the runtime spent while edits were measured.
+pub(crate) struct Driven<W, R> {
+    pub(crate) writer: W,
+    pub(crate) outcomes: Vec<R>,
+    /// The runtime's CPU seconds from the first measured edit until everything arrived.
+    pub(crate) steady_cpu_s: Option<f64>,
 }

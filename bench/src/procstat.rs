@@ -37,6 +37,13 @@ impl RunCost {
     }
 }
 
+/// Microseconds of runtime CPU per edit, from the CPU seconds a window of `edits` edits took.
+pub(crate) fn per_edit_us(cpu_s: Option<f64>, edits: u64) -> Option<f64> {
+    cpu_s
+        .filter(|_| edits > 0)
+        .map(|cpu_s| round3(cpu_s * 1e6 / edits as f64))
+}
+
 fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }

@@ -34,7 +34,7 @@ use crate::fanout::{self, Target, loadavg, now_ms};
 use crate::median::median;
 use crate::node_server::NodeServer;
 use crate::phases::{Schedule, Signals, Timing};
-use crate::procstat::RunCost;
+use crate::procstat::{RunCost, per_edit_us};
 use crate::stats::{Latencies, Summary, ratio, round3};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -206,6 +206,8 @@ pub(crate) struct YjsRun {
     loadavg_before: Option<f64>,
     /// CPU and memory of the runtime's `workerd` processes over the run (SynQ and the floor).
     runtime: Option<RunCost>,
+    /// The runtime's CPU per measured edit while edits were measured (connection setup excluded).
+    cpu_us_per_edit: Option<f64>,
     wall_s: f64,
     #[serde(skip)]
     hist: Latencies,
@@ -247,6 +249,8 @@ pub(crate) struct YjsAggregate {
     deliveries_per_s: Option<f64>,
     /// The runtime's CPU seconds per run (median; SynQ and the floor).
     runtime_cpu_s: Option<f64>,
+    /// The runtime's CPU per edit in the steady state, fan-out to every reader included (median).
+    cpu_us_per_edit: Option<f64>,
     /// All runs' deliveries in one histogram.
     delivery_merged: Summary,
     delivery_p50_by_run: Vec<Option<f64>>,
@@ -262,6 +266,7 @@ pub(crate) struct YjsRatio {
     delivery_p50: Option<f64>,
     delivery_p99: Option<f64>,
     deliveries_per_s: Option<f64>,
+    cpu_per_edit: Option<f64>,
 }
 
 /// The whole report.
@@ -303,11 +308,12 @@ pub(crate) async fn run(config: &YjsConfig, root: &Path) -> anyhow::Result<YjsRe
         async |server: &Running, step| {
             let report = run_once(server, step.rate, step.readers, config).await?;
             eprintln!(
-                "bench: {} {step}: delivery p50 {:?} p99 {:?} ms, missing {}",
+                "bench: {} {step}: delivery p50 {:?} p99 {:?} ms, missing {}, runtime CPU {:?} µs/edit",
                 server.target.name(),
                 report.delivery.p50_ms,
                 report.delivery.p99_ms,
-                report.missing
+                report.missing,
+                report.cpu_us_per_edit
             );
             Ok(report)
         },
@@ -349,6 +355,7 @@ fn aggregate(runs: &[YjsRun]) -> anyhow::Result<Vec<YjsAggregate>> {
             delivery_p99_ms: median(&of(|r| r.delivery.p99_ms)),
             deliveries_per_s: median(&of(|r| r.deliveries_per_s)),
             runtime_cpu_s: median(&of(|r| r.runtime.map(|c| c.cpu_s))),
+            cpu_us_per_edit: median(&of(|r| r.cpu_us_per_edit)),
             delivery_merged: driver::merged(group.iter().map(|r| &r.hist))?.summary(),
             delivery_p50_by_run: group.iter().map(|r| r.delivery.p50_ms).collect(),
             delivery_p99_by_run: group.iter().map(|r| r.delivery.p99_ms).collect(),
@@ -370,6 +377,7 @@ fn ratios(aggregates: &[YjsAggregate]) -> Vec<YjsRatio> {
                 delivery_p50: ratio(synq.delivery_p50_ms, other.delivery_p50_ms),
                 delivery_p99: ratio(synq.delivery_p99_ms, other.delivery_p99_ms),
                 deliveries_per_s: ratio(synq.deliveries_per_s, other.deliveries_per_s),
+                cpu_per_edit: ratio(synq.cpu_us_per_edit, other.cpu_us_per_edit),
             });
         }
     }
@@ -427,14 +435,21 @@ async fn run_once(
         seconds: config.seconds,
         drain_s: config.drain_s,
     };
-    let (writer, outcomes) = signals
-        .drive(timing, writer_task, reader_tasks, || {
-            let sent = progress.sent.load(Ordering::Acquire);
-            progress.done_sending.load(Ordering::Acquire)
-                && progress.delivered.load(Ordering::Acquire) >= sent * readers as u64
-        })
+    let driven = signals
+        .drive(
+            timing,
+            server.workerd_group,
+            writer_task,
+            reader_tasks,
+            || {
+                let sent = progress.sent.load(Ordering::Acquire);
+                progress.done_sending.load(Ordering::Acquire)
+                    && progress.delivered.load(Ordering::Acquire) >= sent * readers as u64
+            },
+        )
         .await?;
-    let mut run = summarize(target, rate, &writer, &outcomes)?;
+    let mut run = summarize(target, rate, &driven.writer, &driven.outcomes)?;
+    run.cpu_us_per_edit = per_edit_us(driven.steady_cpu_s, run.sent);
     run.loadavg_before = loadavg_before;
     run.wall_s = round3(wall.elapsed().as_secs_f64());
     Ok(run)
@@ -679,6 +694,7 @@ fn summarize(
         closed_early,
         loadavg_before: None,
         runtime: None,
+        cpu_us_per_edit: None,
         wall_s: 0.0,
         hist,
     })
@@ -727,6 +743,7 @@ mod tests {
             delivery_p99_ms: Some(p50 * 2.0),
             deliveries_per_s: Some(1000.0),
             runtime_cpu_s: None,
+            cpu_us_per_edit: None,
             delivery_merged: Summary::default(),
             delivery_p50_by_run: vec![],
             delivery_p99_by_run: vec![],

@@ -7,21 +7,22 @@ use synq_core::protocol::{Envelope, HEARTBEAT_PING, HEARTBEAT_PONG};
 use synq_core::session::{Effect, SessionConfig, SessionEngine, SessionStore};
 use synq_core::yjs::wire;
 use synq_core::{ApiError, EpochMillis, ErrorCode};
-use worker::js_sys::{Function, Reflect, Uint8Array};
+use worker::js_sys::{Date, Function, Reflect, Uint8Array};
 use worker::wasm_bindgen::JsValue;
 use worker::worker_sys::WebSocketRequestResponsePair;
 use worker::{
-    Date, DurableObject, Env, Request, Response, Result, State, WebSocket,
-    WebSocketIncomingMessage, WebSocketPair, console_error, console_warn, durable_object,
-    wasm_bindgen,
+    DurableObject, Env, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage,
+    WebSocketPair, console_error, console_warn, durable_object, wasm_bindgen,
 };
 
 use crate::connection::{Connection, Kind};
 use crate::error_response;
 use crate::sql_store::SqlSessionStore;
+use sockets::Sockets;
 
 mod keys;
 mod rest;
+mod sockets;
 
 /// One collaboration session.
 #[durable_object]
@@ -33,6 +34,8 @@ pub struct Session {
     engine: RefCell<Option<SessionEngine>>,
     /// Limits: the defaults, with any `SYNQ_*` overrides from the environment.
     config: SessionConfig,
+    /// Who is on each socket (its attachment, remembered).
+    sockets: Sockets,
 }
 
 /// The session limits, with `SYNQ_MESSAGES_PER_MINUTE`, `SYNQ_EDITS_PER_MINUTE`, the Yjs budget's
@@ -82,7 +85,8 @@ fn session_config(env: &Env) -> SessionConfig {
 }
 
 fn now() -> EpochMillis {
-    EpochMillis(Date::now().as_millis())
+    // `Date.now()`, not `new Date()`: no object per message.
+    EpochMillis(Date::now() as u64)
 }
 
 fn send(ws: &WebSocket, message: &str) {
@@ -131,6 +135,7 @@ impl DurableObject for Session {
             store,
             engine: RefCell::new(None),
             config,
+            sockets: Sockets::new(),
         }
     }
 
@@ -160,7 +165,7 @@ impl DurableObject for Session {
         // storage failure never leaves a half-open socket.
         let internal = |e: worker::Error| ApiError::new(ErrorCode::Internal, e.to_string());
         let pair = match WebSocketPair::new().and_then(|pair| {
-            pair.server.serialize_attachment(&connection)?;
+            self.sockets.keep(&pair.server, &connection)?;
             Ok(pair)
         }) {
             Ok(pair) => pair,
@@ -184,7 +189,7 @@ impl DurableObject for Session {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> Result<()> {
-        let connection = match ws.deserialize_attachment::<Connection>() {
+        let connection = match self.sockets.get(&ws) {
             Ok(Some(connection)) => connection,
             other => {
                 console_error!(
@@ -252,7 +257,7 @@ impl DurableObject for Session {
             .state
             .get_websockets()
             .iter()
-            .find_map(|ws| ws.deserialize_attachment::<Connection>().ok().flatten())
+            .find_map(|ws| self.sockets.get(ws).ok().flatten())
             .map(|c| c.session_id);
         let nameless = known_id.is_none() && self.engine.borrow().is_none();
         let session_id = known_id.unwrap_or_default();
@@ -277,7 +282,9 @@ impl DurableObject for Session {
 impl Session {
     /// Tells the engine a socket is gone.
     async fn forget(&self, ws: &WebSocket) {
-        if let Ok(Some(connection)) = ws.deserialize_attachment::<Connection>()
+        let connection = self.sockets.get(ws);
+        self.sockets.forget(ws);
+        if let Ok(Some(connection)) = connection
             && let Ok(effects) = self.with_engine(&connection.session_id, |engine| {
                 engine.leave(&connection.participant, now())
             })
@@ -303,7 +310,7 @@ impl Session {
             }
             // Sockets outlive the engine when the DO hibernates: take their connections back.
             for ws in self.state.get_websockets() {
-                if let Ok(Some(c)) = ws.deserialize_attachment::<Connection>() {
+                if let Ok(Some(c)) = self.sockets.get(&ws) {
                     engine.reattach(&c.participant, c.presence.unwrap_or_default(), now());
                 }
             }
@@ -336,8 +343,7 @@ impl Session {
                     if let Err(error) = written {
                         self.engine.replace(None);
                         if let Some(ws) = ws {
-                            let connection =
-                                ws.deserialize_attachment::<Connection>().ok().flatten();
+                            let connection = self.sockets.get(ws).ok().flatten();
                             send_error(ws, connection.as_ref(), error);
                         }
                         return;
@@ -373,9 +379,9 @@ impl Session {
                 }
                 Effect::KeepPresence(presence) => {
                     let Some(ws) = ws else { continue };
-                    if let Ok(Some(mut connection)) = ws.deserialize_attachment::<Connection>() {
+                    if let Ok(Some(mut connection)) = self.sockets.get(ws) {
                         connection.presence = Some(presence);
-                        if let Err(e) = ws.serialize_attachment(&connection) {
+                        if let Err(e) = self.sockets.keep(ws, &connection) {
                             console_warn!("session: keeping presence failed: {e}");
                         }
                     }
@@ -394,7 +400,8 @@ impl Session {
     /// Closes the socket of one connection (the engine has already let it go).
     fn disconnect(&self, connection_id: &str, code: u16, reason: &str) {
         let socket = self.state.get_websockets().into_iter().find(|ws| {
-            ws.deserialize_attachment::<Connection>()
+            self.sockets
+                .get(ws)
                 .ok()
                 .flatten()
                 .is_some_and(|c| c.participant.connection_id == connection_id)

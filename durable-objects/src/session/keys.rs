@@ -9,7 +9,6 @@ use synq_gateway::key_sockets::{KeySocketChange, SocketAction};
 use worker::{Request, Response, Result, console_warn};
 
 use super::Session;
-use crate::connection::Connection;
 use crate::error_response;
 
 /// The internal path.
@@ -27,7 +26,7 @@ impl Session {
         };
         let (mut closed, mut updated) = (0u32, 0u32);
         for ws in self.state.get_websockets() {
-            let Ok(Some(mut connection)) = ws.deserialize_attachment::<Connection>() else {
+            let Ok(Some(mut connection)) = self.sockets.get(&ws) else {
                 continue;
             };
             let expires_at = connection.participant.expires_at;
@@ -42,7 +41,7 @@ impl Session {
                 }
                 Some(SocketAction::ExpireAt(at)) => {
                     connection.participant.expires_at = Some(at);
-                    if let Err(e) = ws.serialize_attachment(&connection) {
+                    if let Err(e) = self.sockets.keep(&ws, &connection) {
                         console_warn!("session: re-dating a rotated key's socket failed: {e}");
                     }
                     updated += 1;

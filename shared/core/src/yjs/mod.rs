@@ -13,4 +13,4 @@ pub use awareness::{
     write_state,
 };
 pub use delta::{EMBED_PLACEHOLDER, delta_to_steps};
-pub use text::{SharedText, TEXT_NAME, YjsError};
+pub use text::{SharedText, TEXT_NAME, YjsError, decode_update};

@@ -30,7 +30,7 @@ use crate::session::store::{
 use crate::units::EpochMillis;
 use crate::yjs::budget::{OverBudget, UpdateBudget, awareness_bucket, take_awareness};
 use crate::yjs::{
-    AwarenessSlot, AwarenessView, MAX_KEPT_STATE_BYTES, SharedText, read_state,
+    AwarenessSlot, AwarenessView, MAX_KEPT_STATE_BYTES, SharedText, decode_update, read_state,
     synthetic_client_id, wire, write_state,
 };
 
@@ -344,7 +344,10 @@ impl SessionEngine {
         let Some(shared) = &self.yjs.text else {
             return Ok(Vec::new());
         };
-        if !shared.is_news(&update) {
+        // Decoded once; an update that does not decode counts as news, so the role and the session's
+        // state are checked before its decoding error is reported.
+        let decoded = decode_update(&update);
+        if decoded.as_ref().is_ok_and(|parsed| !shared.is_news(parsed)) {
             return Ok(Vec::new());
         }
         if !participant.role.can_edit() {
@@ -360,10 +363,12 @@ impl SessionEngine {
         if let Err(error) = self.require_open() {
             return Err(vec![Effect::ReplyYjs(wire::refusal(&error))]);
         }
-        let steps = shared.apply_update(&update).map_err(|e| {
-            let error = ApiError::new(ErrorCode::InvalidMessage, e.to_string());
-            vec![Effect::ReplyYjs(wire::refusal(&error))]
-        })?;
+        let steps = decoded
+            .and_then(|parsed| shared.apply(parsed))
+            .map_err(|e| {
+                let error = ApiError::new(ErrorCode::InvalidMessage, e.to_string());
+                vec![Effect::ReplyYjs(wire::refusal(&error))]
+            })?;
         if steps.is_empty() {
             // A change the text does not show (its dependencies have not arrived yet, or not text).
             let write = self.yjs.log(update.clone());
