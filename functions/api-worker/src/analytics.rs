@@ -35,16 +35,51 @@ pub(crate) fn record(ctx: &Context, env: &Env, record: RequestRecord) {
     if FLUSHING.get() {
         return;
     }
-    FLUSHING.set(true);
+    let flushing = Flushing::start();
     let env = env.clone();
     ctx.wait_until(async move {
+        let _flushing = flushing;
         for _ in 0..MAX_ROUNDS {
             if !flush(&env).await {
                 break;
             }
         }
-        FLUSHING.set(false);
     });
+}
+
+/// The running flush, marked in `FLUSHING` while this value lives. The runtime may drop a `wait_until`
+/// future before it ends (its time after the response is capped): the mark must go then too, or this
+/// isolate would never flush again.
+struct Flushing;
+
+impl Flushing {
+    fn start() -> Self {
+        FLUSHING.set(true);
+        Flushing
+    }
+}
+
+impl Drop for Flushing {
+    fn drop(&mut self) {
+        FLUSHING.set(false);
+    }
+}
+
+/// One D1 write in flight, counted in `WRITING` while this value lives (so a dropped write does not
+/// leave readers waiting for it).
+struct InFlight;
+
+impl InFlight {
+    fn start() -> Self {
+        WRITING.set(WRITING.get() + 1);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        WRITING.set(WRITING.get().saturating_sub(1));
+    }
 }
 
 /// Writes what the buffer holds now; `false` if it held nothing.
@@ -53,12 +88,12 @@ async fn flush(env: &Env) -> bool {
     if records.is_empty() {
         return false;
     }
-    WRITING.set(WRITING.get() + 1);
+    let in_flight = InFlight::start();
     let written = match d1_gateway::open(env) {
         Ok(store) => store.add_analytics(&rollup(&records)).await,
         Err(e) => Err(e),
     };
-    WRITING.set(WRITING.get() - 1);
+    drop(in_flight);
     if let Err(e) = written {
         console_warn!("analytics: {} records not written: {e}", records.len());
     }
