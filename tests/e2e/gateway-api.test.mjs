@@ -25,6 +25,14 @@ before(async () => {
     req.setEncoding("utf8");
     req.on("data", (chunk) => (body += chunk));
     req.on("end", () => {
+      if (req.url.startsWith("/big")) {
+        // A JSON answer over the 4 MiB a renaming route reads, sent chunked (no content-length).
+        res.writeHead(200, { "content-type": "application/json", "x-upstream": "big" });
+        res.write('{"filler":"');
+        for (let i = 0; i < 5; i++) res.write("x".repeat(1 << 20));
+        res.end('","kept":1}');
+        return;
+      }
       upstreamSaw.push({ method: req.method, url: req.url, headers: req.headers, body });
       res.writeHead(200, { "content-type": "application/json", "x-upstream-secret": "hidden", "x-upstream": "yes" });
       res.end(JSON.stringify({ echoed: { path: req.url, body }, kept: 1 }));
@@ -296,6 +304,25 @@ test("custom routes: a handler with renames and header rules, a public route, an
   expect(claimed, 400, "INVALID_MESSAGE");
   assert.equal(claimed.json.error.field, "path");
   expect(await call(dan, "GET", "/nowhere"), 404, "NOT_FOUND");
+});
+
+test("custom routes: an upstream answer streams through unread, unless its fields are renamed (then at most 4 MiB)", async () => {
+  const root = jwt("root");
+  const dan = jwt(uniqueId("dan"));
+  const target = { upstream: `http://127.0.0.1:${upstream.address().port}/big` };
+  expect(await gw(root, "POST", "routes", { path: "/big/plain", methods: ["GET"], target }), 201);
+  expect(await gw(root, "POST", "routes", { path: "/big/renamed", methods: ["GET"], target, transform: { response_rename: { kept: "renamed" } } }), 201);
+
+  const plain = await fetch(`${server.base}/big/plain`, { headers: { authorization: `Bearer ${dan}` } });
+  assert.equal(plain.status, 200);
+  assert.equal(plain.headers.get("x-upstream"), "big");
+  const body = await plain.text();
+  assert.equal(body.length, 5 * (1 << 20) + '{"filler":"'.length + '","kept":1}'.length);
+  assert.ok(body.endsWith('"kept":1}'));
+
+  const renamed = await call(dan, "GET", "/big/renamed");
+  expect(renamed, 502, "UPSTREAM_FAILED");
+  assert.match(renamed.json.error.message, /over 4194304 bytes/);
 });
 
 test("analytics and usage reflect the calls made", async () => {

@@ -18,16 +18,20 @@ use synq_gateway::routes::{
 };
 use worker::js_sys::Uint8Array;
 use worker::wasm_bindgen::JsValue;
-use worker::{Date, Env, Fetch, Headers, Method, Request, RequestInit, Response};
+use worker::{Date, Env, Fetch, Headers, Method, Request, RequestInit, Response, ResponseBody};
 
 use crate::d1_gateway::{self, D1Gateway};
 use crate::gate::{self, Refused};
-use crate::{Served, at_most, gateway, json, limits, random_seed, read_body};
+use crate::{
+    Served, at_most, content_length, gateway, json, limits, random_seed, read_body, read_capped,
+};
 
 /// How long the route table read from the store is used before it is read again.
 const TABLE_TTL_MS: u64 = 5_000;
 /// Largest request body a custom route passes on.
 const MAX_BODY_BYTES: u64 = 256 * 1024;
+/// Largest upstream answer a route with response field renames reads (the others stream through).
+const MAX_TRANSFORMED_ANSWER_BYTES: u64 = 4 * 1024 * 1024;
 /// Request headers never passed to an upstream: the caller's credentials (an upstream is not ours to
 /// trust with them; a route sets its own with `request_headers`) and what frames the message.
 const WITHHELD_HEADERS: [&str; 7] = [
@@ -39,7 +43,8 @@ const WITHHELD_HEADERS: [&str; 7] = [
     "connection",
     "transfer-encoding",
 ];
-/// Upstream response headers not passed back: the body is read and sent anew (decoded, maybe changed).
+/// Upstream response headers not passed back: the body is sent anew (decoded by the runtime's fetch, maybe
+/// changed).
 const REFRAMED_HEADERS: [&str; 4] = [
     "content-length",
     "content-encoding",
@@ -222,24 +227,14 @@ async fn call_upstream(
 }
 
 /// The answer with the route's response transformations: header rules on every answer, field renames on a
-/// successful JSON one.
+/// successful JSON one. Only an answer whose fields are renamed is read (up to
+/// [`MAX_TRANSFORMED_ANSWER_BYTES`]); any other streams through unread.
 async fn transform_response(
     mut response: Response,
     route: &RouteConfig,
 ) -> Result<Response, ApiError> {
     let status = response.status_code();
-    let body = response.bytes().await.map_err(|e| {
-        ApiError::new(
-            ErrorCode::UpstreamFailed,
-            format!("route `{}`: reading the answer failed: {e}", route.id),
-        )
-    })?;
     let transform = &route.spec.transform;
-    let body = if (200..300).contains(&status) {
-        rename_fields(&body, &transform.response_rename).unwrap_or(body)
-    } else {
-        body
-    };
     let headers = Headers::new();
     for (name, value) in response.headers().entries() {
         if !REFRAMED_HEADERS.contains(&name.as_str()) {
@@ -247,13 +242,39 @@ async fn transform_response(
         }
     }
     apply(&transform.response_headers, &headers);
+    let renames = (200..300).contains(&status) && !transform.response_rename.is_empty();
     // These statuses carry no body, and a Response refuses one (even an empty one).
-    let response = if matches!(status, 101 | 204 | 205 | 304) {
+    let answer = if matches!(status, 101 | 204 | 205 | 304) {
         Response::empty()
+    } else if renames {
+        let declared = content_length(response.headers());
+        let too_large = |bytes: u64| {
+            if bytes > MAX_TRANSFORMED_ANSWER_BYTES {
+                return Err(ApiError::new(
+                    ErrorCode::UpstreamFailed,
+                    format!(
+                        "route `{}`: the answer is over {MAX_TRANSFORMED_ANSWER_BYTES} bytes, the most \
+                         a route that renames fields reads",
+                        route.id
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        // Our own handlers answer with bytes in hand; an upstream's answer streams in.
+        let body = match response.body() {
+            ResponseBody::Body(bytes) => bytes.clone(),
+            _ => read_capped(declared, response.stream(), too_large).await?,
+        };
+        Response::from_bytes(rename_fields(&body, &transform.response_rename).unwrap_or(body))
     } else {
-        Response::from_bytes(body)
+        Response::from_body(match response.body() {
+            ResponseBody::Empty => ResponseBody::Empty,
+            ResponseBody::Body(bytes) => ResponseBody::Body(bytes.clone()),
+            ResponseBody::Stream(stream) => ResponseBody::Stream(stream.clone()),
+        })
     };
-    Ok(response
+    Ok(answer
         .map_err(internal)?
         .with_status(status)
         .with_headers(headers))

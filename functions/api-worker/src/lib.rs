@@ -52,7 +52,7 @@ use synq_gateway::Scope;
 use synq_gateway::analytics::RequestRecord;
 use synq_gateway::routes::reserved_prefix;
 use worker::{
-    Context, Date, Env, Headers, Method, Request, RequestInit, Response, Result, Stub,
+    ByteStream, Context, Date, Env, Headers, Method, Request, RequestInit, Response, Result, Stub,
     console_warn, event,
 };
 
@@ -253,17 +253,31 @@ async fn read_body(
     req: &mut Request,
     check_size: impl Fn(u64) -> std::result::Result<(), ApiError>,
 ) -> std::result::Result<Vec<u8>, ApiError> {
-    let declared = req
-        .headers()
+    let declared = content_length(req.headers());
+    read_capped(declared, req.stream(), check_size).await
+}
+
+/// The `content-length` a message declares, if any.
+pub(crate) fn content_length(headers: &Headers) -> Option<u64> {
+    headers
         .get("content-length")
         .ok()
         .flatten()
-        .and_then(|v| v.trim().parse::<u64>().ok());
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}
+
+/// A body of at most what `check_size` allows, refused by its declared length or as soon as it streams
+/// past the limit.
+pub(crate) async fn read_capped(
+    declared: Option<u64>,
+    stream: Result<ByteStream>,
+    check_size: impl Fn(u64) -> std::result::Result<(), ApiError>,
+) -> std::result::Result<Vec<u8>, ApiError> {
     if let Some(len) = declared {
         check_size(len)?;
     }
-    // No body at all reads as empty (and is then refused as not JSON).
-    let Ok(mut stream) = req.stream() else {
+    // No body at all reads as empty (and a request's is then refused as not JSON).
+    let Ok(mut stream) = stream else {
         return Ok(Vec::new());
     };
     let mut body = Vec::new();
