@@ -43,9 +43,9 @@ commands:
           The same with y-websocket-protocol clients (a yrs writer, one character per edit): SynQ's
           /sessions/{id}/yjs, the floor given the same binary frames, and the Node peers of
           bench/yjs-peers (installed by scripts/bench.sh); edit->delivery latency and deliveries/s.
-  replay  [--trace PATH] [--runs 5]
+  replay  [--trace PATH] [--runs 5] [--via synq|yjs]
           Replays a trace (default $SYNQ_TRACES_DIR or ../shared/data/traces, automerge-paper.json.gz)
-          through the session engine natively.
+          through the session engine natively, as synq edit messages or as a Yjs editor's updates.
   circuits --dir DIR [--level 3] [--runs 5]
           Parses every .qasm file in DIR and optimizes it into the basis {cx, rz, sx, x} at the
           level, timing the optimizer over the runs (median); reports gates, CX and depth after.
@@ -105,8 +105,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 None => replay::traces_dir(&root).join(replay::DEFAULT_TRACE),
             };
             let runs = args.take_parsed("runs", 5usize)?;
+            let via = args.take_parsed("via", replay::Via::Synq)?;
             args.finish()?;
-            let report = replay::run(&trace, runs.max(1))?;
+            let report = replay::run(&trace, runs.max(1), via)?;
             let ok = report.text_matches;
             print_json(&Output {
                 bench: "replay",

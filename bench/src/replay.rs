@@ -1,5 +1,7 @@
-//! The replay bench: a real editing trace through `SessionEngine::handle_message` natively, as the JSON
-//! edit messages a client would send, timed over several runs and checked against the trace's end text.
+//! The replay bench: a real editing trace through the session engine natively, timed over several runs
+//! and checked against the trace's end text. `--via synq` sends it as the JSON edit messages a synq
+//! client would (`handle_message`); `--via yjs` as the y-websocket updates of a Yjs editor, one per
+//! patch (`handle_yjs`: each becomes an OT revision through the text's delta).
 
 use std::fs::File;
 use std::io::BufReader;
@@ -11,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use synq_core::EpochMillis;
 use synq_core::auth::Role;
 use synq_core::session::{Effect, Participant, SessionConfig, SessionEngine};
+use synq_core::yjs::budget::YjsLimits;
+use synq_core::yjs::{TEXT_NAME, wire};
+use yrs::{ClientID, Doc, OffsetKind, Options, Text, Transact};
 
 use crate::median::median;
 use crate::stats::round3;
@@ -39,10 +44,32 @@ struct Txn {
     patches: Vec<(usize, usize, String)>,
 }
 
+/// How the trace reaches the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Via {
+    /// synq edit messages.
+    Synq,
+    /// y-websocket update frames.
+    Yjs,
+}
+
+impl std::str::FromStr for Via {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        match s {
+            "synq" => Ok(Via::Synq),
+            "yjs" => Ok(Via::Yjs),
+            other => bail!("--via is synq or yjs, not `{other}`"),
+        }
+    }
+}
+
 /// The `replay` report.
 #[derive(Debug, Serialize)]
 pub(crate) struct Report {
     trace: String,
+    via: Via,
     edits: usize,
     final_len_chars: usize,
     runs: usize,
@@ -52,12 +79,21 @@ pub(crate) struct Report {
     median_ops_per_s: Option<f64>,
     best_total_ms: Option<f64>,
     total_ms: Vec<f64>,
+    /// Median over the runs of the mean time per edit over the trace's last tenth, where the document
+    /// is largest.
+    last_tenth_us_per_edit: Option<f64>,
     /// Decompressing, parsing and turning the trace into messages (not timed in the runs).
     prepare_ms: f64,
 }
 
-/// Loads the trace, turns it into `synq` edit messages, and replays them `runs` times.
-pub(crate) fn run(path: &Path, runs: usize) -> anyhow::Result<Report> {
+/// One input to the engine.
+enum Input {
+    Message(String),
+    Frame(Vec<u8>),
+}
+
+/// Loads the trace, turns it into edit messages or Yjs frames, and replays them `runs` times.
+pub(crate) fn run(path: &Path, runs: usize, via: Via) -> anyhow::Result<Report> {
     let prepare = Instant::now();
     let file = File::open(path).with_context(|| format!("opening trace {}", path.display()))?;
     let trace: Trace = serde_json::from_reader(BufReader::new(flate2::read::GzDecoder::new(file)))
@@ -65,7 +101,14 @@ pub(crate) fn run(path: &Path, runs: usize) -> anyhow::Result<Report> {
     if !trace.start_content.is_empty() {
         bail!("traces with a non-empty startContent are not supported");
     }
-    let messages = to_messages(&trace.txns)?;
+    let patches = utf16_patches(&trace.txns)?;
+    let messages: Vec<Input> = match via {
+        Via::Synq => to_messages(&patches)
+            .into_iter()
+            .map(Input::Message)
+            .collect(),
+        Via::Yjs => to_frames(&patches).into_iter().map(Input::Frame).collect(),
+    };
     let prepare_ms = round3(prepare.elapsed().as_secs_f64() * 1000.0);
     eprintln!(
         "bench: replay {} ({} edits, prepared in {prepare_ms} ms)",
@@ -80,7 +123,9 @@ pub(crate) fn run(path: &Path, runs: usize) -> anyhow::Result<Report> {
         connection_id: "replay".to_owned(),
         expires_at: None,
     };
+    let last_tenth = messages.len() - messages.len() / 10;
     let mut total_ms = Vec::with_capacity(runs);
+    let mut tail_us = Vec::with_capacity(runs);
     let mut text_matches = true;
     for run in 0..runs {
         // One author replaying a whole paper at full speed: no rate limits here.
@@ -88,17 +133,40 @@ pub(crate) fn run(path: &Path, runs: usize) -> anyhow::Result<Report> {
             max_document_utf16: usize::MAX,
             messages_per_minute: u32::MAX,
             edits_per_minute: u32::MAX,
+            yjs: YjsLimits {
+                updates_per_minute: u32::MAX,
+                update_burst: u32::MAX,
+                update_bytes_per_minute: u32::MAX,
+                ..YjsLimits::default()
+            },
             ..SessionConfig::default()
         };
         let mut engine = SessionEngine::new("replay", config);
+        if via == Via::Yjs {
+            engine
+                .join_yjs(&author, EpochMillis(0))
+                .map_err(|e| anyhow::anyhow!("joining: {}", e.message))?;
+        }
         let started = Instant::now();
-        for (n, message) in messages.iter().enumerate() {
-            let effects = engine.handle_message(&author, message, EpochMillis(n as u64));
+        let mut tail_started = started;
+        for (n, input) in messages.iter().enumerate() {
+            if n == last_tenth {
+                tail_started = Instant::now();
+            }
+            let now = EpochMillis(n as u64);
+            let effects = match input {
+                Input::Message(message) => engine.handle_message(&author, message, now),
+                Input::Frame(frame) => engine.handle_yjs(&author, frame, now),
+            };
             if let Some(refused) = effects.iter().find_map(refusal) {
                 bail!("edit {n} refused: {refused}");
             }
         }
         let elapsed = started.elapsed();
+        let tail = tail_started.elapsed();
+        tail_us.push(round3(
+            tail.as_secs_f64() * 1e6 / (messages.len() - last_tenth).max(1) as f64,
+        ));
         let matches = engine.text() == trace.end_content;
         text_matches &= matches;
         let ms = round3(elapsed.as_secs_f64() * 1000.0);
@@ -112,6 +180,7 @@ pub(crate) fn run(path: &Path, runs: usize) -> anyhow::Result<Report> {
     }
     let median_total_ms = median(&total_ms);
     Ok(Report {
+        via,
         trace: path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
@@ -125,38 +194,84 @@ pub(crate) fn run(path: &Path, runs: usize) -> anyhow::Result<Report> {
             .map(|ms| (messages.len() as f64 / (ms / 1000.0)).round()),
         best_total_ms: total_ms.iter().copied().reduce(f64::min),
         total_ms,
+        last_tenth_us_per_edit: median(&tail_us),
         prepare_ms,
     })
 }
 
-/// An error reply among the effects (the engine serializes `type` first).
-fn refusal(effect: &Effect) -> Option<&str> {
+/// An error reply among the effects (the engine serializes `type` first), or any answer to a Yjs
+/// update (the engine answers one only to refuse it).
+fn refusal(effect: &Effect) -> Option<String> {
     match effect {
-        Effect::Reply(reply) if reply.starts_with(r#"{"type":"error""#) => Some(reply),
+        Effect::Reply(reply) if reply.starts_with(r#"{"type":"error""#) => Some(reply.clone()),
+        Effect::ReplyYjs(frame) => Some(format!("a Yjs answer of {} bytes", frame.len())),
         _ => None,
     }
 }
 
-/// One `edit` message per patch, each based on the revision before it. Trace positions count code
-/// points; the protocol counts UTF-16 units, so a mirror of the text converts them.
-fn to_messages(txns: &[Txn]) -> anyhow::Result<Vec<String>> {
+/// A trace patch in UTF-16 units: where, how many units it deletes, what it inserts.
+struct Patch<'a> {
+    at: usize,
+    delete: usize,
+    insert: &'a str,
+}
+
+/// The trace's patches with positions in UTF-16 units. Trace positions count code points; the
+/// protocols count UTF-16 units, so a mirror of the text converts them.
+fn utf16_patches(txns: &[Txn]) -> anyhow::Result<Vec<Patch<'_>>> {
     let mut mirror = ropey::Rope::new();
-    let mut messages = Vec::new();
+    let mut patches = Vec::new();
     for (pos, del, ins) in txns.iter().flat_map(|t| &t.patches) {
         let (pos, del) = (*pos, *del);
         if pos + del > mirror.len_chars() {
-            bail!("patch {} ({pos}, {del}) is beyond the text", messages.len());
+            bail!("patch {} ({pos}, {del}) is beyond the text", patches.len());
         }
         let at = mirror.char_to_utf16_cu(pos);
-        let del16 = mirror.char_to_utf16_cu(pos + del) - at;
+        let delete = mirror.char_to_utf16_cu(pos + del) - at;
         mirror.remove(pos..pos + del);
         mirror.insert(pos, ins);
+        patches.push(Patch {
+            at,
+            delete,
+            insert: ins,
+        });
+    }
+    Ok(patches)
+}
+
+/// One y-websocket update frame per patch, as a Yjs editor typing the trace would send them.
+fn to_frames(patches: &[Patch<'_>]) -> Vec<Vec<u8>> {
+    let mut options = Options::with_client_id(ClientID::new(1));
+    options.offset_kind = OffsetKind::Utf16;
+    let doc = Doc::with_options(options);
+    let text = doc.get_or_insert_text(TEXT_NAME);
+    patches
+        .iter()
+        .map(|patch| {
+            let mut txn = doc.transact_mut();
+            // Positions fit in u32: a document that long is far past any session's limit.
+            let at = patch.at as u32;
+            if patch.delete > 0 {
+                text.remove_range(&mut txn, at, patch.delete as u32);
+            }
+            if !patch.insert.is_empty() {
+                text.insert(&mut txn, at, patch.insert);
+            }
+            wire::update(txn.encode_update_v1())
+        })
+        .collect()
+}
+
+/// One `edit` message per patch, each based on the revision before it.
+fn to_messages(patches: &[Patch<'_>]) -> Vec<String> {
+    let mut messages = Vec::with_capacity(patches.len());
+    for &Patch { at, delete, insert } in patches {
         let mut steps = Vec::with_capacity(2);
-        if del > 0 {
-            steps.push(serde_json::json!({"type": "delete", "position": at, "length": del16}));
+        if delete > 0 {
+            steps.push(serde_json::json!({"type": "delete", "position": at, "length": delete}));
         }
-        if !ins.is_empty() {
-            steps.push(serde_json::json!({"type": "insert", "position": at, "content": ins}));
+        if !insert.is_empty() {
+            steps.push(serde_json::json!({"type": "insert", "position": at, "content": insert}));
         }
         let n = messages.len();
         let message = serde_json::json!({
@@ -167,7 +282,7 @@ fn to_messages(txns: &[Txn]) -> anyhow::Result<Vec<String>> {
         });
         messages.push(message.to_string());
     }
-    Ok(messages)
+    messages
 }
 
 #[cfg(test)]
@@ -185,7 +300,7 @@ mod tests {
                 (1, 1, String::new()),
             ],
         }];
-        let messages = to_messages(&txns).unwrap();
+        let messages = to_messages(&utf16_patches(&txns).unwrap());
         assert_eq!(messages.len(), 3);
         let second: serde_json::Value = serde_json::from_str(&messages[1]).unwrap();
         assert_eq!(second["data"]["operation"]["operation"][0]["position"], 3);
@@ -206,10 +321,38 @@ mod tests {
     }
 
     #[test]
+    fn yjs_frames_replay_to_the_text() {
+        let txns = vec![Txn {
+            patches: vec![
+                (0, 0, "a😀b".into()),
+                (2, 1, "c".into()),
+                (1, 1, String::new()),
+            ],
+        }];
+        let frames = to_frames(&utf16_patches(&txns).unwrap());
+        assert_eq!(frames.len(), 3);
+        let author = Participant {
+            user_id: "a".into(),
+            role: Role::Editor,
+            name: None,
+            connection_id: "replay".into(),
+            expires_at: None,
+        };
+        let mut engine = SessionEngine::new("t", SessionConfig::default());
+        engine.join_yjs(&author, EpochMillis(0)).unwrap();
+        for (n, frame) in frames.iter().enumerate() {
+            let effects = engine.handle_yjs(&author, frame, EpochMillis(n as u64));
+            assert!(effects.iter().find_map(refusal).is_none(), "{effects:?}");
+        }
+        assert_eq!(engine.text(), "ac");
+        assert_eq!(engine.revision().0, 3, "every update became a revision");
+    }
+
+    #[test]
     fn patches_beyond_the_text_are_refused() {
         let txns = vec![Txn {
             patches: vec![(1, 0, "x".into())],
         }];
-        assert!(to_messages(&txns).is_err());
+        assert!(utf16_patches(&txns).is_err());
     }
 }
