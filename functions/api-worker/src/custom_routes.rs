@@ -264,7 +264,7 @@ async fn transform_response(
         // Our own handlers answer with bytes in hand; an upstream's answer streams in.
         let body = match response.body() {
             ResponseBody::Body(bytes) => bytes.clone(),
-            _ => read_capped(declared, response.stream(), too_large).await?,
+            _ => read_capped(declared, || response.stream(), too_large).await?,
         };
         Response::from_bytes(rename_fields(&body, &transform.response_rename).unwrap_or(body))
     } else {

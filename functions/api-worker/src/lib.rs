@@ -254,7 +254,7 @@ async fn read_body(
     check_size: impl Fn(u64) -> std::result::Result<(), ApiError>,
 ) -> std::result::Result<Vec<u8>, ApiError> {
     let declared = content_length(req.headers());
-    read_capped(declared, req.stream(), check_size).await
+    read_capped(declared, || req.stream(), check_size).await
 }
 
 /// The `content-length` a message declares, if any.
@@ -267,17 +267,18 @@ pub(crate) fn content_length(headers: &Headers) -> Option<u64> {
 }
 
 /// A body of at most what `check_size` allows, refused by its declared length or as soon as it streams
-/// past the limit.
+/// past the limit. The stream is taken only when it is to be read: a body refused by its declared length
+/// is left untouched (a locked, unread request body loses the next request under `wrangler dev`).
 pub(crate) async fn read_capped(
     declared: Option<u64>,
-    stream: Result<ByteStream>,
+    stream: impl FnOnce() -> Result<ByteStream>,
     check_size: impl Fn(u64) -> std::result::Result<(), ApiError>,
 ) -> std::result::Result<Vec<u8>, ApiError> {
     if let Some(len) = declared {
         check_size(len)?;
     }
     // No body at all reads as empty (and a request's is then refused as not JSON).
-    let Ok(mut stream) = stream else {
+    let Ok(mut stream) = stream() else {
         return Ok(Vec::new());
     };
     let mut body = Vec::new();
