@@ -871,6 +871,36 @@ fn awareness_and_sync_requests_have_budgets_of_their_own() {
 }
 
 #[test]
+fn oversized_and_garbled_frames_cost_messages_and_are_not_activity() {
+    let config = SessionConfig::default();
+    let mut server = Server::new();
+    server.engine = SessionEngine::new("s", config.clone());
+    let who = participant("y", Role::Editor);
+    let joined = pump(&server.store, server.engine.join_yjs(&who, NOW).unwrap());
+    let due = joined.alarms[0];
+    let at = EpochMillis(due.0 - 1);
+    let oversized = vec![0u8; config.max_yjs_message_bytes + 1];
+    // 100 messages a minute: junk spends them like anything else.
+    for i in 0..100 {
+        let frame: &[u8] = if i % 2 == 0 {
+            &oversized
+        } else {
+            &[0, 7, 1, 2]
+        };
+        let out = pump(&server.store, server.engine.handle_yjs(&who, frame, at));
+        assert_eq!(out.closed, None, "frame {i}");
+    }
+    let out = pump(
+        &server.store,
+        server.engine.handle_yjs(&who, &oversized, at),
+    );
+    assert_eq!(out.closed, Some(1013));
+    // None of it kept the connection from going idle.
+    let out = pump(&server.store, server.engine.on_alarm(due));
+    assert_eq!(out.disconnected, [(who.connection_id.clone(), 4000)]);
+}
+
+#[test]
 fn synq_messages_are_made_only_for_synq_clients_and_yjs_compaction_waits_for_quiet() {
     let mut t = Typist::connected();
     let broadcasts_of = |t: &mut Typist, key: u32, now: u64| {

@@ -389,8 +389,7 @@ impl SessionEngine {
             // Not activity: on Cloudflare the runtime answers heartbeats without waking the session.
             return vec![Effect::Reply(HEARTBEAT_PONG.to_owned())];
         }
-        let mut effects = self.note_activity(participant, now);
-        effects.extend(self.dispatch(participant, raw, now));
+        let mut effects = self.dispatch(participant, raw, now);
         self.schedule_wake(&mut effects);
         effects
     }
@@ -411,7 +410,26 @@ impl SessionEngine {
                 },
             ];
         }
-        if raw.len() > self.config.max_message_bytes {
+        // Every frame costs a message, whatever it holds (a flood of junk is limited like any other);
+        // only one that is taken counts as activity, so junk does not keep an idle socket open.
+        let within_size = raw.len() <= self.config.max_message_bytes;
+        if let Err(retry_after_ms) = self.take_message_token(participant, now) {
+            let mut error = ApiError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "at most {} messages a minute per connection; nothing was applied",
+                    self.config.messages_per_minute
+                ),
+            );
+            error.retry_after_ms = Some(retry_after_ms);
+            // Named when it can be, so the client knows which message to send again.
+            let operation_id = within_size
+                .then(|| Envelope::parse(raw).ok())
+                .flatten()
+                .and_then(|envelope| envelope.data.metadata.operation_id);
+            return vec![self.error_reply(participant, now, error, operation_id)];
+        }
+        if !within_size {
             let error = ApiError::new(
                 ErrorCode::MessageTooLarge,
                 format!(
@@ -427,23 +445,14 @@ impl SessionEngine {
             Err(error) => return vec![self.error_reply(participant, now, error, None)],
         };
         let operation_id = envelope.data.metadata.operation_id.clone();
-        if let Err(retry_after_ms) = self.take_message_token(participant, now) {
-            let mut error = ApiError::new(
-                ErrorCode::RateLimited,
-                format!(
-                    "at most {} messages a minute per connection; nothing was applied",
-                    self.config.messages_per_minute
-                ),
-            );
-            error.retry_after_ms = Some(retry_after_ms);
-            return vec![self.error_reply(participant, now, error, operation_id)];
-        }
+        let mut effects = self.note_activity(participant, now);
         let changes_session = matches!(
             envelope.kind,
             MessageType::Edit | MessageType::Undo | MessageType::Redo | MessageType::Comment
         );
         if changes_session && let Err(error) = self.require_open() {
-            return vec![self.error_reply(participant, now, error, operation_id)];
+            effects.push(self.error_reply(participant, now, error, operation_id));
+            return effects;
         }
         let result = match envelope.kind {
             MessageType::Sync if matches!(envelope.data.operation, Operation::Reopen {}) => {
@@ -460,7 +469,12 @@ impl SessionEngine {
                 "`error` messages only travel from server to client",
             )),
         };
-        result.unwrap_or_else(|error| vec![self.error_reply(participant, now, error, operation_id)])
+        effects.extend(
+            result.unwrap_or_else(|error| {
+                vec![self.error_reply(participant, now, error, operation_id)]
+            }),
+        );
+        effects
     }
 
     fn message(

@@ -199,10 +199,7 @@ impl SessionEngine {
         frame: &[u8],
         now: EpochMillis,
     ) -> Vec<Effect> {
-        // Every frame is activity (y-websocket renews its awareness every 15 s, so an open editor
-        // never goes idle).
-        let mut effects = self.note_activity(participant, now);
-        effects.extend(self.dispatch_yjs(participant, frame, now));
+        let mut effects = self.dispatch_yjs(participant, frame, now);
         self.schedule_wake(&mut effects);
         effects
     }
@@ -221,6 +218,10 @@ impl SessionEngine {
             return refused_and_closed(&error, CLOSE_POLICY_VIOLATION, "token expired");
         }
         if frame.len() > self.config.max_yjs_message_bytes {
+            // Costs a message like a frame that does not decode: a flood of either is limited.
+            if let Err(over) = self.charge_message(participant, now) {
+                return rate_limited(over);
+            }
             let error = ApiError::new(
                 ErrorCode::MessageTooLarge,
                 format!(
@@ -240,7 +241,10 @@ impl SessionEngine {
                 return vec![Effect::ReplyYjs(wire::refusal(&error))];
             }
         };
-        let mut effects: Vec<Effect> = self.ensure_yjs().into_iter().collect();
+        // Every frame that decodes is activity (y-websocket renews its awareness every 15 s, so an open
+        // editor never goes idle); junk is not, so it does not keep an idle socket open.
+        let mut effects = self.note_activity(participant, now);
+        effects.extend(self.ensure_yjs());
         for message in messages {
             if let Err(over) = self.charge(participant, &message, now) {
                 effects.extend(rate_limited(over));
