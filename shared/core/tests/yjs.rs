@@ -600,6 +600,47 @@ fn awareness_and_presence_cross_both_ways() {
 }
 
 #[test]
+fn an_idle_connection_closed_by_the_server_is_dropped_from_everyones_awareness() {
+    let idle_ms = SessionConfig::default().idle_timeout_ms;
+    let mut sim = Sim::new(1, 2);
+    let quiet = sim.yjs[0].who.clone();
+    let frame = awareness_frame(1000, 1, r#"{"cursor":null}"#);
+    pump(
+        &sim.server.store,
+        sim.server.engine.handle_yjs(&quiet, &frame, NOW),
+    );
+    // The others keep talking; y0 says nothing for the idle timeout.
+    let late = EpochMillis(idle_ms * 2);
+    let talker = sim.yjs[1].who.clone();
+    let renewal = awareness_frame(1001, 1, r#"{"cursor":null}"#);
+    pump(
+        &sim.server.store,
+        sim.server.engine.handle_yjs(&talker, &renewal, late),
+    );
+    let cursor = serde_json::json!({"type": "presence", "data": {"operation": {"type": "cursor", "line": 0, "column": 0}, "metadata": {}}});
+    let synq = sim.synq[0].who.clone();
+    pump(
+        &sim.server.store,
+        sim.server
+            .engine
+            .handle_message(&synq, &cursor.to_string(), late),
+    );
+    let out = pump(&sim.server.store, sim.server.engine.on_alarm(late));
+    assert_eq!(out.disconnected, [(quiet.connection_id.clone(), 4000)]);
+    // y-websocket peers drop its entry, as when it closes its socket itself; synq clients hear it left.
+    assert_eq!(
+        awareness_entries(&out.yjs_broadcasts),
+        [(1000, "null".to_owned())]
+    );
+    let left: Vec<_> = out
+        .broadcasts
+        .iter()
+        .map(|m| common::operation(m))
+        .collect();
+    assert_eq!(left, [serde_json::json!({"type": "user_left"})]);
+}
+
+#[test]
 fn a_yjs_client_reconnecting_after_a_reload_keeps_its_identity_and_merges_offline_edits() {
     let mut sim = Sim::new(1, 1);
     sim.local_edit(false, 0, Step::insert(0, "OPENQASM 2.0;\n"));

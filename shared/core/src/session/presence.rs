@@ -166,27 +166,13 @@ impl PresenceTable {
             .min()
     }
 
-    /// Removes and returns the connections that are idle at `now`.
-    pub(crate) fn remove_idle(
-        &mut self,
-        now: EpochMillis,
-        idle_timeout_ms: u64,
-    ) -> Vec<Participant> {
-        let idle: Vec<String> = self
-            .entries
-            .iter()
-            .filter(|(_, (_, presence))| idle_due(presence.last_seen, idle_timeout_ms) <= now)
-            .map(|(id, _)| id.clone())
-            .collect();
-        let mut gone = Vec::new();
-        for id in idle {
-            let entry = self.entries.remove(&id);
-            if let Some((participant, _)) = &entry {
-                gone.push(participant.clone());
-            }
-            self.forgot(entry);
-        }
-        gone
+    /// The connections that are idle at `now`.
+    pub(crate) fn idle(&self, now: EpochMillis, idle_timeout_ms: u64) -> Vec<Participant> {
+        self.entries
+            .values()
+            .filter(|(_, presence)| idle_due(presence.last_seen, idle_timeout_ms) <= now)
+            .map(|(participant, _)| participant.clone())
+            .collect()
     }
 
     /// Shifts every position over the edit that made `revision`.

@@ -346,6 +346,25 @@ impl SessionEngine {
         effects
     }
 
+    /// Lets a connection go on the server's initiative (it went idle): the shell closes its socket, and
+    /// the others are told as on a leave (synq clients `user_left`, Yjs clients its awareness entry
+    /// cleared).
+    fn drop_connection(
+        &mut self,
+        participant: &Participant,
+        now: EpochMillis,
+        code: u16,
+        reason: &str,
+    ) -> Vec<Effect> {
+        let mut effects = vec![Effect::Disconnect {
+            connection_id: participant.connection_id.clone(),
+            code,
+            reason: reason.to_owned(),
+        }];
+        effects.extend(self.leave(participant, now));
+        effects
+    }
+
     /// Takes one of the connection's message tokens; when none is left, how long until one is.
     fn take_message_token(
         &mut self,
