@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::Participant;
 use super::lifecycle::{idle_due, last_seen_lag};
+use crate::auth::Role;
 use crate::ot::{EditOp, TextBuffer, map_position};
 use crate::protocol::{Operation, ParticipantView, Span, UserInfo};
 use crate::units::{EpochMillis, Revision, Utf16Pos};
@@ -164,6 +165,11 @@ impl PresenceTable {
             .values()
             .map(|(_, presence)| idle_due(presence.last_seen, idle_timeout_ms))
             .min()
+    }
+
+    /// The role held for a connection, if it is here.
+    pub(crate) fn role_of(&self, connection_id: &str) -> Option<Role> {
+        self.entries.get(connection_id).map(|(p, _)| p.role)
     }
 
     /// The connections that are idle at `now`.

@@ -5,11 +5,12 @@
 mod comments;
 mod direct;
 mod edits;
+mod grants;
 mod lifecycle;
 mod presence;
 mod yjs;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +42,10 @@ pub const CLOSE_IDLE: u16 = 4000;
 /// revoked; the client must not reconnect with that key. Connections of other credentials stay.
 pub const CLOSE_KEY_REVOKED: u16 = 4001;
 
+/// WebSocket close code (application range) for the connections of a user the session's owners removed
+/// (and whose credentials give no role of their own): the client must not reconnect as they were.
+pub const CLOSE_ACCESS_REVOKED: u16 = 4002;
+
 /// Longest accepted `operation_id`.
 const MAX_OPERATION_ID_LEN: usize = 128;
 
@@ -60,6 +65,14 @@ pub struct Participant {
     /// When the credentials this connection was opened with expire; later messages end it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<EpochMillis>,
+    /// The role the credentials give by themselves (the token's claim for this session), which a
+    /// change of the session's grants cannot take away ([`SessionEngine::regrant`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_role: Option<Role>,
+    /// Opened with credentials that may only read (an API key without `write`): the connection stays a
+    /// `guest` whatever the session's grants say.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
 }
 
 /// What the shell must do, in this order: every `Persist` first (and stop if one fails), then the rest.
@@ -85,7 +98,15 @@ pub enum Effect {
         /// Why, for the client.
         reason: String,
     },
-    /// Close another connection of the session (it went idle); the engine has already forgotten it.
+    /// Keep this role with another connection (its socket attachment): the session's grants changed.
+    SetRole {
+        /// Which connection.
+        connection_id: String,
+        /// Its role from now on.
+        role: Role,
+    },
+    /// Close another connection of the session (it went idle, or its user lost access); the engine has
+    /// already forgotten it.
     Disconnect {
         /// Which connection.
         connection_id: String,
@@ -132,6 +153,8 @@ pub struct SessionEngine {
     deadlines_added: bool,
     /// The Yjs document that mirrors the text, for Yjs clients.
     yjs: yjs::YjsMirror,
+    /// Connections whose user was removed, until their socket's close is reported.
+    revoked: HashSet<String>,
 }
 
 impl SessionEngine {
@@ -155,6 +178,7 @@ impl SessionEngine {
             alarm_at: None,
             deadlines_added: false,
             yjs: yjs::YjsMirror::new(session_id),
+            revoked: HashSet::new(),
         }
     }
 
@@ -335,6 +359,7 @@ impl SessionEngine {
 
     /// Forgets a closed connection and tells the others (once, however often the shell reports it).
     pub fn leave(&mut self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
+        self.revoked.remove(&participant.connection_id);
         self.forget_buckets(&participant.connection_id);
         let farewell = self.yjs_farewell(&participant.connection_id);
         if !self.presence.remove(&participant.connection_id) {
@@ -346,9 +371,9 @@ impl SessionEngine {
         effects
     }
 
-    /// Lets a connection go on the server's initiative (it went idle): the shell closes its socket, and
-    /// the others are told as on a leave (synq clients `user_left`, Yjs clients its awareness entry
-    /// cleared).
+    /// Lets a connection go on the server's initiative (idle, access removed): the shell closes its
+    /// socket, and the others are told as on a leave (synq clients `user_left`, Yjs clients its
+    /// awareness entry cleared).
     fn drop_connection(
         &mut self,
         participant: &Participant,
@@ -408,7 +433,19 @@ impl SessionEngine {
             // Not activity: on Cloudflare the runtime answers heartbeats without waking the session.
             return vec![Effect::Reply(HEARTBEAT_PONG.to_owned())];
         }
-        let mut effects = self.dispatch(participant, raw, now);
+        let participant = match self.current(participant) {
+            Ok(participant) => participant,
+            Err(error) => {
+                return vec![
+                    self.error_reply(participant, now, error, None),
+                    Effect::Close {
+                        code: CLOSE_ACCESS_REVOKED,
+                        reason: grants::REMOVED.to_owned(),
+                    },
+                ];
+            }
+        };
+        let mut effects = self.dispatch(&participant, raw, now);
         self.schedule_wake(&mut effects);
         effects
     }

@@ -18,7 +18,10 @@ use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::sync::{AwarenessUpdate, Message, SyncMessage};
 use yrs::{ClientID, StateVector};
 
-use super::{CLOSE_POLICY_VIOLATION, Effect, Participant, SessionEngine, with_entry};
+use super::grants::REMOVED;
+use super::{
+    CLOSE_ACCESS_REVOKED, CLOSE_POLICY_VIOLATION, Effect, Participant, SessionEngine, with_entry,
+};
 use crate::error::{ApiError, ErrorCode};
 use crate::ot::EditOp;
 use crate::protocol::{Operation, Span};
@@ -199,7 +202,11 @@ impl SessionEngine {
         frame: &[u8],
         now: EpochMillis,
     ) -> Vec<Effect> {
-        let mut effects = self.dispatch_yjs(participant, frame, now);
+        let participant = match self.current(participant) {
+            Ok(participant) => participant,
+            Err(error) => return refused_and_closed(&error, CLOSE_ACCESS_REVOKED, REMOVED),
+        };
+        let mut effects = self.dispatch_yjs(&participant, frame, now);
         self.schedule_wake(&mut effects);
         effects
     }
