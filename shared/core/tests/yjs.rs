@@ -552,8 +552,15 @@ fn awareness_and_presence_cross_both_ways() {
         .iter()
         .map(|m| common::operation(m))
         .collect();
+    // The name and colour shown are the authenticated user's, not what the client wrote.
+    let y0 = synq_core::yjs::Identity {
+        user_id: "y0",
+        connection_id: "y0-conn",
+        name: None,
+    };
     assert!(
-        ops.contains(&serde_json::json!({"type": "user_info", "name": "Yara", "color": "#0a0"}))
+        ops.contains(&serde_json::json!({"type": "user_info", "name": "y0", "color": y0.color()})),
+        "{ops:?}"
     );
     assert!(ops.contains(&serde_json::json!({"type": "cursor", "line": 1, "column": 2})));
     assert_eq!(out.kept.len(), 1);
@@ -638,6 +645,65 @@ fn an_idle_connection_closed_by_the_server_is_dropped_from_everyones_awareness()
         .map(|m| common::operation(m))
         .collect();
     assert_eq!(left, [serde_json::json!({"type": "user_left"})]);
+}
+
+#[test]
+fn a_yjs_client_cannot_pass_itself_off_as_another_user_in_awareness() {
+    let mut sim = Sim::new(1, 2);
+    sim.synq[0].from_server.clear();
+    let mallory = Participant {
+        name: Some("Mallory".to_owned()),
+        ..sim.yjs[0].who.clone()
+    };
+    let cursor = serde_json::json!({"anchor": {"type": null, "tname": "content", "item": null, "assoc": 0}, "head": {"type": null, "tname": "content", "item": null, "assoc": 0}});
+    let spoofed = serde_json::json!({
+        "user": {"name": "s0", "color": "#f00"},
+        "synq": {"user_id": "s0", "connection_id": "s0-conn"},
+        "cursor": cursor,
+    });
+    let frame = awareness_frame(1000, 1, &spoofed.to_string());
+    let out = pump(
+        &sim.server.store,
+        sim.server.engine.handle_yjs(&mallory, &frame, NOW),
+    );
+    let identity = synq_core::yjs::Identity {
+        user_id: &mallory.user_id,
+        connection_id: &mallory.connection_id,
+        name: Some("Mallory"),
+    };
+    let relayed = awareness_entries(&out.yjs_broadcasts);
+    assert_eq!(relayed.len(), 1);
+    let state: serde_json::Value = serde_json::from_str(&relayed[0].1).unwrap();
+    assert_eq!(
+        state["user"],
+        serde_json::json!({"name": "Mallory", "color": identity.color()})
+    );
+    assert_eq!(state["synq"]["user_id"], mallory.user_id.as_str());
+    assert_eq!(
+        state["synq"]["connection_id"],
+        mallory.connection_id.as_str()
+    );
+    assert_eq!(state["cursor"], cursor, "the cursor is relayed as written");
+    // synq clients see the same, and a newcomer gets the corrected state.
+    let ops: Vec<serde_json::Value> = out
+        .broadcasts
+        .iter()
+        .map(|m| common::operation(m))
+        .collect();
+    assert!(
+        ops.contains(
+            &serde_json::json!({"type": "user_info", "name": "Mallory", "color": identity.color()})
+        ),
+        "{ops:?}"
+    );
+    let late = participant("late", Role::Viewer);
+    let out = pump(
+        &sim.server.store,
+        sim.server.engine.join_yjs(&late, NOW).unwrap(),
+    );
+    let kept = awareness_entries(&out.yjs_replies);
+    let (_, kept) = kept.iter().find(|(id, _)| *id == 1000).unwrap();
+    assert_eq!(kept, &relayed[0].1);
 }
 
 #[test]

@@ -33,8 +33,8 @@ use crate::session::store::{
 use crate::units::EpochMillis;
 use crate::yjs::budget::{OverBudget, UpdateBudget, awareness_bucket, take_awareness};
 use crate::yjs::{
-    AwarenessSlot, AwarenessView, MAX_KEPT_STATE_BYTES, SharedText, decode_update, read_state,
-    synthetic_client_id, wire, write_state,
+    AwarenessSlot, AwarenessView, Identity, MAX_KEPT_STATE_BYTES, SharedText, decode_update,
+    read_state, synthetic_client_id, wire, with_identity, write_state,
 };
 
 /// WebSocket close code "try again later" (RFC 6455 §7.4.1 registry): y-websocket reconnects, and its sync
@@ -518,13 +518,7 @@ impl SessionEngine {
             user_info: presence.user_info.clone(),
             cursor: presence.selection.or(presence.cursor.map(|at| (at, at))),
         };
-        let state = write_state(
-            &participant.user_id,
-            &participant.connection_id,
-            participant.name.as_deref(),
-            &view,
-            shared,
-        );
+        let state = write_state(&identity_of(participant), &view, shared);
         Some(entry(slot.client_id, slot.clock, state))
     }
 
@@ -577,9 +571,13 @@ impl SessionEngine {
             Some((client_id, clock)) => id.get() == client_id && e.clock >= clock,
             None => !owned_elsewhere(id.get()),
         });
-        let Some((client_id, entry)) = mine else {
+        let Some((client_id, mut entry)) = mine else {
             return Vec::new();
         };
+        // Peers are shown who the client is, not who it says it is.
+        if let Some(stamped) = with_identity(&entry.json, &identity_of(participant)) {
+            entry.json = stamped.into();
+        }
         let Some((_, presence)) = self.presence.get_mut(connection_id) else {
             return Vec::new();
         };
@@ -637,6 +635,14 @@ impl SessionEngine {
             );
         }
         effects
+    }
+}
+
+fn identity_of(participant: &Participant) -> Identity<'_> {
+    Identity {
+        user_id: &participant.user_id,
+        connection_id: &participant.connection_id,
+        name: participant.name.as_deref(),
     }
 }
 
