@@ -707,6 +707,80 @@ fn a_yjs_client_cannot_pass_itself_off_as_another_user_in_awareness() {
 }
 
 #[test]
+fn an_update_outside_the_text_is_refused_whole_and_changes_nothing() {
+    let mut sim = Sim::new(1, 2);
+    sim.local_edit(true, 0, Step::insert(0, "h q[0];"));
+    sim.drain();
+    let stored = |sim: &Sim| sim.server.store.load().unwrap().yjs.updates.len();
+    let (text, revision, logged) = (
+        sim.server.engine.text(),
+        sim.server.engine.revision(),
+        stored(&sim),
+    );
+    let who = sim.yjs[0].who.clone();
+    // A text edit and, in the same transaction, a large value in another shared type.
+    let doc = Doc::with_client_id(4242);
+    let update = {
+        let content = doc.get_or_insert_text(TEXT_NAME);
+        let meta = doc.get_or_insert_map("meta");
+        let mut txn = doc.transact_mut();
+        content.insert(&mut txn, 0, "x");
+        yrs::Map::insert(&meta, &mut txn, "blob", "y".repeat(100_000));
+        txn.encode_update_v1()
+    };
+    let out = pump(
+        &sim.server.store,
+        sim.server
+            .engine
+            .handle_yjs(&who, &wire::update(update), NOW),
+    );
+    let refusals: Vec<String> = out
+        .yjs_replies
+        .iter()
+        .flat_map(|f| wire::decode_frame(f).unwrap())
+        .filter_map(|m| match m {
+            Message::Auth(reason) => reason,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert!(
+        refusals[0].starts_with("UNSUPPORTED: the update writes to the shared type `meta`"),
+        "{}",
+        refusals[0]
+    );
+    assert_eq!(out.closed, None, "the socket stays open");
+    assert!(out.yjs_broadcasts.is_empty() && out.broadcasts.is_empty());
+    assert_eq!(stored(&sim), logged, "nothing of it was logged");
+    assert_eq!(
+        (sim.server.engine.text(), sim.server.engine.revision()),
+        (text.clone(), revision)
+    );
+    // The document did not take the text half either: a newcomer syncs to the same text.
+    let mut late = YClient::new(participant("late", Role::Viewer), 55);
+    let out = pump(
+        &sim.server.store,
+        sim.server.engine.join_yjs(&late.who, NOW).unwrap(),
+    );
+    late.from_server.extend(out.yjs_replies);
+    late.hello();
+    let frame = late.to_server.pop_back().unwrap();
+    let out = pump(
+        &sim.server.store,
+        sim.server.engine.handle_yjs(&late.who, &frame, NOW),
+    );
+    late.from_server.extend(out.yjs_replies);
+    while !late.from_server.is_empty() {
+        late.receive();
+    }
+    assert_eq!(late.text(), text);
+    // The same socket's plain text edits still go through.
+    sim.yjs[0].edit(|text, txn| text.insert(txn, 0, "ok "));
+    sim.drain();
+    assert_eq!(sim.server.engine.text(), format!("ok {text}"));
+}
+
+#[test]
 fn a_yjs_client_reconnecting_after_a_reload_keeps_its_identity_and_merges_offline_edits() {
     let mut sim = Sim::new(1, 1);
     sim.local_edit(false, 0, Step::insert(0, "OPENQASM 2.0;\n"));

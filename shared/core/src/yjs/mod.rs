@@ -5,6 +5,7 @@
 mod awareness;
 pub mod budget;
 mod delta;
+mod scope;
 mod text;
 pub mod wire;
 
@@ -13,4 +14,5 @@ pub use awareness::{
     with_identity, write_state,
 };
 pub use delta::{EMBED_PLACEHOLDER, delta_to_steps};
+pub use scope::{OutsideText, text_only};
 pub use text::{SharedText, TEXT_NAME, YjsError, decode_update};

@@ -34,7 +34,7 @@ use crate::units::EpochMillis;
 use crate::yjs::budget::{OverBudget, UpdateBudget, awareness_bucket, take_awareness};
 use crate::yjs::{
     AwarenessSlot, AwarenessView, Identity, MAX_KEPT_STATE_BYTES, SharedText, decode_update,
-    read_state, synthetic_client_id, wire, with_identity, write_state,
+    read_state, synthetic_client_id, text_only, wire, with_identity, write_state,
 };
 
 /// WebSocket close code "try again later" (RFC 6455 §7.4.1 registry): y-websocket reconnects, and its sync
@@ -372,6 +372,18 @@ impl SessionEngine {
             return Err(vec![Effect::ReplyYjs(wire::refusal(&error))]);
         }
         if let Err(error) = self.require_open() {
+            return Err(vec![Effect::ReplyYjs(wire::refusal(&error))]);
+        }
+        if decoded.is_ok()
+            && let Err(outside) = text_only(&update)
+        {
+            let error = ApiError::new(
+                ErrorCode::Unsupported,
+                format!(
+                    "{outside}; this session's document is plain text in the one Y.Text `content`, \
+                     and nothing of the update was applied"
+                ),
+            );
             return Err(vec![Effect::ReplyYjs(wire::refusal(&error))]);
         }
         let steps = decoded
