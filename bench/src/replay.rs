@@ -122,6 +122,8 @@ pub(crate) fn run(path: &Path, runs: usize, via: Via) -> anyhow::Result<Report> 
         name: None,
         connection_id: "replay".to_owned(),
         expires_at: None,
+        token_role: None,
+        read_only: false,
     };
     let last_tenth = messages.len() - messages.len() / 10;
     let mut total_ms = Vec::with_capacity(runs);
@@ -311,6 +313,8 @@ mod tests {
             name: None,
             connection_id: "replay".into(),
             expires_at: None,
+            token_role: None,
+            read_only: false,
         };
         let mut engine = SessionEngine::new("t", SessionConfig::default());
         for (n, m) in messages.iter().enumerate() {
@@ -337,6 +341,8 @@ mod tests {
             name: None,
             connection_id: "replay".into(),
             expires_at: None,
+            token_role: None,
+            read_only: false,
         };
         let mut engine = SessionEngine::new("t", SessionConfig::default());
         engine.join_yjs(&author, EpochMillis(0)).unwrap();

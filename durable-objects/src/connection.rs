@@ -19,6 +19,12 @@ pub const NAME_HEADER: &str = "x-synq-name";
 pub const EXPIRES_HEADER: &str = "x-synq-expires";
 /// The id of the API key the socket was opened with, if it was (revoking the key closes the socket).
 pub const KEY_HEADER: &str = "x-synq-key";
+/// The role the user's token claims for the session by itself, if any: a change of the session's grants
+/// cannot take it away from the socket.
+pub const TOKEN_ROLE_HEADER: &str = "x-synq-token-role";
+/// Present (`1`) when the socket was opened with credentials that may only read (a key without
+/// `write`): it stays a `guest` whatever the session's grants say.
+pub const READ_ONLY_HEADER: &str = "x-synq-read-only";
 
 /// Which protocol a socket speaks; also its hibernation tag, so a broadcast reaches only its own kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +91,11 @@ impl Connection {
                 expires_at: get(EXPIRES_HEADER)
                     .and_then(|v| v.parse().ok())
                     .map(EpochMillis),
+                token_role: match get(TOKEN_ROLE_HEADER) {
+                    Some(role) => Some(role.parse().ok()?),
+                    None => None,
+                },
+                read_only: get(READ_ONLY_HEADER).is_some(),
             },
             presence: None,
             kind,

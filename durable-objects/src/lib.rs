@@ -13,7 +13,8 @@ mod sql_history;
 mod sql_store;
 
 pub use connection::{
-    EXPIRES_HEADER, KEY_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER,
+    EXPIRES_HEADER, KEY_HEADER, NAME_HEADER, READ_ONLY_HEADER, ROLE_HEADER, SESSION_HEADER,
+    TOKEN_ROLE_HEADER, USER_HEADER,
 };
 pub use http::{error_response, json};
 pub use limiter::RateLimiter;

@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 
+use synq_core::auth::Role;
 use synq_core::protocol::{Envelope, HEARTBEAT_PING, HEARTBEAT_PONG};
 use synq_core::session::{Effect, SessionConfig, SessionEngine, SessionStore};
 use synq_core::yjs::wire;
@@ -370,6 +371,10 @@ impl Session {
                     code,
                     reason,
                 } => self.disconnect(&connection_id, code, &reason),
+                Effect::SetRole {
+                    connection_id,
+                    role,
+                } => self.set_role(&connection_id, role),
                 Effect::Close { code, reason } => {
                     if let Some(ws) = ws
                         && let Err(e) = ws.close(Some(code), Some(reason))
@@ -397,19 +402,30 @@ impl Session {
         }
     }
 
+    /// The socket of one connection, with its attachment.
+    fn socket_of(&self, connection_id: &str) -> Option<(WebSocket, Connection)> {
+        self.state.get_websockets().into_iter().find_map(|ws| {
+            let connection = self.sockets.get(&ws).ok().flatten()?;
+            (connection.participant.connection_id == connection_id).then_some((ws, connection))
+        })
+    }
+
     /// Closes the socket of one connection (the engine has already let it go).
     fn disconnect(&self, connection_id: &str, code: u16, reason: &str) {
-        let socket = self.state.get_websockets().into_iter().find(|ws| {
-            self.sockets
-                .get(ws)
-                .ok()
-                .flatten()
-                .is_some_and(|c| c.participant.connection_id == connection_id)
-        });
-        if let Some(ws) = socket
+        if let Some((ws, _)) = self.socket_of(connection_id)
             && let Err(e) = ws.close(Some(code), Some(reason))
         {
-            console_warn!("session: closing an idle connection failed: {e}");
+            console_warn!("session: closing a connection failed: {e}");
+        }
+    }
+
+    /// Keeps a connection's new role in its attachment, so that it survives hibernation.
+    fn set_role(&self, connection_id: &str, role: Role) {
+        if let Some((ws, mut connection)) = self.socket_of(connection_id) {
+            connection.participant.role = role;
+            if let Err(e) = self.sockets.keep(&ws, &connection) {
+                console_warn!("session: keeping a new role failed: {e}");
+            }
         }
     }
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
-import { Peer, mintToken, startWrangler } from "./harness.mjs";
+import { Peer, RawSocket, envelope, mintToken, startWrangler, waitFor } from "./harness.mjs";
 
 const secret = randomBytes(24).toString("hex");
 let server;
@@ -147,6 +147,35 @@ describe("collaboration REST API", () => {
     const removed = await api(users.olga, "DELETE", `${path}/ed`);
     assert.equal(removed.status, 204);
     refused(await api(users.ed, "GET", `/sessions/${session}`), 403, "FORBIDDEN");
+  });
+
+  test("a grant changed over REST applies to the user's open socket at once", async () => {
+    const session = await newSession();
+    await grant(session, "ed", "editor");
+    const ed = await RawSocket.connect(server.wsBase, session, users.ed);
+    const edit = (position, content, version, operationId) =>
+      envelope("edit", { type: "insert", position, content }, { version, operationId });
+    try {
+      await ed.nextOf("sync", "full_sync");
+      ed.send(edit(0, "a", 0, "ed-1"));
+      assert.equal((await ed.nextOf("sync", "ack")).data.operation.version, 1);
+      // Demoted while connected: the next edit is refused with the role error, and the socket stays.
+      await grant(session, "ed", "viewer");
+      ed.send(edit(1, "b", 1, "ed-2"));
+      assert.equal((await ed.nextOf("error")).data.operation.code, "FORBIDDEN");
+      assert.ok(ed.isOpen);
+      // Promoted again: the same socket edits.
+      await grant(session, "ed", "editor");
+      ed.send(edit(1, "b", 1, "ed-3"));
+      assert.equal((await ed.nextOf("sync", "ack")).data.operation.version, 2);
+      // Removed: the socket is closed with its own code and reason.
+      assert.equal((await api(users.olga, "DELETE", `/sessions/${session}/participants/ed`)).status, 204);
+      await waitFor(() => ed.closed, { label: "the removed user's socket closes" });
+      assert.deepEqual(ed.closed, { code: 4002, reason: "removed from the session" });
+      assert.equal((await documentOf(users.olga, session)).content, "ab");
+    } finally {
+      await ed.close();
+    }
   });
 
   test("presence, edits, comments and history reach the sockets and follow the socket's roles", async () => {

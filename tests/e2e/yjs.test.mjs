@@ -209,34 +209,55 @@ test("awareness crosses to synq presence and back", async () => {
     await waitFor(() => yan.value === "qreg q[2];\nh q[0];\n", { label: "yan has the text" });
 
     // Yjs → synq: the CodeMirror/Monaco binding convention, `user` and `cursor` as relative positions.
+    // Who the state says it is comes from yan's token, not from what yan wrote (here: sam's identity).
     const at = Y.createRelativePositionFromTypeIndex(yan.text, 13);
     yan.provider.awareness.setLocalState({
-      user: { name: "Yan", color: "#0a0" },
+      user: { name: "sam", color: "#0a0" },
+      synq: { user_id: "sam" },
       cursor: { anchor: Y.relativePositionToJSON(at), head: Y.relativePositionToJSON(at) },
     });
-    const info = await raw.nextOf("presence", "user_info");
-    assert.equal(info.user_id, "yan");
-    assert.deepEqual(info.data.operation, { type: "user_info", name: "Yan", color: "#0a0" });
+    // (y-websocket announces an empty state on connect, which already shows yan as yan.)
+    const info = await waitFor(
+      () => raw.frames.find((f) => f.type === "presence" && f.data?.operation?.type === "user_info" && f.user_id === "yan"),
+      { label: "yan's user_info" },
+    );
+    assert.equal(info.data.operation.name, "yan");
+    assert.match(info.data.operation.color, /^#[0-9a-f]{6}$/);
+    assert.notEqual(info.data.operation.color, "#0a0");
+    const yanColor = info.data.operation.color;
     const cursor = await raw.nextOf("presence", "cursor");
     assert.deepEqual(cursor.data.operation, { type: "cursor", line: 1, column: 2 });
+    // Another Yjs client is shown the same: yan, with its cursor as written.
+    const yul = await YjsPeer.connect(session, tokenFor(secret, "yul", session, "viewer"));
+    try {
+      const seen = await waitFor(
+        () => [...yul.provider.awareness.getStates().values()].find((s) => s.cursor && s.synq?.connection_id && s.user?.name === "yan"),
+        { label: "yan's awareness entry at yul" },
+      );
+      assert.deepEqual(seen.user, { name: "yan", color: yanColor });
+      assert.equal(seen.synq.user_id, "yan");
+      assert.deepEqual(seen.cursor.head, JSON.parse(JSON.stringify(Y.relativePositionToJSON(at))));
+    } finally {
+      yul.destroy();
+    }
 
-    // synq → Yjs: a cursor and user info become an awareness entry with relative positions.
+    // synq → Yjs: a cursor becomes an awareness entry with relative positions, under sam's identity.
     raw.send(envelope("presence", { type: "user_info", name: "Sam", color: "#f80" }));
     raw.send(envelope("presence", { type: "cursor", line: 0, column: 5 }));
+    // (yan's own state, which claims to be sam, is not among the ones it was sent.)
+    const peerStates = () =>
+      [...yan.provider.awareness.getStates()].filter(([id]) => id !== yan.doc.clientID).map(([, state]) => state);
     const entry = await waitFor(
-      () =>
-        [...yan.provider.awareness.getStates().values()].find(
-          (s) => s.synq?.user_id === "sam" && s.user?.name === "Sam" && s.cursor,
-        ),
+      () => peerStates().find((s) => s.synq?.user_id === "sam" && s.user?.name === "sam" && s.cursor),
       { label: "sam's awareness entry at yan" },
     );
-    assert.equal(entry.user.color, "#f80");
+    assert.match(entry.user.color, /^#[0-9a-f]{6}$/);
     const head = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(entry.cursor.head), yan.doc);
     assert.equal(head.index, 5);
 
     // Leaving removes the entry.
     await raw.close();
-    await waitFor(() => ![...yan.provider.awareness.getStates().values()].some((s) => s.synq?.user_id === "sam"), {
+    await waitFor(() => !peerStates().some((s) => s.synq?.user_id === "sam"), {
       label: "sam's entry gone",
     });
   } finally {

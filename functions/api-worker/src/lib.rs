@@ -45,8 +45,8 @@ use synq_core::auth::Role;
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 pub(crate) use synq_durable_objects::json;
 use synq_durable_objects::{
-    EXPIRES_HEADER, KEY_HEADER, NAME_HEADER, ROLE_HEADER, SESSION_HEADER, USER_HEADER,
-    error_response,
+    EXPIRES_HEADER, KEY_HEADER, NAME_HEADER, READ_ONLY_HEADER, ROLE_HEADER, SESSION_HEADER,
+    TOKEN_ROLE_HEADER, USER_HEADER, error_response,
 };
 use synq_gateway::Scope;
 use synq_gateway::analytics::RequestRecord;
@@ -379,7 +379,8 @@ async fn forward_socket(
     caller: &synq_gateway::Caller,
 ) -> std::result::Result<Response, ApiError> {
     let claims = &caller.claims;
-    let role = effective_role(claims.role_in(id), granted_role(env, id, &claims.sub).await);
+    let token_role = claims.role_in(id);
+    let role = effective_role(token_role, granted_role(env, id, &claims.sub).await);
     let role = role.ok_or_else(|| {
         ApiError::new(
             ErrorCode::Forbidden,
@@ -387,11 +388,8 @@ async fn forward_socket(
         )
     })?;
     // A key without `write` reads only, whatever its owner may do.
-    let role = if caller.principal.scopes.allows(Scope::Write) {
-        role
-    } else {
-        Role::Guest
-    };
+    let read_only = !caller.principal.scopes.allows(Scope::Write);
+    let role = if read_only { Role::Guest } else { role };
 
     let internal = |e: worker::Error| ApiError::new(ErrorCode::Internal, e.to_string());
     let headers = Headers::new();
@@ -399,6 +397,15 @@ async fn forward_socket(
     headers.set(SESSION_HEADER, id).map_err(internal)?;
     headers.set(USER_HEADER, &claims.sub).map_err(internal)?;
     headers.set(ROLE_HEADER, role.as_str()).map_err(internal)?;
+    // What the session needs to apply a later change of the user's grant to this socket.
+    if let Some(token_role) = token_role {
+        headers
+            .set(TOKEN_ROLE_HEADER, token_role.as_str())
+            .map_err(internal)?;
+    }
+    if read_only {
+        headers.set(READ_ONLY_HEADER, "1").map_err(internal)?;
+    }
     if let Some(until) = caller.valid_until {
         headers
             .set(EXPIRES_HEADER, &until.0.to_string())

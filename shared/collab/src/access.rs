@@ -1,26 +1,10 @@
 //! Who may do what. A user's role in a session is the stronger of what their token's `roles` claim
-//! grants for it (its id, or `*`) and what the session's owners granted them in the index: tokens speak
-//! for the identity provider, grants for the session's owners, and neither takes away the other's.
+//! grants for it (its id, or `*`) and what the session's owners granted them in the index
+//! ([`effective_role`], the core's rule: the session engine applies it to open sockets too).
 
 use synq_core::auth::Role;
+pub use synq_core::auth::effective_role;
 use synq_core::{ApiError, ErrorCode};
-
-fn strength(role: Role) -> u8 {
-    match role {
-        Role::Owner => 3,
-        Role::Editor => 2,
-        Role::Viewer => 1,
-        Role::Guest => 0,
-    }
-}
-
-/// The stronger of the token's role and the granted one; `None` if neither gives one.
-pub fn effective_role(token: Option<Role>, granted: Option<Role>) -> Option<Role> {
-    token
-        .into_iter()
-        .chain(granted)
-        .max_by_key(|r| strength(*r))
-}
 
 /// `FORBIDDEN` unless `role` is an owner's.
 pub(crate) fn require_owner(role: Role, what: &str) -> Result<(), ApiError> {

@@ -36,6 +36,8 @@ impl Actor {
             name: self.name.clone(),
             connection_id: "rest".to_owned(),
             expires_at: None,
+            token_role: None,
+            read_only: false,
         }
     }
 }
@@ -120,6 +122,14 @@ pub enum DocRequest {
     EditsSince {
         /// The fork revision.
         base: Revision,
+    },
+    /// `user_id`'s grant changed (`role`; `None`: removed): their open connections take the new role
+    /// at once, or are closed when they have none left. Answers the head.
+    Regrant {
+        /// The user.
+        user_id: String,
+        /// Their grant now.
+        role: Option<Role>,
     },
     /// Merge a branch's edits since the fork into this session.
     Merge {
@@ -274,6 +284,11 @@ pub fn serve(
         DocRequest::EditsSince { base } => {
             let edits = edits_since(engine, store, base)?;
             answer(DocResponse::Edits { edits })
+        }
+        DocRequest::Regrant { user_id, role } => {
+            let effects = engine.regrant(&user_id, role, now);
+            let revision = engine.revision();
+            Ok((DocResponse::Head { revision }, effects))
         }
         DocRequest::Merge {
             branch_id,

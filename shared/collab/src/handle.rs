@@ -400,7 +400,7 @@ fn last_owner(id: &str, user_id: &str) -> ApiError {
     )
 }
 
-async fn add_participant<I: SessionIndex, D>(
+async fn add_participant<I: SessionIndex, D: SessionDocs>(
     ctx: &Context<'_, I, D>,
     id: &str,
     body: &[u8],
@@ -419,11 +419,12 @@ async fn add_participant<I: SessionIndex, D>(
     if !ctx.index.put_participant(&record).await? {
         return Err(last_owner(id, &record.user_id));
     }
+    regrant(ctx, id, role, &record.user_id, Some(record.role)).await?;
     let status = if before.is_some() { 200 } else { 201 };
     Ok(RestResponse::json(status, &GrantView::from(record)))
 }
 
-async fn remove_participant<I: SessionIndex, D>(
+async fn remove_participant<I: SessionIndex, D: SessionDocs>(
     ctx: &Context<'_, I, D>,
     id: &str,
     user_id: &str,
@@ -451,11 +452,31 @@ async fn remove_participant<I: SessionIndex, D>(
             .with_field("user_id")
         });
     }
+    regrant(ctx, id, role, &user_id, None).await?;
     Ok(RestResponse {
         status: 204,
         body: String::new(),
         allow: None,
     })
+}
+
+/// Tells the session that `user_id`'s grant is now `granted`, so their open sockets take the role they
+/// now have (or close when they have none) instead of keeping the one they opened with.
+async fn regrant<I, D: SessionDocs>(
+    ctx: &Context<'_, I, D>,
+    id: &str,
+    role: Role,
+    user_id: &str,
+    granted: Option<Role>,
+) -> Result<(), ApiError> {
+    let request = DocRequest::Regrant {
+        user_id: user_id.to_owned(),
+        role: granted,
+    };
+    match call(ctx, id, role, request).await? {
+        DocResponse::Head { .. } => Ok(()),
+        other => Err(unexpected(&other)),
+    }
 }
 
 /// The history cursor: where the next page starts and where the range ends.

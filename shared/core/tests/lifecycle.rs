@@ -227,3 +227,31 @@ fn a_join_into_a_session_waiting_only_to_archive_asks_for_an_earlier_alarm() {
     assert!(s.send(&bob, &cursor.to_string(), 100_001).alarms.is_empty());
     assert_eq!(s.alarm(bob_due).disconnected.len(), 1);
 }
+
+#[test]
+fn junk_frames_cost_messages_and_are_not_activity() {
+    let mut s = Session::new(); // five messages a minute
+    let alice = participant("alice", Role::Editor);
+    let first_alarm = s.join(&alice, 0).alarms[0].0;
+    let at = first_alarm - 1;
+    let too_large = "x".repeat(SessionConfig::default().max_message_bytes + 1);
+    for junk in ["not json", "{}", too_large.as_str(), "[1]", "null"] {
+        let code = error_code(&s.send(&alice, junk, at).replies[0]);
+        assert!(
+            !code.is_empty() && code != "RATE_LIMITED",
+            "{junk:.10}: {code}"
+        );
+    }
+    // The five are spent: the next message is refused, however well-formed.
+    let refused = s.send(&alice, &insert(0, "x", "a1", 0), at);
+    assert_eq!(error_code(&refused.replies[0]), "RATE_LIMITED");
+    assert_eq!(
+        operation(&refused.replies[0])["operation_id"],
+        "a1",
+        "named, so the client knows what to resend"
+    );
+    assert_eq!(s.engine.text(), "");
+    // None of it kept the connection from going idle.
+    let fired = s.alarm(first_alarm);
+    assert_eq!(fired.disconnected, [("alice-conn".to_owned(), CLOSE_IDLE)]);
+}

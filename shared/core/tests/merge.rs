@@ -120,13 +120,25 @@ fn fork(start: &str) -> (Hosted, Hosted) {
 
 /// Merges the branch (forked at revision 1) into the parent, as the DO does.
 fn merge(parent: &mut Hosted, branch: &Hosted) -> common::Outcome {
+    let (_, effects) = merge_at(parent, branch, 5);
+    pump(&parent.store, effects)
+}
+
+/// Merges the branch into the parent at time `at`: what the merge says, and its effects (not carried out).
+fn merge_at(
+    parent: &mut Hosted,
+    branch: &Hosted,
+    at: u64,
+) -> (
+    synq_core::session::MergeOutcome,
+    Vec<synq_core::session::Effect>,
+) {
     let main = edits_since(&parent.engine, &parent.store, Revision(1)).unwrap();
     let ours = edits_since(&branch.engine, &branch.store, Revision(1)).unwrap();
-    let (_, effects) = parent
+    parent
         .engine
-        .merge_branch(&merger(), "br", Revision(1), &main, &ours, EpochMillis(5))
-        .unwrap();
-    pump(&parent.store, effects)
+        .merge_branch(&merger(), "br", Revision(1), &main, &ours, EpochMillis(at))
+        .unwrap()
 }
 
 /// The oracle: the branch's edits made by a client that went offline at the fork and reconnects after
@@ -214,12 +226,7 @@ fn a_merge_brings_both_sides_edits_as_new_revisions() {
     assert_eq!(page.edits[1].kind, EditKind::Merged { of: Revision(3) });
 
     // A retried merge changes nothing and says so.
-    let main = edits_since(&parent.engine, &parent.store, Revision(1)).unwrap();
-    let ours = edits_since(&branch.engine, &branch.store, Revision(1)).unwrap();
-    let (outcome, effects) = parent
-        .engine
-        .merge_branch(&merger(), "br", Revision(1), &main, &ours, EpochMillis(6))
-        .unwrap();
+    let (outcome, effects) = merge_at(&mut parent, &branch, 6);
     assert!(outcome.duplicate && effects.is_empty());
     assert_eq!(
         (outcome.first_revision, outcome.revision),
@@ -232,6 +239,37 @@ fn a_merge_brings_both_sides_edits_as_new_revisions() {
         error_code(&parent.handle(&bea, &undo.to_string()).replies[0]),
         "NOTHING_TO_UNDO"
     );
+}
+
+#[test]
+fn a_retried_merge_brings_the_branch_edits_made_since_and_only_those() {
+    let (mut parent, mut branch) = fork("h q[0];\n");
+    make_edits(&mut parent, "olga", &[Change::Insert { at: 0, word: 0 }]);
+    let bea = participant("bea", Role::Editor);
+    let insert =
+        |at: u32, content: &str| json!({"type": "insert", "position": at, "content": content});
+    branch.handle(&bea, &edit(insert(8, "x q[1];\n"), "b1", 1));
+    merge(&mut parent, &branch);
+    assert_eq!(parent.engine.text(), "ah q[0];\nx q[1];\n");
+    // Recording the merge failed; meanwhile both sides edited on, and the merge is retried.
+    make_edits(&mut parent, "olga", &[Change::Insert { at: 0, word: 1 }]);
+    branch.handle(&bea, &edit(insert(0, "// b\n"), "b2", 2));
+    let (outcome, effects) = merge_at(&mut parent, &branch, 6);
+    pump(&parent.store, effects);
+    assert!(!outcome.duplicate, "{outcome:?}");
+    assert_eq!(
+        (outcome.merged, outcome.first_revision, outcome.revision),
+        (1, Some(Revision(5)), Revision(5))
+    );
+    assert_eq!(parent.engine.text(), "bca// b\nh q[0];\nx q[1];\n");
+    // The same retry once more brings nothing new.
+    let (outcome, effects) = merge_at(&mut parent, &branch, 7);
+    assert!(outcome.duplicate && effects.is_empty());
+    assert_eq!(
+        (outcome.first_revision, outcome.revision),
+        (Some(Revision(3)), Revision(5))
+    );
+    assert_eq!(parent.engine.text(), "bca// b\nh q[0];\nx q[1];\n");
 }
 
 #[test]

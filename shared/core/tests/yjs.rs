@@ -552,8 +552,15 @@ fn awareness_and_presence_cross_both_ways() {
         .iter()
         .map(|m| common::operation(m))
         .collect();
+    // The name and colour shown are the authenticated user's, not what the client wrote.
+    let y0 = synq_core::yjs::Identity {
+        user_id: "y0",
+        connection_id: "y0-conn",
+        name: None,
+    };
     assert!(
-        ops.contains(&serde_json::json!({"type": "user_info", "name": "Yara", "color": "#0a0"}))
+        ops.contains(&serde_json::json!({"type": "user_info", "name": "y0", "color": y0.color()})),
+        "{ops:?}"
     );
     assert!(ops.contains(&serde_json::json!({"type": "cursor", "line": 1, "column": 2})));
     assert_eq!(out.kept.len(), 1);
@@ -597,6 +604,180 @@ fn awareness_and_presence_cross_both_ways() {
         awareness_entries(&out.yjs_broadcasts),
         vec![(entries[0].0, "null".to_owned())]
     );
+}
+
+#[test]
+fn an_idle_connection_closed_by_the_server_is_dropped_from_everyones_awareness() {
+    let idle_ms = SessionConfig::default().idle_timeout_ms;
+    let mut sim = Sim::new(1, 2);
+    let quiet = sim.yjs[0].who.clone();
+    let frame = awareness_frame(1000, 1, r#"{"cursor":null}"#);
+    pump(
+        &sim.server.store,
+        sim.server.engine.handle_yjs(&quiet, &frame, NOW),
+    );
+    // The others keep talking; y0 says nothing for the idle timeout.
+    let late = EpochMillis(idle_ms * 2);
+    let talker = sim.yjs[1].who.clone();
+    let renewal = awareness_frame(1001, 1, r#"{"cursor":null}"#);
+    pump(
+        &sim.server.store,
+        sim.server.engine.handle_yjs(&talker, &renewal, late),
+    );
+    let cursor = serde_json::json!({"type": "presence", "data": {"operation": {"type": "cursor", "line": 0, "column": 0}, "metadata": {}}});
+    let synq = sim.synq[0].who.clone();
+    pump(
+        &sim.server.store,
+        sim.server
+            .engine
+            .handle_message(&synq, &cursor.to_string(), late),
+    );
+    let out = pump(&sim.server.store, sim.server.engine.on_alarm(late));
+    assert_eq!(out.disconnected, [(quiet.connection_id.clone(), 4000)]);
+    // y-websocket peers drop its entry, as when it closes its socket itself; synq clients hear it left.
+    assert_eq!(
+        awareness_entries(&out.yjs_broadcasts),
+        [(1000, "null".to_owned())]
+    );
+    let left: Vec<_> = out
+        .broadcasts
+        .iter()
+        .map(|m| common::operation(m))
+        .collect();
+    assert_eq!(left, [serde_json::json!({"type": "user_left"})]);
+}
+
+#[test]
+fn a_yjs_client_cannot_pass_itself_off_as_another_user_in_awareness() {
+    let mut sim = Sim::new(1, 2);
+    sim.synq[0].from_server.clear();
+    let mallory = Participant {
+        name: Some("Mallory".to_owned()),
+        ..sim.yjs[0].who.clone()
+    };
+    let cursor = serde_json::json!({"anchor": {"type": null, "tname": "content", "item": null, "assoc": 0}, "head": {"type": null, "tname": "content", "item": null, "assoc": 0}});
+    let spoofed = serde_json::json!({
+        "user": {"name": "s0", "color": "#f00"},
+        "synq": {"user_id": "s0", "connection_id": "s0-conn"},
+        "cursor": cursor,
+    });
+    let frame = awareness_frame(1000, 1, &spoofed.to_string());
+    let out = pump(
+        &sim.server.store,
+        sim.server.engine.handle_yjs(&mallory, &frame, NOW),
+    );
+    let identity = synq_core::yjs::Identity {
+        user_id: &mallory.user_id,
+        connection_id: &mallory.connection_id,
+        name: Some("Mallory"),
+    };
+    let relayed = awareness_entries(&out.yjs_broadcasts);
+    assert_eq!(relayed.len(), 1);
+    let state: serde_json::Value = serde_json::from_str(&relayed[0].1).unwrap();
+    assert_eq!(
+        state["user"],
+        serde_json::json!({"name": "Mallory", "color": identity.color()})
+    );
+    assert_eq!(state["synq"]["user_id"], mallory.user_id.as_str());
+    assert_eq!(
+        state["synq"]["connection_id"],
+        mallory.connection_id.as_str()
+    );
+    assert_eq!(state["cursor"], cursor, "the cursor is relayed as written");
+    // synq clients see the same, and a newcomer gets the corrected state.
+    let ops: Vec<serde_json::Value> = out
+        .broadcasts
+        .iter()
+        .map(|m| common::operation(m))
+        .collect();
+    assert!(
+        ops.contains(
+            &serde_json::json!({"type": "user_info", "name": "Mallory", "color": identity.color()})
+        ),
+        "{ops:?}"
+    );
+    let late = participant("late", Role::Viewer);
+    let out = pump(
+        &sim.server.store,
+        sim.server.engine.join_yjs(&late, NOW).unwrap(),
+    );
+    let kept = awareness_entries(&out.yjs_replies);
+    let (_, kept) = kept.iter().find(|(id, _)| *id == 1000).unwrap();
+    assert_eq!(kept, &relayed[0].1);
+}
+
+#[test]
+fn an_update_outside_the_text_is_refused_whole_and_changes_nothing() {
+    let mut sim = Sim::new(1, 2);
+    sim.local_edit(true, 0, Step::insert(0, "h q[0];"));
+    sim.drain();
+    let stored = |sim: &Sim| sim.server.store.load().unwrap().yjs.updates.len();
+    let (text, revision, logged) = (
+        sim.server.engine.text(),
+        sim.server.engine.revision(),
+        stored(&sim),
+    );
+    let who = sim.yjs[0].who.clone();
+    // A text edit and, in the same transaction, a large value in another shared type.
+    let doc = Doc::with_client_id(4242);
+    let update = {
+        let content = doc.get_or_insert_text(TEXT_NAME);
+        let meta = doc.get_or_insert_map("meta");
+        let mut txn = doc.transact_mut();
+        content.insert(&mut txn, 0, "x");
+        yrs::Map::insert(&meta, &mut txn, "blob", "y".repeat(100_000));
+        txn.encode_update_v1()
+    };
+    let out = pump(
+        &sim.server.store,
+        sim.server
+            .engine
+            .handle_yjs(&who, &wire::update(update), NOW),
+    );
+    let refusals: Vec<String> = out
+        .yjs_replies
+        .iter()
+        .flat_map(|f| wire::decode_frame(f).unwrap())
+        .filter_map(|m| match m {
+            Message::Auth(reason) => reason,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert!(
+        refusals[0].starts_with("UNSUPPORTED: the update writes to the shared type `meta`"),
+        "{}",
+        refusals[0]
+    );
+    assert_eq!(out.closed, None, "the socket stays open");
+    assert!(out.yjs_broadcasts.is_empty() && out.broadcasts.is_empty());
+    assert_eq!(stored(&sim), logged, "nothing of it was logged");
+    assert_eq!(
+        (sim.server.engine.text(), sim.server.engine.revision()),
+        (text.clone(), revision)
+    );
+    // The document did not take the text half either: a newcomer syncs to the same text.
+    let mut late = YClient::new(participant("late", Role::Viewer), 55);
+    let out = pump(
+        &sim.server.store,
+        sim.server.engine.join_yjs(&late.who, NOW).unwrap(),
+    );
+    late.from_server.extend(out.yjs_replies);
+    late.hello();
+    let frame = late.to_server.pop_back().unwrap();
+    let out = pump(
+        &sim.server.store,
+        sim.server.engine.handle_yjs(&late.who, &frame, NOW),
+    );
+    late.from_server.extend(out.yjs_replies);
+    while !late.from_server.is_empty() {
+        late.receive();
+    }
+    assert_eq!(late.text(), text);
+    // The same socket's plain text edits still go through.
+    sim.yjs[0].edit(|text, txn| text.insert(txn, 0, "ok "));
+    sim.drain();
+    assert_eq!(sim.server.engine.text(), format!("ok {text}"));
 }
 
 #[test]
@@ -868,6 +1049,36 @@ fn awareness_and_sync_requests_have_budgets_of_their_own() {
     t.exchange(1_000);
     assert_eq!(t.closed, [1013, 1013]);
     assert!(t.client.refusals[1].contains("sync messages a minute per connection"));
+}
+
+#[test]
+fn oversized_and_garbled_frames_cost_messages_and_are_not_activity() {
+    let config = SessionConfig::default();
+    let mut server = Server::new();
+    server.engine = SessionEngine::new("s", config.clone());
+    let who = participant("y", Role::Editor);
+    let joined = pump(&server.store, server.engine.join_yjs(&who, NOW).unwrap());
+    let due = joined.alarms[0];
+    let at = EpochMillis(due.0 - 1);
+    let oversized = vec![0u8; config.max_yjs_message_bytes + 1];
+    // 100 messages a minute: junk spends them like anything else.
+    for i in 0..100 {
+        let frame: &[u8] = if i % 2 == 0 {
+            &oversized
+        } else {
+            &[0, 7, 1, 2]
+        };
+        let out = pump(&server.store, server.engine.handle_yjs(&who, frame, at));
+        assert_eq!(out.closed, None, "frame {i}");
+    }
+    let out = pump(
+        &server.store,
+        server.engine.handle_yjs(&who, &oversized, at),
+    );
+    assert_eq!(out.closed, Some(1013));
+    // None of it kept the connection from going idle.
+    let out = pump(&server.store, server.engine.on_alarm(due));
+    assert_eq!(out.disconnected, [(who.connection_id.clone(), 4000)]);
 }
 
 #[test]

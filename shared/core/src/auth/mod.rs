@@ -5,4 +5,4 @@ mod jwt;
 mod role;
 
 pub use jwt::{AuthError, Authenticated, Hs256Secret, SessionClaims, TokenVerifier, issue_hs256};
-pub use role::Role;
+pub use role::{Role, effective_role};

@@ -39,6 +39,25 @@ impl Role {
     }
 }
 
+fn strength(role: Role) -> u8 {
+    match role {
+        Role::Owner => 3,
+        Role::Editor => 2,
+        Role::Viewer => 1,
+        Role::Guest => 0,
+    }
+}
+
+/// A user's role in a session: the stronger of what their token's `roles` claim grants for it and what
+/// the session's owners granted them; `None` if neither gives one. Tokens speak for the identity
+/// provider, grants for the session's owners, and neither takes away the other's.
+pub fn effective_role(token: Option<Role>, granted: Option<Role>) -> Option<Role> {
+    token
+        .into_iter()
+        .chain(granted)
+        .max_by_key(|r| strength(*r))
+}
+
 impl std::str::FromStr for Role {
     type Err = String;
 

@@ -7,10 +7,17 @@ use crate::ot::{EditOp, Priority, transform};
 /// `fork · main · rebase(branch, main)` holds both sides' work. The main line was there first: where
 /// both insert at one position, its text comes first, as it would for an edit arriving late on a socket.
 pub fn rebase(branch: &[EditOp], main: &[EditOp]) -> Vec<EditOp> {
+    cross(branch, main).0
+}
+
+/// Both halves of [`rebase`]: the branch's edits after the main line's, and the main line's edits after
+/// the branch's (`fork · branch · main'` = `fork · main · branch'`), which is what a later branch edit
+/// must still cross when the branch's earlier edits were merged before.
+pub(crate) fn cross(branch: &[EditOp], main: &[EditOp]) -> (Vec<EditOp>, Vec<EditOp>) {
     // Walk the grid: each branch edit crosses every main edit, and the main edits move past it, so the
     // next branch edit (made after this one) meets them on its own text.
     let mut main: Vec<EditOp> = main.to_vec();
-    branch
+    let branch = branch
         .iter()
         .map(|edit| {
             let mut edit = edit.clone();
@@ -21,7 +28,8 @@ pub fn rebase(branch: &[EditOp], main: &[EditOp]) -> Vec<EditOp> {
             }
             edit
         })
-        .collect()
+        .collect();
+    (branch, main)
 }
 
 #[cfg(test)]

@@ -16,8 +16,8 @@ mod undo;
 pub use comments::{CommentThread, LineAnchor};
 pub use config::SessionConfig;
 pub use engine::{
-    Applied, CLOSE_IDLE, CLOSE_KEY_REVOKED, Effect, MAX_MERGE_TRANSFORMS, MergeOutcome,
-    Participant, SessionEngine,
+    Applied, CLOSE_ACCESS_REVOKED, CLOSE_IDLE, CLOSE_KEY_REVOKED, Effect, MAX_MERGE_TRANSFORMS,
+    MergeOutcome, Participant, SessionEngine,
 };
 pub use history::{
     Checkpoint, CheckpointInfo, HISTORY_PAGE_TEXT_UTF16, HistoryPage, HistoryStore,

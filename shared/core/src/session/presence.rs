@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::Participant;
 use super::lifecycle::{idle_due, last_seen_lag};
+use crate::auth::Role;
 use crate::ot::{EditOp, TextBuffer, map_position};
 use crate::protocol::{Operation, ParticipantView, Span, UserInfo};
 use crate::units::{EpochMillis, Revision, Utf16Pos};
@@ -166,27 +167,18 @@ impl PresenceTable {
             .min()
     }
 
-    /// Removes and returns the connections that are idle at `now`.
-    pub(crate) fn remove_idle(
-        &mut self,
-        now: EpochMillis,
-        idle_timeout_ms: u64,
-    ) -> Vec<Participant> {
-        let idle: Vec<String> = self
-            .entries
-            .iter()
-            .filter(|(_, (_, presence))| idle_due(presence.last_seen, idle_timeout_ms) <= now)
-            .map(|(id, _)| id.clone())
-            .collect();
-        let mut gone = Vec::new();
-        for id in idle {
-            let entry = self.entries.remove(&id);
-            if let Some((participant, _)) = &entry {
-                gone.push(participant.clone());
-            }
-            self.forgot(entry);
-        }
-        gone
+    /// The role held for a connection, if it is here.
+    pub(crate) fn role_of(&self, connection_id: &str) -> Option<Role> {
+        self.entries.get(connection_id).map(|(p, _)| p.role)
+    }
+
+    /// The connections that are idle at `now`.
+    pub(crate) fn idle(&self, now: EpochMillis, idle_timeout_ms: u64) -> Vec<Participant> {
+        self.entries
+            .values()
+            .filter(|(_, presence)| idle_due(presence.last_seen, idle_timeout_ms) <= now)
+            .map(|(participant, _)| participant.clone())
+            .collect()
     }
 
     /// Shifts every position over the edit that made `revision`.

@@ -1,7 +1,9 @@
 //! Yjs awareness ⇄ synq presence. A Yjs client's awareness state is JSON; the conventions of the
 //! CodeMirror and Monaco bindings are read: `user: {name, color}` and `cursor: {anchor, head}` (Yjs relative
 //! positions). A synq connection's presence is written the same way, under a client id derived from its
-//! connection id, with `synq: {user_id, connection_id}` added.
+//! connection id, with `synq: {user_id, connection_id}` added. Who a state says it is (`user`, `synq`) is
+//! always written by the server from the authenticated identity, for Yjs clients' states as for synq
+//! connections'.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -60,22 +62,63 @@ pub fn read_state(state: &str, text: &SharedText) -> AwarenessView {
     AwarenessView { user_info, cursor }
 }
 
-/// Writes a synq connection's presence as an awareness state.
-pub fn write_state(
-    user_id: &str,
-    connection_id: &str,
-    name: Option<&str>,
-    view: &AwarenessView,
-    text: &SharedText,
-) -> String {
-    let user = match &view.user_info {
-        Some(info) => json!({"name": info.name, "color": info.color}),
-        None => json!({"name": name.unwrap_or(user_id)}),
+/// Colours Yjs peers show users in, picked by user id: the same user always gets the same one.
+const COLORS: [&str; 12] = [
+    "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0f9d9a", "#f032e6", "#9a6324",
+    "#469990", "#800000", "#808000", "#000075",
+];
+
+/// Who a connection is, as authenticated: what Yjs peers are shown in its awareness state, whatever the
+/// client wrote there.
+#[derive(Debug, Clone, Copy)]
+pub struct Identity<'a> {
+    /// The authenticated user id.
+    pub user_id: &'a str,
+    /// The connection.
+    pub connection_id: &'a str,
+    /// The display name from the token, if it had one (else the user id is shown).
+    pub name: Option<&'a str>,
+}
+
+impl Identity<'_> {
+    /// The colour Yjs peers show this user in.
+    pub fn color(&self) -> &'static str {
+        COLORS[fnv1a(self.user_id) as usize % COLORS.len()]
+    }
+
+    /// Writes the fields that say who this is — `user` (`name`, `color`) and `synq` (`user_id`,
+    /// `connection_id`) — into `state`, replacing what was there.
+    fn stamp(&self, state: &mut serde_json::Map<String, Value>) {
+        let name = self.name.unwrap_or(self.user_id);
+        state.insert(
+            "user".to_owned(),
+            json!({"name": name, "color": self.color()}),
+        );
+        state.insert(
+            "synq".to_owned(),
+            json!({"user_id": self.user_id, "connection_id": self.connection_id}),
+        );
+    }
+}
+
+/// A Yjs client's awareness state with the fields that say who it is written from its authenticated
+/// identity, so that no client can pass itself off as another user to its peers; everything else (its
+/// cursor above all) stays as it wrote it. `None` when the state is not a JSON object (`null` clears
+/// it; anything else carries no identity to correct).
+pub fn with_identity(state: &str, identity: &Identity<'_>) -> Option<String> {
+    let Ok(Value::Object(mut state)) = serde_json::from_str::<Value>(state) else {
+        return None;
     };
-    let mut state = json!({
-        "user": user,
-        "synq": {"user_id": user_id, "connection_id": connection_id},
-    });
+    identity.stamp(&mut state);
+    Some(Value::Object(state).to_string())
+}
+
+/// Writes a synq connection's presence as an awareness state: its identity (as for Yjs clients) and
+/// its cursor.
+pub fn write_state(identity: &Identity<'_>, view: &AwarenessView, text: &SharedText) -> String {
+    let mut state = serde_json::Map::new();
+    identity.stamp(&mut state);
+    let mut state = Value::Object(state);
     if let Some((anchor, head)) = view.cursor
         && let (Some(anchor), Some(head)) = (text.sticky_json(anchor), text.sticky_json(head))
     {
@@ -87,10 +130,14 @@ pub fn write_state(
 /// The Yjs client id a synq connection's presence goes under: FNV-1a of its connection id, in the
 /// 32 bits Yjs clients draw their own ids from (never 0).
 pub fn synthetic_client_id(connection_id: &str) -> u64 {
-    let hash = connection_id.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+    u64::from(fnv1a(connection_id).max(1))
+}
+
+/// 32-bit FNV-1a.
+fn fnv1a(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
         (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
-    });
-    u64::from(hash.max(1))
+    })
 }
 
 #[cfg(test)]
@@ -111,11 +158,53 @@ mod tests {
             }),
             cursor: Some((11, 13)),
         };
-        let state = write_state("ann", "c1", None, &view, &text);
-        assert_eq!(read_state(&state, &text), view);
+        let ann = Identity {
+            user_id: "ann",
+            connection_id: "c1",
+            name: Some("Ann"),
+        };
+        let state = write_state(&ann, &view, &text);
+        let read = read_state(&state, &text);
+        assert_eq!(read.cursor, view.cursor);
+        assert_eq!(
+            read.user_info,
+            Some(UserInfo {
+                name: "Ann".to_owned(),
+                color: ann.color().to_owned(),
+            })
+        );
         let parsed: Value = serde_json::from_str(&state).unwrap();
         assert_eq!(parsed["synq"]["user_id"], "ann");
         assert!(parsed["cursor"]["head"]["item"]["client"].is_u64());
+    }
+
+    #[test]
+    fn a_state_says_who_the_connection_is_and_keeps_the_rest() {
+        let mallory = Identity {
+            user_id: "mallory",
+            connection_id: "m1",
+            name: None,
+        };
+        let spoofed = json!({
+            "user": {"name": "alice", "color": "#f00", "id": "alice"},
+            "synq": {"user_id": "alice", "connection_id": "a1"},
+            "cursor": {"anchor": {"type": null, "tname": "content", "item": null, "assoc": 0}, "head": 5},
+            "extra": [1, 2],
+        });
+        let stamped: Value =
+            serde_json::from_str(&with_identity(&spoofed.to_string(), &mallory).unwrap()).unwrap();
+        assert_eq!(
+            stamped["user"],
+            json!({"name": "mallory", "color": mallory.color()})
+        );
+        assert_eq!(
+            stamped["synq"],
+            json!({"user_id": "mallory", "connection_id": "m1"})
+        );
+        assert_eq!(stamped["cursor"], spoofed["cursor"]);
+        assert_eq!(stamped["extra"], spoofed["extra"]);
+        assert_eq!(with_identity("null", &mallory), None);
+        assert_eq!(with_identity("[1]", &mallory), None);
     }
 
     #[test]

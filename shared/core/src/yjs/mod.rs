@@ -5,12 +5,14 @@
 mod awareness;
 pub mod budget;
 mod delta;
+mod scope;
 mod text;
 pub mod wire;
 
 pub use awareness::{
-    AwarenessSlot, AwarenessView, MAX_KEPT_STATE_BYTES, read_state, synthetic_client_id,
-    write_state,
+    AwarenessSlot, AwarenessView, Identity, MAX_KEPT_STATE_BYTES, read_state, synthetic_client_id,
+    with_identity, write_state,
 };
 pub use delta::{EMBED_PLACEHOLDER, delta_to_steps};
+pub use scope::{OutsideText, text_only};
 pub use text::{SharedText, TEXT_NAME, YjsError, decode_update};

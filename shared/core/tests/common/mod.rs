@@ -14,6 +14,8 @@ pub struct Outcome {
     pub closed: Option<u16>,
     /// Other connections the engine closed, with the close code.
     pub disconnected: Vec<(String, u16)>,
+    /// Other connections given a new role.
+    pub roles: Vec<(String, Role)>,
     /// Binary frames for the Yjs sender / the other Yjs connections.
     pub yjs_replies: Vec<Vec<u8>>,
     pub yjs_broadcasts: Vec<Vec<u8>>,
@@ -37,6 +39,10 @@ pub fn pump(store: &dyn SessionStore, effects: Vec<Effect>) -> Outcome {
                 code,
                 ..
             } => out.disconnected.push((connection_id, code)),
+            Effect::SetRole {
+                connection_id,
+                role,
+            } => out.roles.push((connection_id, role)),
         }
     }
     out
@@ -49,6 +55,8 @@ pub fn participant(user: &str, role: Role) -> Participant {
         name: None,
         connection_id: format!("{user}-conn"),
         expires_at: None,
+        token_role: None,
+        read_only: false,
     }
 }
 

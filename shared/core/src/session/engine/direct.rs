@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use super::{Effect, Participant, SessionEngine};
 use crate::error::{ApiError, ErrorCode};
+use crate::ot::EditOp;
 use crate::ot::{Step, TextBuffer};
 use crate::protocol::{
     CommentView, Envelope, MessageType, Operation, ParticipantView, Span, UserInfo,
 };
-use crate::session::merge::rebase;
+use crate::session::merge::{cross, rebase};
 use crate::session::store::{EditKind, LoggedOp, Snapshot, StorageWrite};
 use crate::units::{EpochMillis, LineCol, Revision, utf16_len};
 
@@ -43,6 +44,36 @@ pub struct MergeOutcome {
 /// is recognised.
 fn merged_operation_id(branch_id: &str, revision: Revision) -> String {
     format!("merge:{branch_id}:{revision}")
+}
+
+/// The main line's edits as a branch edit made after `done` must cross them: `done` (the branch's
+/// first edits) were merged before, as the revisions from `first_done` on; the main-line edits that
+/// came before them are moved past them, and those after follow as they are.
+fn main_since_merged(
+    branch_id: &str,
+    base: Revision,
+    main: &[LoggedOp],
+    done: &[LoggedOp],
+    first_done: Revision,
+) -> Result<Vec<EditOp>, ApiError> {
+    let at = usize::try_from(first_done.0.saturating_sub(base.0 + 1)).unwrap_or(usize::MAX);
+    let merged = main.get(at..at.saturating_add(done.len()));
+    let recorded = merged.is_some_and(|merged| {
+        merged.iter().zip(done).all(|(op, original)| {
+            op.operation_id == merged_operation_id(branch_id, original.revision)
+        })
+    });
+    if !recorded {
+        return Err(ApiError::new(
+            ErrorCode::Internal,
+            "the edits merged before are not where the session recorded them; retry",
+        ));
+    }
+    let before: Vec<_> = main[..at].iter().map(|op| op.op.clone()).collect();
+    let done: Vec<_> = done.iter().map(|op| op.op.clone()).collect();
+    let (_, mut edits) = cross(&done, &before);
+    edits.extend(main[at + done.len()..].iter().map(|op| op.op.clone()));
+    Ok(edits)
 }
 
 /// Nobody is on the other end of a direct call: what the engine would reply goes nowhere, broadcasts
@@ -240,7 +271,8 @@ impl SessionEngine {
     /// Merges a branch forked at `base`: `main` are this session's edits since `base` (to the current
     /// revision), `branch` the branch's since `base`. Each branch edit, transformed over the main line,
     /// becomes a new revision here under its original author (kind `merged`), and reaches every socket as
-    /// an ordinary edit. All or nothing: if one would not fit, nothing is applied.
+    /// an ordinary edit. All or nothing: if one would not fit, nothing is applied. Branch edits merged
+    /// before (a retry) are not merged again; a retry that brings nothing new is answered `duplicate`.
     pub fn merge_branch(
         &mut self,
         merger: &Participant,
@@ -275,43 +307,58 @@ impl SessionEngine {
                 "the edits to merge are not the contiguous runs after the fork; retry",
             ));
         }
-        if let Some(first) = branch.first() {
-            let key = (
-                first.user_id.clone(),
-                merged_operation_id(branch_id, first.revision),
-            );
-            if let Some(revision) = self.applied.get(&key) {
-                let outcome = MergeOutcome {
-                    merged: branch.len(),
-                    first_revision: Some(*revision),
-                    revision: Revision(revision.0 + branch.len() as u64 - 1),
-                    duplicate: true,
-                };
-                return Ok((outcome, Vec::new()));
-            }
+        // A merge is recognised by each edit it contains, not by its first: a retry (the merge was
+        // applied but not recorded as done) may bring edits the branch made since, and merges only those.
+        let merged_key = |op: &LoggedOp| {
+            (
+                op.user_id.clone(),
+                merged_operation_id(branch_id, op.revision),
+            )
+        };
+        let already = branch
+            .iter()
+            .take_while(|op| self.applied.contains_key(&merged_key(op)))
+            .count();
+        let (done, branch) = branch.split_at(already);
+        let first_done = done
+            .first()
+            .and_then(|op| self.applied.get(&merged_key(op)).copied());
+        let last_done = done
+            .last()
+            .and_then(|op| self.applied.get(&merged_key(op)).copied());
+        if branch.is_empty()
+            && let (Some(first), Some(last)) = (first_done, last_done)
+        {
+            let outcome = MergeOutcome {
+                merged: done.len(),
+                first_revision: Some(first),
+                revision: last,
+                duplicate: true,
+            };
+            return Ok((outcome, Vec::new()));
         }
-        if branch.len().saturating_mul(main.len()) > MAX_MERGE_TRANSFORMS {
+        let main_edits = match first_done {
+            Some(first) => main_since_merged(branch_id, base, main, done, first)?,
+            None => main.iter().map(|op| op.op.clone()).collect(),
+        };
+        if branch.len().saturating_mul(main_edits.len()) > MAX_MERGE_TRANSFORMS {
             return Err(ApiError::new(
                 ErrorCode::LimitExceeded,
                 format!(
                     "{} branch edits over {} main-line edits is more than one merge transforms \
                      ({MAX_MERGE_TRANSFORMS} pairs); nothing was merged",
                     branch.len(),
-                    main.len()
+                    main_edits.len()
                 ),
             ));
         }
         let branch_edits: Vec<_> = branch.iter().map(|op| op.op.clone()).collect();
-        let main_edits: Vec<_> = main.iter().map(|op| op.op.clone()).collect();
         let rebased = rebase(&branch_edits, &main_edits);
         self.check_merge_fits(&rebased)?;
         let mut effects = Vec::new();
         let first_revision = (!branch.is_empty()).then(|| self.revision.next());
         for (original, op) in branch.iter().zip(rebased) {
-            let key = (
-                original.user_id.clone(),
-                merged_operation_id(branch_id, original.revision),
-            );
+            let key = merged_key(original);
             let kind = EditKind::Merged {
                 of: original.revision,
             };

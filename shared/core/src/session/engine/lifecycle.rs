@@ -87,15 +87,8 @@ impl SessionEngine {
         if self.revision != self.snapshot_revision && snapshot_due {
             effects.extend(self.snapshot_writes(true));
         }
-        for participant in self.presence.remove_idle(now, self.config.idle_timeout_ms) {
-            self.forget_buckets(&participant.connection_id);
-            effects.push(Effect::Disconnect {
-                connection_id: participant.connection_id.clone(),
-                code: CLOSE_IDLE,
-                reason: "idle".to_owned(),
-            });
-            let left = self.presence_message(&participant, now, Operation::UserLeft {});
-            effects.push(Effect::Broadcast(left));
+        for participant in self.presence.idle(now, self.config.idle_timeout_ms) {
+            effects.extend(self.drop_connection(&participant, now, CLOSE_IDLE, "idle"));
         }
         if self
             .lifecycle

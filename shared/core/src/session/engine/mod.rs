@@ -5,11 +5,12 @@
 mod comments;
 mod direct;
 mod edits;
+mod grants;
 mod lifecycle;
 mod presence;
 mod yjs;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +42,10 @@ pub const CLOSE_IDLE: u16 = 4000;
 /// revoked; the client must not reconnect with that key. Connections of other credentials stay.
 pub const CLOSE_KEY_REVOKED: u16 = 4001;
 
+/// WebSocket close code (application range) for the connections of a user the session's owners removed
+/// (and whose credentials give no role of their own): the client must not reconnect as they were.
+pub const CLOSE_ACCESS_REVOKED: u16 = 4002;
+
 /// Longest accepted `operation_id`.
 const MAX_OPERATION_ID_LEN: usize = 128;
 
@@ -60,6 +65,14 @@ pub struct Participant {
     /// When the credentials this connection was opened with expire; later messages end it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<EpochMillis>,
+    /// The role the credentials give by themselves (the token's claim for this session), which a
+    /// change of the session's grants cannot take away ([`SessionEngine::regrant`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_role: Option<Role>,
+    /// Opened with credentials that may only read (an API key without `write`): the connection stays a
+    /// `guest` whatever the session's grants say.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
 }
 
 /// What the shell must do, in this order: every `Persist` first (and stop if one fails), then the rest.
@@ -85,7 +98,15 @@ pub enum Effect {
         /// Why, for the client.
         reason: String,
     },
-    /// Close another connection of the session (it went idle); the engine has already forgotten it.
+    /// Keep this role with another connection (its socket attachment): the session's grants changed.
+    SetRole {
+        /// Which connection.
+        connection_id: String,
+        /// Its role from now on.
+        role: Role,
+    },
+    /// Close another connection of the session (it went idle, or its user lost access); the engine has
+    /// already forgotten it.
     Disconnect {
         /// Which connection.
         connection_id: String,
@@ -132,6 +153,8 @@ pub struct SessionEngine {
     deadlines_added: bool,
     /// The Yjs document that mirrors the text, for Yjs clients.
     yjs: yjs::YjsMirror,
+    /// Connections whose user was removed, until their socket's close is reported.
+    revoked: HashSet<String>,
 }
 
 impl SessionEngine {
@@ -155,6 +178,7 @@ impl SessionEngine {
             alarm_at: None,
             deadlines_added: false,
             yjs: yjs::YjsMirror::new(session_id),
+            revoked: HashSet::new(),
         }
     }
 
@@ -335,6 +359,7 @@ impl SessionEngine {
 
     /// Forgets a closed connection and tells the others (once, however often the shell reports it).
     pub fn leave(&mut self, participant: &Participant, now: EpochMillis) -> Vec<Effect> {
+        self.revoked.remove(&participant.connection_id);
         self.forget_buckets(&participant.connection_id);
         let farewell = self.yjs_farewell(&participant.connection_id);
         if !self.presence.remove(&participant.connection_id) {
@@ -343,6 +368,25 @@ impl SessionEngine {
         let left = self.presence_message(participant, now, Operation::UserLeft {});
         let mut effects = vec![Effect::Broadcast(left)];
         effects.extend(farewell);
+        effects
+    }
+
+    /// Lets a connection go on the server's initiative (idle, access removed): the shell closes its
+    /// socket, and the others are told as on a leave (synq clients `user_left`, Yjs clients its
+    /// awareness entry cleared).
+    fn drop_connection(
+        &mut self,
+        participant: &Participant,
+        now: EpochMillis,
+        code: u16,
+        reason: &str,
+    ) -> Vec<Effect> {
+        let mut effects = vec![Effect::Disconnect {
+            connection_id: participant.connection_id.clone(),
+            code,
+            reason: reason.to_owned(),
+        }];
+        effects.extend(self.leave(participant, now));
         effects
     }
 
@@ -389,8 +433,19 @@ impl SessionEngine {
             // Not activity: on Cloudflare the runtime answers heartbeats without waking the session.
             return vec![Effect::Reply(HEARTBEAT_PONG.to_owned())];
         }
-        let mut effects = self.note_activity(participant, now);
-        effects.extend(self.dispatch(participant, raw, now));
+        let participant = match self.current(participant) {
+            Ok(participant) => participant,
+            Err(error) => {
+                return vec![
+                    self.error_reply(participant, now, error, None),
+                    Effect::Close {
+                        code: CLOSE_ACCESS_REVOKED,
+                        reason: grants::REMOVED.to_owned(),
+                    },
+                ];
+            }
+        };
+        let mut effects = self.dispatch(&participant, raw, now);
         self.schedule_wake(&mut effects);
         effects
     }
@@ -411,7 +466,26 @@ impl SessionEngine {
                 },
             ];
         }
-        if raw.len() > self.config.max_message_bytes {
+        // Every frame costs a message, whatever it holds (a flood of junk is limited like any other);
+        // only one that is taken counts as activity, so junk does not keep an idle socket open.
+        let within_size = raw.len() <= self.config.max_message_bytes;
+        if let Err(retry_after_ms) = self.take_message_token(participant, now) {
+            let mut error = ApiError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "at most {} messages a minute per connection; nothing was applied",
+                    self.config.messages_per_minute
+                ),
+            );
+            error.retry_after_ms = Some(retry_after_ms);
+            // Named when it can be, so the client knows which message to send again.
+            let operation_id = within_size
+                .then(|| Envelope::parse(raw).ok())
+                .flatten()
+                .and_then(|envelope| envelope.data.metadata.operation_id);
+            return vec![self.error_reply(participant, now, error, operation_id)];
+        }
+        if !within_size {
             let error = ApiError::new(
                 ErrorCode::MessageTooLarge,
                 format!(
@@ -427,23 +501,14 @@ impl SessionEngine {
             Err(error) => return vec![self.error_reply(participant, now, error, None)],
         };
         let operation_id = envelope.data.metadata.operation_id.clone();
-        if let Err(retry_after_ms) = self.take_message_token(participant, now) {
-            let mut error = ApiError::new(
-                ErrorCode::RateLimited,
-                format!(
-                    "at most {} messages a minute per connection; nothing was applied",
-                    self.config.messages_per_minute
-                ),
-            );
-            error.retry_after_ms = Some(retry_after_ms);
-            return vec![self.error_reply(participant, now, error, operation_id)];
-        }
+        let mut effects = self.note_activity(participant, now);
         let changes_session = matches!(
             envelope.kind,
             MessageType::Edit | MessageType::Undo | MessageType::Redo | MessageType::Comment
         );
         if changes_session && let Err(error) = self.require_open() {
-            return vec![self.error_reply(participant, now, error, operation_id)];
+            effects.push(self.error_reply(participant, now, error, operation_id));
+            return effects;
         }
         let result = match envelope.kind {
             MessageType::Sync if matches!(envelope.data.operation, Operation::Reopen {}) => {
@@ -460,7 +525,12 @@ impl SessionEngine {
                 "`error` messages only travel from server to client",
             )),
         };
-        result.unwrap_or_else(|error| vec![self.error_reply(participant, now, error, operation_id)])
+        effects.extend(
+            result.unwrap_or_else(|error| {
+                vec![self.error_reply(participant, now, error, operation_id)]
+            }),
+        );
+        effects
     }
 
     fn message(

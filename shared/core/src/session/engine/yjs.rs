@@ -18,7 +18,10 @@ use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::sync::{AwarenessUpdate, Message, SyncMessage};
 use yrs::{ClientID, StateVector};
 
-use super::{CLOSE_POLICY_VIOLATION, Effect, Participant, SessionEngine, with_entry};
+use super::grants::REMOVED;
+use super::{
+    CLOSE_ACCESS_REVOKED, CLOSE_POLICY_VIOLATION, Effect, Participant, SessionEngine, with_entry,
+};
 use crate::error::{ApiError, ErrorCode};
 use crate::ot::EditOp;
 use crate::protocol::{Operation, Span};
@@ -30,8 +33,8 @@ use crate::session::store::{
 use crate::units::EpochMillis;
 use crate::yjs::budget::{OverBudget, UpdateBudget, awareness_bucket, take_awareness};
 use crate::yjs::{
-    AwarenessSlot, AwarenessView, MAX_KEPT_STATE_BYTES, SharedText, decode_update, read_state,
-    synthetic_client_id, wire, write_state,
+    AwarenessSlot, AwarenessView, Identity, MAX_KEPT_STATE_BYTES, SharedText, decode_update,
+    read_state, synthetic_client_id, text_only, wire, with_identity, write_state,
 };
 
 /// WebSocket close code "try again later" (RFC 6455 §7.4.1 registry): y-websocket reconnects, and its sync
@@ -199,10 +202,11 @@ impl SessionEngine {
         frame: &[u8],
         now: EpochMillis,
     ) -> Vec<Effect> {
-        // Every frame is activity (y-websocket renews its awareness every 15 s, so an open editor
-        // never goes idle).
-        let mut effects = self.note_activity(participant, now);
-        effects.extend(self.dispatch_yjs(participant, frame, now));
+        let participant = match self.current(participant) {
+            Ok(participant) => participant,
+            Err(error) => return refused_and_closed(&error, CLOSE_ACCESS_REVOKED, REMOVED),
+        };
+        let mut effects = self.dispatch_yjs(&participant, frame, now);
         self.schedule_wake(&mut effects);
         effects
     }
@@ -221,6 +225,10 @@ impl SessionEngine {
             return refused_and_closed(&error, CLOSE_POLICY_VIOLATION, "token expired");
         }
         if frame.len() > self.config.max_yjs_message_bytes {
+            // Costs a message like a frame that does not decode: a flood of either is limited.
+            if let Err(over) = self.charge_message(participant, now) {
+                return rate_limited(over);
+            }
             let error = ApiError::new(
                 ErrorCode::MessageTooLarge,
                 format!(
@@ -240,7 +248,10 @@ impl SessionEngine {
                 return vec![Effect::ReplyYjs(wire::refusal(&error))];
             }
         };
-        let mut effects: Vec<Effect> = self.ensure_yjs().into_iter().collect();
+        // Every frame that decodes is activity (y-websocket renews its awareness every 15 s, so an open
+        // editor never goes idle); junk is not, so it does not keep an idle socket open.
+        let mut effects = self.note_activity(participant, now);
+        effects.extend(self.ensure_yjs());
         for message in messages {
             if let Err(over) = self.charge(participant, &message, now) {
                 effects.extend(rate_limited(over));
@@ -361,6 +372,18 @@ impl SessionEngine {
             return Err(vec![Effect::ReplyYjs(wire::refusal(&error))]);
         }
         if let Err(error) = self.require_open() {
+            return Err(vec![Effect::ReplyYjs(wire::refusal(&error))]);
+        }
+        if decoded.is_ok()
+            && let Err(outside) = text_only(&update)
+        {
+            let error = ApiError::new(
+                ErrorCode::Unsupported,
+                format!(
+                    "{outside}; this session's document is plain text in the one Y.Text `content`, \
+                     and nothing of the update was applied"
+                ),
+            );
             return Err(vec![Effect::ReplyYjs(wire::refusal(&error))]);
         }
         let steps = decoded
@@ -507,13 +530,7 @@ impl SessionEngine {
             user_info: presence.user_info.clone(),
             cursor: presence.selection.or(presence.cursor.map(|at| (at, at))),
         };
-        let state = write_state(
-            &participant.user_id,
-            &participant.connection_id,
-            participant.name.as_deref(),
-            &view,
-            shared,
-        );
+        let state = write_state(&identity_of(participant), &view, shared);
         Some(entry(slot.client_id, slot.clock, state))
     }
 
@@ -566,9 +583,13 @@ impl SessionEngine {
             Some((client_id, clock)) => id.get() == client_id && e.clock >= clock,
             None => !owned_elsewhere(id.get()),
         });
-        let Some((client_id, entry)) = mine else {
+        let Some((client_id, mut entry)) = mine else {
             return Vec::new();
         };
+        // Peers are shown who the client is, not who it says it is.
+        if let Some(stamped) = with_identity(&entry.json, &identity_of(participant)) {
+            entry.json = stamped.into();
+        }
         let Some((_, presence)) = self.presence.get_mut(connection_id) else {
             return Vec::new();
         };
@@ -626,6 +647,14 @@ impl SessionEngine {
             );
         }
         effects
+    }
+}
+
+fn identity_of(participant: &Participant) -> Identity<'_> {
+    Identity {
+        user_id: &participant.user_id,
+        connection_id: &participant.connection_id,
+        name: participant.name.as_deref(),
     }
 }
 

@@ -1,0 +1,85 @@
+//! Role changes while connected: when the session's owners change or remove a user's grant (over REST),
+//! that user's open connections take the new role at once — the engine holds each connection's role and
+//! goes by it, not by the shell's copy — and a user left with no role is disconnected.
+
+use std::borrow::Cow;
+
+use super::{CLOSE_ACCESS_REVOKED, Effect, Participant, SessionEngine};
+use crate::auth::{Role, effective_role};
+use crate::error::{ApiError, ErrorCode};
+use crate::units::EpochMillis;
+
+/// The close reason for a removed user's connections.
+pub(super) const REMOVED: &str = "removed from the session";
+
+impl SessionEngine {
+    /// `user_id`'s grant in this session is now `granted` (`None`: removed). Each of their connections
+    /// gets the stronger of that and its credentials' own role (a read-only key's stays `guest`); one
+    /// left with no role is closed with [`CLOSE_ACCESS_REVOKED`] and the others are told it left.
+    pub fn regrant(
+        &mut self,
+        user_id: &str,
+        granted: Option<Role>,
+        now: EpochMillis,
+    ) -> Vec<Effect> {
+        let connections: Vec<Participant> = self
+            .presence
+            .iter()
+            .filter(|(p, _)| p.user_id == user_id)
+            .map(|(p, _)| p.clone())
+            .collect();
+        let mut effects = Vec::new();
+        for participant in connections {
+            let role = match participant.read_only {
+                true => Some(Role::Guest),
+                false => effective_role(participant.token_role, granted),
+            };
+            match role {
+                None => {
+                    effects.extend(self.drop_connection(
+                        &participant,
+                        now,
+                        CLOSE_ACCESS_REVOKED,
+                        REMOVED,
+                    ));
+                    // Until its socket's close is reported (which `leave`s it).
+                    self.revoked.insert(participant.connection_id);
+                }
+                Some(role) if role != participant.role => {
+                    if let Some((kept, _)) = self.presence.get_mut(&participant.connection_id) {
+                        kept.role = role;
+                    }
+                    effects.push(Effect::SetRole {
+                        connection_id: participant.connection_id,
+                        role,
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        // Not activity, and it adds no deadline: no alarm to ask for.
+        effects
+    }
+
+    /// The shell's participant as the engine knows it now: with the role it holds for the connection
+    /// (grants may have changed since the socket opened); `Err` with the close for a connection whose
+    /// user was removed, should a message of it arrive before its socket closed.
+    pub(super) fn current<'a>(
+        &self,
+        participant: &'a Participant,
+    ) -> Result<Cow<'a, Participant>, ApiError> {
+        if self.revoked.contains(&participant.connection_id) {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "you were removed from this session; nothing was applied",
+            ));
+        }
+        Ok(match self.presence.role_of(&participant.connection_id) {
+            Some(role) if role != participant.role => Cow::Owned(Participant {
+                role,
+                ..participant.clone()
+            }),
+            _ => Cow::Borrowed(participant),
+        })
+    }
+}
