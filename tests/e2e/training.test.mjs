@@ -5,6 +5,9 @@
 // out (SYNQ_TRAINING_LEASE_MS is short here), a second runner completes the job as 1.1.0, and the dead
 // runner's token is refused. The runner's lease token is secret (never in a job's status), so the first
 // runner of that test talks to the edge through a recording proxy, as a network observer would.
+// Last, four jobs of one task are completed at the same moment (by hand, no trainer): each gets its own
+// version and the jobs agree with the registry; and the job list, walked in pages by `next_cursor`, is
+// the whole list.
 //
 // Needs `target/debug/synq-batch-runner` (built by `cargo test --workspace`, or
 // `cargo build -p synq-batch-runner`; SYNQ_BATCH_RUNNER overrides) and
@@ -257,4 +260,66 @@ test("a runner killed mid-training loses its lease; a second runner completes th
   } finally {
     await proxy.close();
   }
+});
+
+test("jobs of one task completed at the same moment register distinct versions; the job list pages", { timeout: RUN_TIMEOUT_MS }, async () => {
+  // A task no other test trains, so its versions start at 1.0.0 here.
+  const task = "optimization_level";
+  const RACERS = 4;
+  const ids = [];
+  for (let i = 0; i < RACERS; i++) {
+    const queued = await call(user, "POST", "/jobs", { json: { task } });
+    assert.equal(queued.status, 201, queued.body.toString());
+    ids.push(queued.json.job.id);
+  }
+  const tokens = new Map();
+  for (let i = 0; i < RACERS; i++) {
+    const leased = await call(runnerToken, "POST", "/lease", { json: { runner: "r-race" } });
+    assert.equal(leased.status, 200, leased.body.toString());
+    assert.ok(ids.includes(leased.json.job.id), "only this test's jobs wait");
+    tokens.set(leased.json.job.id, leased.json.token);
+    const uploaded = await call(runnerToken, "PUT", `/jobs/${leased.json.job.id}/model`, {
+      bytes: Buffer.from(`model of ${leased.json.job.id}`),
+      headers: { "x-lease-token": leased.json.token },
+    });
+    assert.equal(uploaded.status, 200, uploaded.body.toString());
+  }
+  // All at once: each reads the same latest version; the store takes one per version, the others retry.
+  const completed = await Promise.all(ids.map((id) =>
+    call(runnerToken, "POST", `/jobs/${id}/complete`, { json: { token: tokens.get(id), metrics: [["accuracy", 0.5]] } })));
+  for (const c of completed) assert.equal(c.status, 200, c.body.toString());
+  const version = (v) => `${v.major}.${v.minor}.${v.patch}`;
+  const versions = completed.map((c) => version(c.json.model.version)).sort();
+  assert.deepEqual(versions, ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]);
+  // The registry and the jobs agree, and each version's blob is its own job's.
+  const models = await call(user, "GET", `/models?task=${task}`);
+  assert.equal(models.json.models.length, RACERS);
+  for (const model of models.json.models) {
+    const shown = await job(model.job_id);
+    assert.equal(shown.state, "completed");
+    assert.deepEqual(shown.model_version, model.version);
+    const blob = await call(user, "GET", `/models/${task}/${version(model.version)}`);
+    assert.equal(blob.body.toString(), `model of ${model.job_id}`);
+  }
+
+  // The job list in pages of two, following next_cursor, is the whole list, newest first.
+  const whole = await call(user, "GET", "/jobs?limit=100");
+  assert.equal(whole.status, 200);
+  assert.equal(whole.json.next_cursor, undefined);
+  const paged = [];
+  let cursor = null;
+  do {
+    const page = await call(user, "GET", `/jobs?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    assert.equal(page.status, 200, page.body.toString());
+    assert.ok(page.json.jobs.length <= 2);
+    paged.push(...page.json.jobs.map((j) => j.id));
+    cursor = page.json.next_cursor ?? null;
+  } while (cursor);
+  assert.deepEqual(paged, whole.json.jobs.map((j) => j.id));
+  assert.ok(paged.length >= RACERS + 2, `${paged.length} jobs`);
+  const created = whole.json.jobs.map((j) => j.created_at_ms);
+  assert.deepEqual(created, [...created].sort((a, b) => b - a));
+  const bad = await call(user, "GET", "/jobs?cursor=nonsense");
+  assert.equal(bad.status, 400);
+  assert.deepEqual([bad.json.error.code, bad.json.error.field], ["INVALID_MESSAGE", "cursor"]);
 });

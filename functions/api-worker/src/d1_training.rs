@@ -1,11 +1,12 @@
 //! The training queue's storage on Cloudflare: jobs and model versions in D1 (binding `DB`; schema
-//! `migrations/0010_training_jobs.sql`, `0011_model_versions.sql`), ONNX blobs in R2 (binding `MODELS`).
+//! `migrations/0010_training_jobs.sql`, `0011_model_versions.sql`, `0012_model_versions_by_job.sql`),
+//! ONNX blobs in R2 (binding `MODELS`).
 //! Only loads and saves; the rules are `synq_ml::jobs` and `synq_ml::queue`.
 
 use serde::Deserialize;
 use synq_ml::dataset::Task;
 use synq_ml::jobs::{JobState, Lease, ModelVersion, Progress, TrainingJob, Version};
-use synq_ml::queue::{BlobStore, JobStore, StoreError};
+use synq_ml::queue::{BlobStore, JobPosition, JobStore, StoreError};
 use worker::wasm_bindgen::JsValue;
 use worker::{Bucket, D1Database, D1PreparedStatement, Env};
 
@@ -108,6 +109,27 @@ impl D1Jobs {
             number(job.revision),
         ])
     }
+
+    /// [`Self::job_values`] and then the revision the caller read (`?21`), for [`update_job_query`].
+    fn update_values(job: &TrainingJob) -> Result<Vec<JsValue>, StoreError> {
+        let mut params = Self::job_values(job)?;
+        params.push(number(job.revision.saturating_sub(1)));
+        Ok(params)
+    }
+}
+
+/// Saves every column of a job but its id (`?1`) if the stored revision is `?21`, and `condition`.
+fn update_job_query(condition: &str) -> String {
+    let sets: Vec<String> = JOB_COLUMNS
+        .split(", ")
+        .enumerate()
+        .skip(1)
+        .map(|(i, column)| format!("{} = ?{}", column.trim(), i + 1))
+        .collect();
+    format!(
+        "UPDATE training_jobs SET {} WHERE job_id = ?1 AND revision = ?21 {condition}",
+        sets.join(", ")
+    )
 }
 
 #[derive(Deserialize)]
@@ -239,21 +261,8 @@ impl JobStore for D1Jobs {
     }
 
     async fn replace_job(&self, job: &TrainingJob) -> Result<bool, StoreError> {
-        // Every column but the id is set; ?21 is the revision the caller read.
-        let sets: Vec<String> = JOB_COLUMNS
-            .split(", ")
-            .enumerate()
-            .skip(1)
-            .map(|(i, column)| format!("{} = ?{}", column.trim(), i + 1))
-            .collect();
-        let query = format!(
-            "UPDATE training_jobs SET {} WHERE job_id = ?1 AND revision = ?21",
-            sets.join(", ")
-        );
-        let mut params = Self::job_values(job)?;
-        params.push(number(job.revision.saturating_sub(1)));
         let result = self
-            .statement(&query, &params)?
+            .statement(&update_job_query(""), &Self::update_values(job)?)?
             .run()
             .await
             .map_err(backend)?;
@@ -268,12 +277,27 @@ impl JobStore for D1Jobs {
         self.jobs(&query, &[]).await
     }
 
-    async fn recent_jobs(&self, limit: usize) -> Result<Vec<TrainingJob>, StoreError> {
-        let query = format!(
-            "SELECT {JOB_COLUMNS} FROM training_jobs ORDER BY created_at DESC, job_id DESC LIMIT ?1"
-        );
-        let limit = u64::try_from(limit).unwrap_or(u64::MAX);
-        self.jobs(&query, &[number(limit)]).await
+    async fn jobs_page(
+        &self,
+        after: Option<&JobPosition>,
+        limit: usize,
+    ) -> Result<Vec<TrainingJob>, StoreError> {
+        let limit = number(u64::try_from(limit).unwrap_or(u64::MAX));
+        let order = "ORDER BY created_at DESC, job_id DESC LIMIT ?1";
+        match after {
+            None => {
+                let query = format!("SELECT {JOB_COLUMNS} FROM training_jobs {order}");
+                self.jobs(&query, &[limit]).await
+            }
+            Some(p) => {
+                let query = format!(
+                    "SELECT {JOB_COLUMNS} FROM training_jobs \
+                     WHERE created_at < ?2 OR (created_at = ?2 AND job_id < ?3) {order}"
+                );
+                let params = [limit, number(p.created_at_ms), text(&p.job_id)];
+                self.jobs(&query, &params).await
+            }
+        }
     }
 
     async fn models(&self, task: Option<Task>) -> Result<Vec<ModelVersion>, StoreError> {
@@ -287,10 +311,23 @@ impl JobStore for D1Jobs {
         Ok(self.models(Some(task)).await?.into_iter().next())
     }
 
-    async fn insert_model(&self, model: &ModelVersion) -> Result<(), StoreError> {
+    async fn complete_job(
+        &self,
+        job: &TrainingJob,
+        model: &ModelVersion,
+    ) -> Result<bool, StoreError> {
+        // One batch, one transaction: the model row goes in only if its version is free and the job
+        // is still at the revision it was read at; the job saves only if that row went in (the
+        // unique index on job_id makes "its model row exists" mean "inserted just now").
         let v = model.version;
-        self.statement(
-            &format!("INSERT INTO model_versions ({MODEL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+        let register = self.statement(
+            &format!(
+                "INSERT INTO model_versions ({MODEL_COLUMNS}) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
+                 WHERE NOT EXISTS (SELECT 1 FROM model_versions \
+                                   WHERE task = ?1 AND major = ?2 AND minor = ?3 AND patch = ?4) \
+                   AND EXISTS (SELECT 1 FROM training_jobs WHERE job_id = ?5 AND revision = ?9)"
+            ),
             &[
                 task_name(model.task),
                 number(v.major),
@@ -300,12 +337,23 @@ impl JobStore for D1Jobs {
                 text(&model.blob_key),
                 json_text(&model.metrics)?,
                 number(model.created_at_ms),
+                number(job.revision.saturating_sub(1)),
             ],
-        )?
-        .run()
-        .await
-        .map(drop)
-        .map_err(backend)
+        )?;
+        let save = self.statement(
+            &update_job_query("AND EXISTS (SELECT 1 FROM model_versions WHERE job_id = ?1)"),
+            &Self::update_values(job)?,
+        )?;
+        let results = self.db.batch(vec![register, save]).await.map_err(backend)?;
+        let mut changed = results.iter().map(rows_changed);
+        match (changed.next(), changed.next()) {
+            (Some(Ok(1)), Some(Ok(1))) => Ok(true),
+            (Some(Ok(0)), Some(Ok(0))) => Ok(false),
+            other => Err(StoreError(format!(
+                "completing job `{}`: unexpected batch result {other:?}",
+                job.id
+            ))),
+        }
     }
 
     async fn model(

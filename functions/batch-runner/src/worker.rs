@@ -83,8 +83,16 @@ impl<E: Edge + Sync> Worker<'_, E> {
         }
         match outcome {
             Ok(outcome) => {
+                let (metrics, undefined) = finite_metrics(outcome.metrics);
+                if !undefined.is_empty() {
+                    eprintln!(
+                        "runner {}: {job}: left out undefined metrics: {}",
+                        self.runner,
+                        undefined.join(", ")
+                    );
+                }
                 self.edge.upload(&job, &token, &outcome.onnx)?;
-                let model = self.edge.complete(&job, &token, outcome.metrics)?;
+                let model = self.edge.complete(&job, &token, metrics)?;
                 Ok(Some(Finished::Completed { job, model }))
             }
             Err(failure) => {
@@ -130,11 +138,49 @@ impl<E: Edge + Sync> Worker<'_, E> {
     }
 }
 
+/// The metrics the edge takes, and those left out (as `name (value)`). JSON has no NaN or infinity and
+/// the edge refuses a metric that is not a number, so a metric the held-out data leaves undefined — R²
+/// on constant targets, F1 with no positives — is not sent rather than failing the whole job.
+pub fn finite_metrics(metrics: Vec<(String, f64)>) -> (Vec<(String, f64)>, Vec<String>) {
+    let (finite, undefined): (Vec<_>, Vec<_>) = metrics
+        .into_iter()
+        .partition(|(_, value)| value.is_finite());
+    let undefined = undefined
+        .into_iter()
+        .map(|(name, value)| format!("{name} ({value})"))
+        .collect();
+    (finite, undefined)
+}
+
 /// How often to report: `configured`, or a third of the lease when the edge grants a shorter one
 /// (`lease_ms` 0: an edge that does not say).
 fn heartbeat_interval(configured: Duration, lease_ms: u64) -> Duration {
     match lease_ms {
         0 => configured,
         ms => configured.min(Duration::from_millis(ms / 3)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undefined_metrics_are_left_out_and_named() {
+        let metrics = vec![
+            ("mae".to_string(), 0.5),
+            ("r2".to_string(), f64::NAN),
+            ("mape".to_string(), f64::INFINITY),
+            ("spearman".to_string(), -0.25),
+        ];
+        let (kept, undefined) = finite_metrics(metrics);
+        assert_eq!(
+            kept,
+            vec![("mae".to_string(), 0.5), ("spearman".to_string(), -0.25)]
+        );
+        assert_eq!(undefined, vec!["r2 (NaN)", "mape (inf)"]);
+        // What is kept goes over the wire as numbers only.
+        let body = serde_json::to_string(&kept).unwrap();
+        assert_eq!(body, r#"[["mae",0.5],["spearman",-0.25]]"#);
     }
 }

@@ -45,7 +45,7 @@ impl ResourceCounts {
         let mut level = vec![0usize; nq + c.clbits];
         for inst in &circuit.instructions {
             *c.ops_by_name.entry(inst.op.name().to_string()).or_default() += 1;
-            let mut wires: Vec<usize> = inst.op.qubits().iter().map(|q| q.index()).collect();
+            let wires = circuit.wires(inst);
             match &inst.op {
                 Operation::Gate(g) => {
                     c.gates += 1;
@@ -60,10 +60,7 @@ impl ResourceCounts {
                         _ => {}
                     }
                 }
-                Operation::Measure { clbit, .. } => {
-                    c.measurements += 1;
-                    wires.push(nq + clbit.index());
-                }
+                Operation::Measure { .. } => c.measurements += 1,
                 Operation::Reset { .. } => {}
                 Operation::Barrier { .. } => {
                     // Not counted, but it lines up its qubits (as in Qiskit's `depth`).
@@ -80,14 +77,6 @@ impl ResourceCounts {
                     }
                     continue;
                 }
-            }
-            if let Some(cond) = &inst.condition {
-                wires.extend(
-                    circuit
-                        .condition_clbits(cond)
-                        .iter()
-                        .map(|b| nq + b.index()),
-                );
             }
             let next = wires
                 .iter()

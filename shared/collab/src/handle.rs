@@ -4,6 +4,7 @@
 
 use synq_core::auth::{Role, SessionClaims};
 use synq_core::body::invalid_field;
+use synq_core::paging::{decode_cursor, encode_cursor, page_size};
 use synq_core::session::Snapshot;
 use synq_core::{ApiError, EpochMillis, ErrorCode, Revision};
 
@@ -11,7 +12,6 @@ use crate::access::{effective_role, require_editor, require_owner};
 use crate::decode;
 use crate::doc::{Actor, DocCall, DocRequest, DocResponse, SessionDocs};
 use crate::index::{ListPosition, MergeRecord, ParticipantRecord, SessionIndex, SessionRecord};
-use crate::paging::{decode_cursor, encode_cursor, page_size};
 use crate::route::{Endpoint, NoRoute, route};
 use crate::wire::{
     CheckpointList, GrantView, HistoryEntry, HistoryList, MergeView, SessionList, SessionView,

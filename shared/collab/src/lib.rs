@@ -13,7 +13,6 @@ mod handle;
 mod index;
 #[cfg(feature = "openapi")]
 pub mod openapi;
-mod paging;
 mod route;
 mod wire;
 

@@ -10,6 +10,7 @@ pub mod error;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod ot;
+pub mod paging;
 pub mod protocol;
 pub mod rate;
 pub mod session;

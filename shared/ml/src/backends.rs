@@ -177,18 +177,7 @@ impl BackendProfile {
         let mut in_readout = false;
         let d1 = self.one_qubit_ns;
         for inst in &circuit.instructions {
-            let mut wires: Vec<usize> = inst.op.qubits().iter().map(|q| q.index()).collect();
-            if let Some(cond) = &inst.condition {
-                wires.extend(
-                    circuit
-                        .condition_clbits(cond)
-                        .iter()
-                        .map(|b| nq + b.index()),
-                );
-            }
-            if let Operation::Measure { clbit, .. } = &inst.op {
-                wires.push(nq + clbit.index());
-            }
+            let wires = circuit.wires(inst);
             let start = wires.iter().map(|&w| at(&ready, w)).fold(0.0f64, f64::max);
             let measuring = matches!(inst.op, Operation::Measure { .. });
             match &inst.op {

@@ -340,6 +340,12 @@ impl TrainingJob {
         if !self.uploaded {
             return Err(JobError::NotUploaded(self.id.clone()));
         }
+        // Stored and served as JSON, which has no NaN or infinity: an undefined metric is left out.
+        if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
+            return Err(JobError::Invalid(format!(
+                "metric `{name}` is {value}: metrics are finite numbers (leave out an undefined one)"
+            )));
+        }
         let version = next_version(latest);
         self.state = JobState::Completed;
         self.lease = None;
@@ -402,6 +408,11 @@ mod tests {
             Err(JobError::NotUploaded("j1".into()))
         );
         j.uploaded("t1", 5_000, LEASE).unwrap();
+        let undefined = vec![("r2".to_string(), f64::NAN)];
+        assert!(matches!(
+            j.complete("t1", undefined, None, 5_500),
+            Err(JobError::Invalid(m)) if m.contains("`r2`")
+        ));
         let v = j
             .complete("t1", vec![("accuracy".into(), 0.97)], None, 6_000)
             .unwrap();

@@ -25,6 +25,11 @@ pub enum QueueError {
     NotFound(String),
     #[error(transparent)]
     Job(#[from] JobError),
+    /// Other jobs of the task kept registering the version this one was about to take.
+    #[error(
+        "job {0}: other jobs of its task took the next model version {COMPLETE_ATTEMPTS} times in a row; try again"
+    )]
+    Contended(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -39,12 +44,24 @@ pub trait JobStore {
     async fn replace_job(&self, job: &TrainingJob) -> Result<bool, StoreError>;
     /// Jobs that are pending or running, oldest first (the candidates for leasing).
     async fn open_jobs(&self) -> Result<Vec<TrainingJob>, StoreError>;
-    /// The `limit` newest jobs, newest first.
-    async fn recent_jobs(&self, limit: usize) -> Result<Vec<TrainingJob>, StoreError>;
+    /// Up to `limit` jobs, newest first, starting after `after` (from the newest when `None`).
+    async fn jobs_page(
+        &self,
+        after: Option<&JobPosition>,
+        limit: usize,
+    ) -> Result<Vec<TrainingJob>, StoreError>;
     /// Registered models (of `task`, or all), newest version first within a task.
     async fn models(&self, task: Option<Task>) -> Result<Vec<ModelVersion>, StoreError>;
     async fn latest_model(&self, task: Task) -> Result<Option<ModelVersion>, StoreError>;
-    async fn insert_model(&self, model: &ModelVersion) -> Result<(), StoreError>;
+    /// Saves the completed `job` and registers its `model` as one change: both, only if the stored job
+    /// is still at revision `job.revision - 1` and no model of the task has `model.version` yet;
+    /// otherwise neither. Returns whether it saved. (Two jobs of a task completing at once both read
+    /// the same latest version; this is where the second finds its version taken and nothing changes.)
+    async fn complete_job(
+        &self,
+        job: &TrainingJob,
+        model: &ModelVersion,
+    ) -> Result<bool, StoreError>;
     async fn model(&self, task: Task, version: Version)
     -> Result<Option<ModelVersion>, StoreError>;
 }
@@ -55,6 +72,33 @@ pub trait BlobStore {
     async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError>;
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }
+
+/// Where a page of jobs ends (newest first: by creation time, then id, both descending); the next page
+/// starts after it. The API hands it out as an opaque cursor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobPosition {
+    pub created_at_ms: u64,
+    pub job_id: String,
+}
+
+impl JobPosition {
+    /// The position of `job`.
+    pub fn of(job: &TrainingJob) -> Self {
+        Self {
+            created_at_ms: job.created_at_ms,
+            job_id: job.id.clone(),
+        }
+    }
+
+    /// Whether `job` comes after this position, newest first.
+    pub fn precedes(&self, job: &TrainingJob) -> bool {
+        (job.created_at_ms, job.id.as_str()) < (self.created_at_ms, self.job_id.as_str())
+    }
+}
+
+/// How many times [`Queue::complete`] takes the task's next version afresh when other jobs of the
+/// task registered it first. Each retry means another completion won, so this bounds only a storm.
+pub const COMPLETE_ATTEMPTS: usize = 8;
 
 /// What a lease hands a runner.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -140,18 +184,18 @@ impl<J: JobStore, B: BlobStore> Queue<'_, J, B> {
     }
 
     /// Loads a job, applies `change`, saves it (refusing if it changed meanwhile).
-    async fn update<T>(
+    async fn update(
         &self,
         id: &str,
-        change: impl FnOnce(&mut TrainingJob) -> Result<T, JobError>,
-    ) -> Result<(TrainingJob, T), QueueError> {
+        change: impl FnOnce(&mut TrainingJob) -> Result<(), JobError>,
+    ) -> Result<TrainingJob, QueueError> {
         let mut job = self.load(id).await?;
-        let out = change(&mut job)?;
+        change(&mut job)?;
         job.revision += 1;
         if !self.jobs.replace_job(&job).await? {
             return Err(QueueError::Job(JobError::LeaseLost(id.to_string())));
         }
-        Ok((job, out))
+        Ok(job)
     }
 
     /// A job as it stands (with lease expiry applied to what is shown, not stored).
@@ -168,10 +212,8 @@ impl<J: JobStore, B: BlobStore> Queue<'_, J, B> {
         now_ms: u64,
     ) -> Result<TrainingJob, QueueError> {
         let lease_ms = self.config.lease_ms;
-        Ok(self
-            .update(id, |j| j.heartbeat(token, now_ms, lease_ms))
-            .await?
-            .0)
+        self.update(id, |j| j.heartbeat(token, now_ms, lease_ms))
+            .await
     }
 
     pub async fn report(
@@ -182,10 +224,8 @@ impl<J: JobStore, B: BlobStore> Queue<'_, J, B> {
         now_ms: u64,
     ) -> Result<TrainingJob, QueueError> {
         let lease_ms = self.config.lease_ms;
-        Ok(self
-            .update(id, |j| j.report(token, progress, now_ms, lease_ms))
-            .await?
-            .0)
+        self.update(id, |j| j.report(token, progress, now_ms, lease_ms))
+            .await
     }
 
     /// Stores the model blob of a job whose lease `token` holds.
@@ -203,13 +243,13 @@ impl<J: JobStore, B: BlobStore> Queue<'_, J, B> {
         })?;
         self.blobs.put(&blob_key(id), onnx).await?;
         let lease_ms = self.config.lease_ms;
-        Ok(self
-            .update(id, |j| j.uploaded(token, now_ms, lease_ms))
-            .await?
-            .0)
+        self.update(id, |j| j.uploaded(token, now_ms, lease_ms))
+            .await
     }
 
-    /// Completes a job and registers its model's next version.
+    /// Completes a job and registers its model as the task's next version, the job and the registry
+    /// saved together. When another job of the task registered that version first (or the job
+    /// changed meanwhile), it reads both again and retries, up to [`COMPLETE_ATTEMPTS`] times.
     pub async fn complete(
         &self,
         id: &str,
@@ -217,13 +257,16 @@ impl<J: JobStore, B: BlobStore> Queue<'_, J, B> {
         metrics: Vec<(String, f64)>,
         now_ms: u64,
     ) -> Result<ModelVersion, QueueError> {
-        let task = self.load(id).await?.task;
-        let latest = self.jobs.latest_model(task).await?.map(|m| m.version);
-        let (_, model) = self
-            .update(id, |j| j.complete(token, metrics, latest, now_ms))
-            .await?;
-        self.jobs.insert_model(&model).await?;
-        Ok(model)
+        for _ in 0..COMPLETE_ATTEMPTS {
+            let mut job = self.load(id).await?;
+            let latest = self.jobs.latest_model(job.task).await?.map(|m| m.version);
+            let model = job.complete(token, metrics.clone(), latest, now_ms)?;
+            job.revision += 1;
+            if self.jobs.complete_job(&job, &model).await? {
+                return Ok(model);
+            }
+        }
+        Err(QueueError::Contended(id.to_string()))
     }
 
     pub async fn fail(
@@ -233,7 +276,7 @@ impl<J: JobStore, B: BlobStore> Queue<'_, J, B> {
         reason: &str,
         now_ms: u64,
     ) -> Result<TrainingJob, QueueError> {
-        Ok(self.update(id, |j| j.fail(token, reason, now_ms)).await?.0)
+        self.update(id, |j| j.fail(token, reason, now_ms)).await
     }
 
     /// A registered model's ONNX bytes.
@@ -299,11 +342,21 @@ impl JobStore for MemoryStore {
         Ok(open)
     }
 
-    async fn recent_jobs(&self, limit: usize) -> Result<Vec<TrainingJob>, StoreError> {
-        let mut all: Vec<TrainingJob> = self.jobs.borrow().values().cloned().collect();
-        all.sort_by_key(|j| std::cmp::Reverse((j.created_at_ms, j.id.clone())));
-        all.truncate(limit);
-        Ok(all)
+    async fn jobs_page(
+        &self,
+        after: Option<&JobPosition>,
+        limit: usize,
+    ) -> Result<Vec<TrainingJob>, StoreError> {
+        let mut page: Vec<TrainingJob> = self
+            .jobs
+            .borrow()
+            .values()
+            .filter(|j| after.is_none_or(|p| p.precedes(j)))
+            .cloned()
+            .collect();
+        page.sort_by_key(|j| std::cmp::Reverse((j.created_at_ms, j.id.clone())));
+        page.truncate(limit);
+        Ok(page)
     }
 
     async fn models(&self, task: Option<Task>) -> Result<Vec<ModelVersion>, StoreError> {
@@ -328,9 +381,24 @@ impl JobStore for MemoryStore {
             .cloned())
     }
 
-    async fn insert_model(&self, model: &ModelVersion) -> Result<(), StoreError> {
-        self.models.borrow_mut().push(model.clone());
-        Ok(())
+    async fn complete_job(
+        &self,
+        job: &TrainingJob,
+        model: &ModelVersion,
+    ) -> Result<bool, StoreError> {
+        let mut models = self.models.borrow_mut();
+        let taken = models
+            .iter()
+            .any(|m| m.task == model.task && m.version == model.version);
+        let mut jobs = self.jobs.borrow_mut();
+        match jobs.get_mut(&job.id) {
+            Some(stored) if stored.revision + 1 == job.revision && !taken => {
+                *stored = job.clone();
+                models.push(model.clone());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     async fn model(
@@ -437,6 +505,181 @@ mod tests {
         );
     }
 
+    /// The memory store, but every call first yields once: two queue operations driven together
+    /// interleave at each storage call, as two requests over D1 do. Counts the refused completions.
+    struct Interleaving<'a> {
+        store: &'a MemoryStore,
+        refused: std::cell::Cell<u32>,
+    }
+
+    async fn yield_once() {
+        let mut yielded = false;
+        std::future::poll_fn(|_| {
+            if std::mem::replace(&mut yielded, true) {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+    }
+
+    impl JobStore for Interleaving<'_> {
+        async fn insert_job(&self, job: &TrainingJob) -> Result<(), StoreError> {
+            yield_once().await;
+            self.store.insert_job(job).await
+        }
+        async fn job(&self, id: &str) -> Result<Option<TrainingJob>, StoreError> {
+            yield_once().await;
+            self.store.job(id).await
+        }
+        async fn replace_job(&self, job: &TrainingJob) -> Result<bool, StoreError> {
+            yield_once().await;
+            self.store.replace_job(job).await
+        }
+        async fn open_jobs(&self) -> Result<Vec<TrainingJob>, StoreError> {
+            yield_once().await;
+            self.store.open_jobs().await
+        }
+        async fn jobs_page(
+            &self,
+            after: Option<&JobPosition>,
+            limit: usize,
+        ) -> Result<Vec<TrainingJob>, StoreError> {
+            yield_once().await;
+            self.store.jobs_page(after, limit).await
+        }
+        async fn models(&self, task: Option<Task>) -> Result<Vec<ModelVersion>, StoreError> {
+            yield_once().await;
+            self.store.models(task).await
+        }
+        async fn latest_model(&self, task: Task) -> Result<Option<ModelVersion>, StoreError> {
+            yield_once().await;
+            self.store.latest_model(task).await
+        }
+        async fn complete_job(
+            &self,
+            job: &TrainingJob,
+            model: &ModelVersion,
+        ) -> Result<bool, StoreError> {
+            yield_once().await;
+            let saved = self.store.complete_job(job, model).await?;
+            if !saved {
+                self.refused.set(self.refused.get() + 1);
+            }
+            Ok(saved)
+        }
+        async fn model(
+            &self,
+            task: Task,
+            version: Version,
+        ) -> Result<Option<ModelVersion>, StoreError> {
+            yield_once().await;
+            self.store.model(task, version).await
+        }
+    }
+
+    /// Drives two futures together, one poll each in turn, until both are done.
+    fn together<A: std::future::Future, B: std::future::Future>(
+        a: A,
+        b: B,
+    ) -> (A::Output, B::Output) {
+        let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+        let (mut a_out, mut b_out) = (None, None);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        while a_out.is_none() || b_out.is_none() {
+            if a_out.is_none() {
+                a_out = match a.as_mut().poll(&mut cx) {
+                    std::task::Poll::Ready(v) => Some(v),
+                    std::task::Poll::Pending => None,
+                };
+            }
+            if b_out.is_none() {
+                b_out = match b.as_mut().poll(&mut cx) {
+                    std::task::Poll::Ready(v) => Some(v),
+                    std::task::Poll::Pending => None,
+                };
+            }
+        }
+        (a_out.unwrap(), b_out.unwrap())
+    }
+
+    #[test]
+    fn two_jobs_completing_at_once_register_distinct_versions() {
+        let store = MemoryStore::default();
+        let q = queue(&store);
+        for id in ["a", "b"] {
+            ready(q.enqueue(id, Task::Family, JobSpec::for_task(Task::Family), 0)).unwrap();
+            let leased = ready(q.lease("r", id, 10)).unwrap().unwrap();
+            ready(q.upload(&leased.job.id, id, vec![], 11)).unwrap();
+        }
+        let racing = Interleaving {
+            store: &store,
+            refused: std::cell::Cell::new(0),
+        };
+        let q2 = Queue {
+            jobs: &racing,
+            blobs: &store,
+            config: q.config,
+        };
+        let (a, b) = together(
+            q2.complete("a", "a", vec![], 20),
+            q2.complete("b", "b", vec![], 20),
+        );
+        // Both read 1.0.0 as next; one registered it, the other found it taken and retried.
+        assert_eq!(racing.refused.get(), 1);
+        let mut versions = [a.unwrap().version, b.unwrap().version].map(|v| v.to_string());
+        versions.sort();
+        assert_eq!(versions, ["1.0.0", "1.1.0"]);
+        // Each job shows the version the registry holds for it.
+        let models = ready(store.models(Some(Task::Family))).unwrap();
+        assert_eq!(models.len(), 2);
+        for model in models {
+            let job = ready(q.status(&model.job_id, 30)).unwrap();
+            assert_eq!(job.state, JobState::Completed);
+            assert_eq!(job.model_version, Some(model.version));
+        }
+    }
+
+    #[test]
+    fn a_refused_completion_changes_neither_the_job_nor_the_registry() {
+        let store = MemoryStore::default();
+        let q = queue(&store);
+        ready(q.enqueue("a", Task::Family, JobSpec::for_task(Task::Family), 0)).unwrap();
+        ready(q.lease("r", "t", 0)).unwrap().unwrap();
+        ready(q.upload("a", "t", vec![], 1)).unwrap();
+        let mut job = ready(q.status("a", 2)).unwrap();
+        let model = job.complete("t", vec![], None, 2).unwrap();
+        // A stale revision: refused.
+        assert!(!ready(store.complete_job(&job, &model)).unwrap());
+        job.revision += 1;
+        let mut taken = model.clone();
+        taken.job_id = "other".into();
+        store.models.borrow_mut().push(taken);
+        // A version taken: refused too, and the job is still running.
+        assert!(!ready(store.complete_job(&job, &model)).unwrap());
+        assert_eq!(ready(q.status("a", 3)).unwrap().state, JobState::Running);
+        assert_eq!(ready(store.models(None)).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn jobs_page_newest_first_after_a_position() {
+        let store = MemoryStore::default();
+        let q = queue(&store);
+        // Two jobs share a creation time: the id breaks the tie.
+        for (id, at) in [("a", 1), ("b", 2), ("c", 2), ("d", 3)] {
+            ready(q.enqueue(id, Task::Family, JobSpec::for_task(Task::Family), at)).unwrap();
+        }
+        let ids = |page: Vec<TrainingJob>| page.into_iter().map(|j| j.id).collect::<Vec<_>>();
+        let first = ready(store.jobs_page(None, 2)).unwrap();
+        let after = JobPosition::of(first.last().unwrap());
+        assert_eq!(ids(first), ["d", "c"]);
+        assert_eq!(
+            ids(ready(store.jobs_page(Some(&after), 2)).unwrap()),
+            ["b", "a"]
+        );
+    }
+
     #[test]
     fn versions_count_up_per_task() {
         let store = MemoryStore::default();
@@ -529,11 +772,14 @@ pub mod wire {
         pub model: ModelVersion,
     }
 
-    /// `GET /api/v1/training/jobs`: the newest jobs, newest first.
+    /// `GET /api/v1/training/jobs`: a page of jobs, newest first.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct JobList {
         pub jobs: Vec<TrainingJob>,
+        /// Pass as `cursor` for the next page; absent on the last.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub next_cursor: Option<String>,
     }
 
     /// `GET /api/v1/training/models`: registered models by task, newest version first.

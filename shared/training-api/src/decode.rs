@@ -1,9 +1,12 @@
 //! Request bodies and query parameters, read field by field so that every error names its field.
 
+use serde_json::Value;
 use synq_core::ApiError;
 use synq_core::body::{invalid_field, json_object, require_field, take_field};
+use synq_core::paging::{decode_cursor, page_size};
 use synq_ml::dataset::Task;
 use synq_ml::jobs::Progress;
+use synq_ml::queue::JobPosition;
 use synq_ml::spec::JobSpec;
 
 /// Longest runner name, in characters.
@@ -65,11 +68,13 @@ pub(crate) fn progress(body: &[u8]) -> Result<(String, Progress), ApiError> {
     Ok((token, progress))
 }
 
-/// `POST jobs/{id}/complete`: the token and the model's metrics on held-out data.
+/// `POST jobs/{id}/complete`: the token and the model's metrics on held-out data. Every value is a
+/// number: JSON has no NaN or infinity (serializers write them as `null`), so a metric that came out
+/// undefined — R² on constant targets, F1 with no positives — is left out by the runner, not sent.
 pub(crate) fn complete(body: &[u8]) -> Result<(String, Vec<(String, f64)>), ApiError> {
     let mut map = json_object(body, &["token", "metrics"])?;
     let token = require_field(&mut map, "token")?;
-    let metrics: Vec<(String, f64)> = require_field(&mut map, "metrics")?;
+    let metrics: Vec<(String, Value)> = require_field(&mut map, "metrics")?;
     let bad_name = |n: &String| n.is_empty() || n.chars().count() > MAX_METRIC_NAME_CHARS;
     if metrics.len() > MAX_METRICS || metrics.iter().any(|(n, _)| bad_name(n)) {
         return Err(invalid_field(
@@ -79,6 +84,18 @@ pub(crate) fn complete(body: &[u8]) -> Result<(String, Vec<(String, f64)>), ApiE
             ),
         ));
     }
+    let metrics = metrics
+        .into_iter()
+        .map(|(name, value)| match value.as_f64() {
+            Some(number) => Ok((name, number)),
+            None => Err(invalid_field(
+                "metrics",
+                format!(
+                    "metric `{name}` is {value}, not a finite number; leave out a metric that is undefined (NaN or infinite)"
+                ),
+            )),
+        })
+        .collect::<Result<_, _>>()?;
     Ok((token, metrics))
 }
 
@@ -107,16 +124,16 @@ fn params<'q>(
         .collect()
 }
 
-/// `GET jobs?limit`.
-pub(crate) fn limit(query: &[(String, String)]) -> Result<usize, ApiError> {
-    match params(query, &["limit"])?.last() {
-        None => Ok(DEFAULT_LIMIT),
-        Some((_, v)) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| invalid_field("limit", format!("`limit` is 1 to {MAX_LIMIT}"))),
-    }
+/// `GET jobs?limit&cursor`: the page size, and where the page starts (after the previous page's last
+/// job; from the newest without a cursor).
+pub(crate) fn jobs_page(
+    query: &[(String, String)],
+) -> Result<(usize, Option<JobPosition>), ApiError> {
+    let params = params(query, &["limit", "cursor"])?;
+    let last = |name: &str| params.iter().rev().find(|(k, _)| *k == name).map(|p| p.1);
+    let limit = page_size(last("limit"), DEFAULT_LIMIT, MAX_LIMIT)?;
+    let after = last("cursor").map(decode_cursor).transpose()?;
+    Ok((limit, after))
 }
 
 /// `GET models?task`.

@@ -2,11 +2,12 @@
 
 use serde::Serialize;
 use synq_core::body::invalid_field;
+use synq_core::paging::encode_cursor;
 use synq_core::{ApiError, ErrorCode};
 use synq_ml::dataset::Task;
 use synq_ml::jobs::{JobError, Version};
 use synq_ml::queue::wire::{JobList, JobResponse, ModelList, ModelResponse};
-use synq_ml::queue::{BlobStore, JobStore, Queue, QueueError};
+use synq_ml::queue::{BlobStore, JobPosition, JobStore, Queue, QueueError};
 
 use crate::decode;
 use crate::route::Endpoint;
@@ -55,6 +56,9 @@ fn json(status: u16, value: &impl Serialize) -> Result<Reply, ApiError> {
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))
 }
 
+/// When to retry a completion that lost the race for the next version [`synq_ml::queue::COMPLETE_ATTEMPTS`] times.
+const CONTENDED_RETRY_MS: u64 = 500;
+
 /// The one error shape for what the queue refused.
 fn refusal(e: QueueError) -> ApiError {
     match e {
@@ -66,6 +70,12 @@ fn refusal(e: QueueError) -> ApiError {
         ) => ApiError::new(ErrorCode::Conflict, e.to_string()),
         QueueError::Job(JobError::Invalid(message)) => {
             ApiError::new(ErrorCode::InvalidMessage, message)
+        }
+        // Not a conflict (409 tells a runner its lease is gone): busy, so try again shortly.
+        e @ QueueError::Contended(_) => {
+            let mut busy = ApiError::new(ErrorCode::RateLimited, e.to_string());
+            busy.retry_after_ms = Some(CONTENDED_RETRY_MS);
+            busy
         }
         QueueError::Store(e) => ApiError::new(ErrorCode::Internal, e.to_string()),
     }
@@ -98,17 +108,24 @@ pub async fn handle<J: JobStore, B: BlobStore>(
             )
         }
         Endpoint::ListJobs => {
-            let limit = decode::limit(request.query)?;
+            let (limit, after) = decode::jobs_page(request.query)?;
+            // One more than the page: whether it exists says whether there is a next page.
             let mut jobs = q
                 .jobs
-                .recent_jobs(limit)
+                .jobs_page(after.as_ref(), limit + 1)
                 .await
                 .map_err(|e| refusal(e.into()))?;
+            let next_cursor = if jobs.len() > limit {
+                jobs.truncate(limit);
+                jobs.last().map(|j| encode_cursor(&JobPosition::of(j)))
+            } else {
+                None
+            };
             // Show lease expiry as of now, as a job's own status does.
             for j in &mut jobs {
                 j.expire(now);
             }
-            json(200, &JobList { jobs })
+            json(200, &JobList { jobs, next_cursor })
         }
         Endpoint::GetJob(id) => job(q.status(id, now).await.map_err(refusal)?),
         Endpoint::Lease => {

@@ -26,7 +26,7 @@ pub fn describe(endpoint: &Endpoint) -> EndpointDoc {
             vec![(201, Some(by_ref::<JobResponse>()))],
         ),
         Endpoint::ListJobs => {
-            doc(None, vec![(200, Some(by_ref::<JobList>()))]).with_query(&["limit"])
+            doc(None, vec![(200, Some(by_ref::<JobList>()))]).with_query(&["limit", "cursor"])
         }
         Endpoint::GetJob(_) => doc(None, job()),
         Endpoint::Lease => doc(

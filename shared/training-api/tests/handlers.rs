@@ -320,3 +320,119 @@ fn refusals_have_the_one_shape() {
         synq_training_api::MAX_MODEL_BYTES
     );
 }
+
+impl Api {
+    /// `GET jobs` with `query`.
+    fn list(&self, query: &[(&str, &str)]) -> Result<Value, synq_core::ApiError> {
+        let query: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let reply = self.call(Call {
+            method: "GET",
+            path: "jobs",
+            body: b"",
+            query: &query,
+            lease_token: None,
+            now: 100,
+            id: "",
+        })?;
+        let Body::Json(text) = reply.body else {
+            panic!("{:?}", reply.body)
+        };
+        Ok(serde_json::from_str(&text).unwrap())
+    }
+}
+
+#[test]
+fn jobs_list_in_pages_newest_first_with_an_opaque_cursor() {
+    let api = Api::new();
+    // Five jobs, two of them queued in the same millisecond (the id orders those).
+    for (id, now) in [("j-a", 1), ("j-b", 2), ("j-c", 3), ("j-d", 3), ("j-e", 4)] {
+        let body = json!({"task": "family"}).to_string();
+        api.call(Call {
+            method: "POST",
+            path: "jobs",
+            body: body.as_bytes(),
+            query: &[],
+            lease_token: None,
+            now,
+            id,
+        })
+        .unwrap();
+    }
+    let ids = |page: &Value| -> Vec<String> {
+        page["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![("limit", "2")];
+        if let Some(c) = &cursor {
+            query.push(("cursor", c));
+        }
+        let page = api.list(&query).unwrap();
+        seen.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["j-e", "j-d", "j-c", "j-b", "j-a"]);
+    // A page that ends exactly at the last job says so (no cursor to an empty page).
+    let whole = api.list(&[("limit", "5")]).unwrap();
+    assert_eq!(ids(&whole).len(), 5);
+    assert!(whole.get("next_cursor").is_none(), "{whole}");
+    // The default page holds all five (it is 20).
+    assert_eq!(ids(&api.list(&[]).unwrap()).len(), 5);
+    for (query, field) in [
+        (vec![("limit", "0")], "limit"),
+        (vec![("limit", "101")], "limit"),
+        (vec![("cursor", "not-ours")], "cursor"),
+        (vec![("after", "x")], "after"),
+    ] {
+        let e = api.list(&query).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidMessage, Some(field)),
+            "{query:?}"
+        );
+    }
+}
+
+#[test]
+fn a_metric_that_is_not_a_number_is_a_field_error_and_the_job_stays_open() {
+    let api = Api::new();
+    api.ok("POST", "jobs", json!({"task": "execution_time"}), 0);
+    let (_, leased) = api.ok("POST", "lease", json!({"runner": "r"}), 0);
+    let token = leased["token"].as_str().unwrap().to_owned();
+    api.upload("job-1", &token, b"onnx", 1).unwrap();
+    // NaN and infinity reach JSON as null (serde_json, JSON.stringify).
+    let undefined = json!({"token": token, "metrics": [["mae", 0.1], ["r2", null]]});
+    let e = api
+        .json("POST", "jobs/job-1/complete", &undefined, 2)
+        .unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::InvalidMessage, Some("metrics"))
+    );
+    assert!(e.message.contains("`r2`"), "{}", e.message);
+    let text = json!({"token": token, "metrics": [["mae", "0.1"]]});
+    assert_eq!(
+        api.refused("POST", "jobs/job-1/complete", text, 2)
+            .1
+            .as_deref(),
+        Some("metrics")
+    );
+    let (_, open) = api.ok("GET", "jobs/job-1", Value::Null, 3);
+    assert_eq!(open["job"]["state"], "running");
+    // Without the undefined metric the job completes.
+    let defined = json!({"token": token, "metrics": [["mae", 0.1]]});
+    let (_, model) = api.ok("POST", "jobs/job-1/complete", defined, 4);
+    assert_eq!(model["model"]["metrics"], json!([["mae", 0.1]]));
+}

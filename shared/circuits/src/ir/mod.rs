@@ -215,6 +215,21 @@ impl Circuit {
         }
     }
 
+    /// The wires `inst` touches, numbered qubits first (`0..num_qubits`) and then clbits
+    /// (`num_qubits + index`): its qubits in operand order, a measurement's clbit, and the clbits its
+    /// condition reads. Depth and scheduling follow these.
+    pub fn wires(&self, inst: &Instruction) -> Vec<usize> {
+        let nq = self.num_qubits();
+        let mut wires: Vec<usize> = inst.op.qubits().iter().map(|q| q.index()).collect();
+        if let Operation::Measure { clbit, .. } = &inst.op {
+            wires.push(nq + clbit.index());
+        }
+        if let Some(cond) = &inst.condition {
+            wires.extend(self.condition_clbits(cond).iter().map(|b| nq + b.index()));
+        }
+        wires
+    }
+
     /// Checks that every instruction refers to existing, distinct bits with the right arity.
     pub fn validate(&self) -> Result<(), CircuitError> {
         let nq = self.num_qubits() as u32;

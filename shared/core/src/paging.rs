@@ -1,31 +1,28 @@
-//! Paging: page sizes with a maximum, and opaque cursors (base64url JSON of where the next page starts).
+//! Paging of the REST lists: page sizes with a maximum, and opaque cursors (base64url JSON of where the
+//! next page starts).
 
+use crate::body::invalid_field;
+use crate::error::ApiError;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use synq_core::ApiError;
-use synq_core::body::invalid_field;
 
 /// The cursor for the page after this position.
-pub(crate) fn encode_cursor(position: &impl Serialize) -> String {
+pub fn encode_cursor(position: &impl Serialize) -> String {
     // Serializing plain data into a string cannot fail.
     let json = serde_json::to_vec(position).unwrap_or_default();
     Base64UrlUnpadded::encode_string(&json)
 }
 
 /// Where a cursor says the page starts; `INVALID_MESSAGE` on `cursor` if it is not one of ours.
-pub(crate) fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> Result<T, ApiError> {
+pub fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> Result<T, ApiError> {
     let bad = || invalid_field("cursor", "`cursor` is not a cursor this API returned");
     let json = Base64UrlUnpadded::decode_vec(cursor).map_err(|_| bad())?;
     serde_json::from_slice(&json).map_err(|_| bad())
 }
 
 /// A page size from the `limit` parameter: `default` when absent, 1 to `max`.
-pub(crate) fn page_size(
-    limit: Option<&str>,
-    default: usize,
-    max: usize,
-) -> Result<usize, ApiError> {
+pub fn page_size(limit: Option<&str>, default: usize, max: usize) -> Result<usize, ApiError> {
     let Some(limit) = limit else {
         return Ok(default);
     };
