@@ -251,6 +251,7 @@ impl DurableObject for Session {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        self.end_expired_key_sockets().await;
         // The session's id is not in storage: a socket's attachment knows it. With no socket left, the
         // engine is loaded nameless for this alarm only and dropped after it, so the next connection
         // loads it again under its id (which labels messages and seeds the server's Yjs client id).
@@ -392,8 +393,8 @@ impl Session {
                     }
                 }
                 Effect::ScheduleAlarm(at) => {
-                    let offset_ms = i64::try_from(at.0.saturating_sub(now().0)).unwrap_or(i64::MAX);
-                    if let Err(e) = self.state.storage().set_alarm(offset_ms).await {
+                    // Never later than a pending alarm: a rotated key's grace end may share it.
+                    if let Err(e) = self.wake_by(at).await {
                         // Only a snapshot is deferred; every edit is already in the op log.
                         console_warn!("session: setting the alarm failed: {e}");
                     }

@@ -1,14 +1,18 @@
 //! The session's internal route for API key changes: the API Worker, having revoked or rotated a key,
 //! posts a `synq_gateway::key_sockets::KeySocketChange` to `/keys` on each session the key opened sockets
 //! on. Connections opened with that key are closed (revoked: the engine lets them go first, so the others
-//! are told) or get the key's new expiry; every other connection is untouched. Answers
-//! `{"closed": n, "updated": n}`.
+//! are told) or get the key's new expiry, and the alarm is set for it; every other connection is
+//! untouched. Answers `{"closed": n, "updated": n}`.
+//!
+//! The object has one alarm, which the session engine uses too. Both only ever bring it forward
+//! ([`Session::wake_by`]), and an alarm that comes early is harmless to both: the engine finds nothing
+//! due and asks again, and [`Session::end_expired_key_sockets`] re-arms for the next key expiry.
 
-use synq_core::{ApiError, ErrorCode};
-use synq_gateway::key_sockets::{KeySocketChange, SocketAction};
+use synq_core::{ApiError, EpochMillis, ErrorCode};
+use synq_gateway::key_sockets::{KEY_EXPIRED_CLOSE, KeySocketChange, SocketAction, expired_at};
 use worker::{Request, Response, Result, console_warn};
 
-use super::Session;
+use super::{Session, now};
 use crate::error_response;
 
 /// The internal path.
@@ -25,6 +29,7 @@ impl Session {
             }
         };
         let (mut closed, mut updated) = (0u32, 0u32);
+        let mut wake = None;
         for ws in self.state.get_websockets() {
             let Ok(Some(mut connection)) = self.sockets.get(&ws) else {
                 continue;
@@ -45,9 +50,58 @@ impl Session {
                         console_warn!("session: re-dating a rotated key's socket failed: {e}");
                     }
                     updated += 1;
+                    wake = Some(wake.map_or(at, |earliest: EpochMillis| earliest.min(at)));
                 }
             }
         }
+        if let Some(at) = wake
+            && let Err(e) = self.wake_by(at).await
+        {
+            console_warn!("session: setting the alarm for a key's grace end failed: {e}");
+        }
         Response::from_json(&serde_json::json!({ "closed": closed, "updated": updated }))
+    }
+
+    /// Sets the alarm for `at` unless it is already set sooner. An alarm not after now is the one running
+    /// (or about to): it does not count.
+    pub(super) async fn wake_by(&self, at: EpochMillis) -> Result<()> {
+        let storage = self.state.storage();
+        let millis = |t: EpochMillis| i64::try_from(t.0).unwrap_or(i64::MAX);
+        let sooner = storage
+            .get_alarm()
+            .await?
+            .is_some_and(|pending| pending > millis(now()) && pending <= millis(at));
+        if !sooner {
+            let offset_ms = i64::try_from(at.0.saturating_sub(now().0)).unwrap_or(i64::MAX);
+            storage.set_alarm(offset_ms).await?;
+        }
+        Ok(())
+    }
+
+    /// At an alarm: closes the connections opened with a key whose credential has ended (a rotated
+    /// key's after its grace period, even if they stay silent), and sets the alarm for the next such end.
+    pub(super) async fn end_expired_key_sockets(&self) {
+        let at = now();
+        let mut next: Option<EpochMillis> = None;
+        for ws in self.state.get_websockets() {
+            let Ok(Some(connection)) = self.sockets.get(&ws) else {
+                continue;
+            };
+            let (key, expires_at) = (connection.key.as_deref(), connection.participant.expires_at);
+            if expired_at(key, expires_at, at) {
+                self.forget(&ws).await;
+                let (code, reason) = KEY_EXPIRED_CLOSE;
+                if let Err(e) = ws.close(Some(code), Some(reason)) {
+                    console_warn!("session: closing an expired key's socket failed: {e}");
+                }
+            } else if let (Some(_), Some(end)) = (key, expires_at) {
+                next = Some(next.map_or(end, |earliest| earliest.min(end)));
+            }
+        }
+        if let Some(end) = next
+            && let Err(e) = self.wake_by(end).await
+        {
+            console_warn!("session: setting the alarm for a key's expiry failed: {e}");
+        }
     }
 }

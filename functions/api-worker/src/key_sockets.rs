@@ -1,7 +1,11 @@
 //! The WebSockets opened with an API key: noted (which session) when one opens, and told about it when the
 //! key is revoked or rotated (`synq_gateway::key_sockets`), so that a revoked key's sockets close at once
-//! and a rotated key's end with its grace period. Sockets of other credentials are untouched.
+//! and a rotated key's end with its grace period. Sockets of other credentials are untouched. The sessions
+//! are told concurrently (at most `CONCURRENT_TELLS` at once). Notes are pruned: a revoked key's once
+//! every session was told, and those of keys revoked or expired `KEY_SOCKET_RETENTION_MS` ago whenever
+//! a key socket is noted (`synq_gateway::store`).
 
+use futures_util::{StreamExt, stream};
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 use synq_gateway::GatewayStore;
 use synq_gateway::key_sockets::KeySocketChange;
@@ -11,15 +15,26 @@ use worker::{Date, Env, Method, Request, RequestInit, console_warn};
 use crate::d1_gateway::D1Gateway;
 use crate::session_stub;
 
+/// Sessions told about one key change at once.
+const CONCURRENT_TELLS: usize = 8;
+
 /// Notes that key `key_id` opens a socket on `session_id`; refused if it cannot be noted, since its
-/// revocation could then not reach the socket.
+/// revocation could then not reach the socket, and if the stored key is no longer usable (this isolate's
+/// copy of it is older than a revocation).
 pub(crate) async fn note(
     store: &D1Gateway,
     key_id: &str,
     session_id: &str,
 ) -> Result<(), ApiError> {
     let now = EpochMillis(Date::now().as_millis());
-    Ok(store.note_key_socket(key_id, session_id, now).await?)
+    if store.note_key_socket(key_id, session_id, now).await? {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            format!("API key `{key_id}` was revoked or has expired"),
+        ))
+    }
 }
 
 /// Tells every session key `key_id` opened sockets on what its stored state now asks for (nothing for an
@@ -36,13 +51,25 @@ pub(crate) async fn tell_sessions(env: &Env, store: &D1Gateway, key_id: &str) {
         };
         let body = serde_json::to_string(&change)
             .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
-        for session in store.key_sockets(key_id).await? {
-            if let Err(e) = post(env, &session, &body).await {
-                console_warn!(
-                    "key sockets: telling session `{session}` failed: {}",
-                    e.message
-                );
-            }
+        let sessions = store.key_sockets(key_id).await?;
+        let body = body.as_str();
+        let told = stream::iter(&sessions)
+            .map(|session| async move { (session, post(env, session, body).await) })
+            .buffer_unordered(CONCURRENT_TELLS);
+        let failed = told
+            .filter_map(|(session, result)| async move { result.err().map(|e| (session, e)) })
+            .collect::<Vec<_>>()
+            .await;
+        for (session, e) in &failed {
+            console_warn!(
+                "key sockets: telling session `{session}` failed: {}",
+                e.message
+            );
+        }
+        // A revoked key opens no more sockets and those it had are closed: its notes can go (kept if a
+        // session could not be told, for a retry by revoking again).
+        if matches!(change, KeySocketChange::Revoked { .. }) && failed.is_empty() {
+            store.forget_key_sockets(key_id).await?;
         }
         Ok::<(), ApiError>(())
     };

@@ -342,6 +342,9 @@ async fn session_socket(req: &Request, env: &Env, id: &str, protocol: &str) -> R
         Err(error) => return Served::error(&error, name, None),
     };
     let principal = Some(caller.principal.id());
+    if let Err(error) = caller.principal.may_join() {
+        return Served::error(&error, name, principal);
+    }
     if let Some(key) = &caller.principal.key
         && let Err(error) = key_sockets::note(&store, key, id).await
     {
@@ -387,9 +390,9 @@ async fn forward_socket(
             format!("`{}` has no role in session `{id}`", claims.sub),
         )
     })?;
-    // A key without `write` reads only, whatever its owner may do.
-    let read_only = !caller.principal.scopes.allows(Scope::Write);
-    let role = if read_only { Role::Guest } else { role };
+    // A key without `write` reads only, whatever its owner may do (the session keeps that through grants).
+    let read_only = caller.principal.reads_only();
+    let role = caller.principal.join_role(role);
 
     let internal = |e: worker::Error| ApiError::new(ErrorCode::Internal, e.to_string());
     let headers = Headers::new();

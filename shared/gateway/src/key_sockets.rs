@@ -4,8 +4,9 @@
 //! opened with that key, leaving the others alone:
 //! - **revoked**: closed at once with [`CLOSE_KEY_REVOKED`] (4001, `api key revoked`);
 //! - **rotated**: the connection's credential expiry moves to the end of the grace period, so the session
-//!   ends it like any expired credential (close 1008) at its first message after that; a connection that
-//!   stays silent is closed as idle (4000) by the session's idle timeout.
+//!   ends it like any expired credential (close 1008) at its first message after that; and the session
+//!   sets its alarm for the grace end, when it closes the key's connections that stayed silent
+//!   ([`expired_at`]), so that they stop receiving the document's changes then.
 
 use serde::{Deserialize, Serialize};
 use synq_core::EpochMillis;
@@ -32,6 +33,16 @@ pub enum KeySocketChange {
         /// When.
         at: EpochMillis,
     },
+}
+
+/// The close code and reason of a key's connection whose credential has ended: the same the session sends
+/// when such a connection speaks after its expiry.
+pub const KEY_EXPIRED_CLOSE: (u16, &str) = (1008, "token expired");
+
+/// Whether the session's alarm at `now` closes a connection opened with `key` whose credential ends at
+/// `expires_at` (sockets of other credentials are left to the session's own rules).
+pub fn expired_at(key: Option<&str>, expires_at: Option<EpochMillis>, now: EpochMillis) -> bool {
+    key.is_some() && expires_at.is_some_and(|at| now >= at)
 }
 
 /// What a session does to one connection of the key.
@@ -143,6 +154,15 @@ mod tests {
             change.action(Some(&old.id), Some(sooner)),
             Some(SocketAction::ExpireAt(sooner))
         );
+    }
+
+    #[test]
+    fn the_alarm_closes_only_key_connections_whose_credential_ended() {
+        let end = EpochMillis(61_000);
+        assert!(expired_at(Some("k"), Some(end), end));
+        assert!(!expired_at(Some("k"), Some(end), EpochMillis(60_999)));
+        assert!(!expired_at(Some("k"), None, end), "a key without expiry");
+        assert!(!expired_at(None, Some(end), end), "a JWT connection");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
-use synq_core::auth::{SessionClaims, TokenVerifier};
+use synq_core::auth::{Role, SessionClaims, TokenVerifier};
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 
 use crate::cache::Expiring;
@@ -163,6 +163,26 @@ impl Principal {
     /// Whether the caller is a gateway admin.
     pub fn is_admin(&self) -> bool {
         self.scopes.allows(Scope::Admin)
+    }
+
+    /// Refuses a WebSocket into a session (`403 FORBIDDEN`, before the upgrade) unless the caller holds
+    /// `read`: a socket reads the document from its first message.
+    pub fn may_join(&self) -> Result<(), ApiError> {
+        self.require(Scope::Read).map_err(|e| ApiError {
+            message: format!("joining a session: {}", e.message),
+            ..e
+        })
+    }
+
+    /// Whether the caller may only read in sessions (a key without `write`), whatever its owner may do.
+    pub fn reads_only(&self) -> bool {
+        !self.scopes.allows(Scope::Write)
+    }
+
+    /// The role a socket gets for a user who holds `role` in the session: a guest if the caller
+    /// [reads only](Self::reads_only).
+    pub fn join_role(&self, role: Role) -> Role {
+        if self.reads_only() { Role::Guest } else { role }
     }
 }
 

@@ -13,7 +13,7 @@ use crate::keys::ApiKey;
 use crate::limit::QuotaPolicy;
 use crate::routes::RouteConfig;
 use crate::schema::SchemaVersion;
-use crate::store::{GatewayStore, StoreError};
+use crate::store::{GatewayStore, KEY_SOCKET_RETENTION_MS, StoreError, rotation_lost};
 
 /// Analytics rows written per batch (one transaction each).
 const ANALYTICS_BATCH: usize = 50;
@@ -259,36 +259,55 @@ impl<D: SqlDatabase> GatewayStore for SqlStore<D> {
         rows.into_iter().map(KeyRow::key).collect()
     }
 
-    async fn update_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+    async fn revoke_key(&self, id: &str, at: EpochMillis) -> Result<Option<ApiKey>, StoreError> {
         let statement = Statement::new(
-            "UPDATE gateway_keys SET expires_at = ?2, revoked_at = ?3, replaced_by = ?4 WHERE key_id = ?1",
-            vec![
-                key.id.as_str().into(),
-                key.expires_at.into(),
-                key.revoked_at.into(),
-                key.replaced_by.as_deref().into(),
-            ],
+            format!(
+                "UPDATE gateway_keys SET revoked_at = COALESCE(revoked_at, ?2) WHERE key_id = ?1 \
+                 RETURNING {KEY_COLUMNS}"
+            ),
+            vec![id.into(), at.into()],
         );
-        self.0.execute(&statement).await.map(drop)
+        self.first::<KeyRow>(statement)
+            .await?
+            .map(KeyRow::key)
+            .transpose()
     }
 
     async fn rotate_key(&self, old: &ApiKey, new: &ApiKey) -> Result<(), StoreError> {
-        // One batch is one transaction. The old key changes only if the new one went in (a taken id
-        // holds another hash), so a clash leaves both as they were.
+        // One batch is one transaction. The new key goes in unless its id is taken; the old one changes
+        // only if the new one went in (a taken id holds another hash) and it is still neither revoked nor
+        // rotated; if it is, the new key comes out again. Only the rotation's own columns are written, so
+        // nothing read before can overwrite a concurrent revocation.
         let update_old = Statement::new(
-            "UPDATE gateway_keys SET expires_at = ?2, revoked_at = ?3, replaced_by = ?4 WHERE key_id = ?1 \
-             AND EXISTS (SELECT 1 FROM gateway_keys WHERE key_id = ?4 AND hash = ?5)",
+            "UPDATE gateway_keys SET expires_at = ?2, replaced_by = ?3 WHERE key_id = ?1 \
+             AND revoked_at IS NULL AND replaced_by IS NULL \
+             AND EXISTS (SELECT 1 FROM gateway_keys WHERE key_id = ?3 AND hash = ?4)",
             vec![
                 old.id.as_str().into(),
                 old.expires_at.into(),
-                old.revoked_at.into(),
                 new.id.as_str().into(),
                 new.hash.as_str().into(),
             ],
         );
-        let changed = self.0.batch(&[insert_key(new)?, update_old]).await?;
+        let undo_new = Statement::new(
+            "DELETE FROM gateway_keys WHERE key_id = ?1 AND hash = ?2 \
+             AND NOT EXISTS (SELECT 1 FROM gateway_keys WHERE key_id = ?3 AND replaced_by = ?1)",
+            vec![
+                new.id.as_str().into(),
+                new.hash.as_str().into(),
+                old.id.as_str().into(),
+            ],
+        );
+        let changed = self
+            .0
+            .batch(&[insert_key(new)?, update_old, undo_new])
+            .await?;
         let inserted = changed.first().copied().unwrap_or(0);
-        conflict_unless_inserted(inserted, format!("key {}", new.id))
+        conflict_unless_inserted(inserted, format!("key {}", new.id))?;
+        match changed.get(1).copied().unwrap_or(0) {
+            0 => Err(rotation_lost(&old.id)),
+            _ => Ok(()),
+        }
     }
 
     async fn note_key_socket(
@@ -296,13 +315,24 @@ impl<D: SqlDatabase> GatewayStore for SqlStore<D> {
         key_id: &str,
         session_id: &str,
         at: EpochMillis,
-    ) -> Result<(), StoreError> {
-        let statement = Statement::new(
-            "INSERT INTO gateway_key_sockets (key_id, session_id, opened_at) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (key_id, session_id) DO UPDATE SET opened_at = ?3",
+    ) -> Result<bool, StoreError> {
+        let prune = Statement::new(
+            "DELETE FROM gateway_key_sockets WHERE EXISTS (SELECT 1 FROM gateway_keys k \
+             WHERE k.key_id = gateway_key_sockets.key_id \
+             AND (k.revoked_at <= ?1 OR k.expires_at <= ?1))",
+            vec![at.0.saturating_sub(KEY_SOCKET_RETENTION_MS).into()],
+        );
+        // Noted only while the stored key is usable: a copy cached before a revocation cannot open
+        // sockets that the revocation would not reach.
+        let note = Statement::new(
+            "INSERT INTO gateway_key_sockets (key_id, session_id, opened_at) SELECT ?1, ?2, ?3 \
+             WHERE EXISTS (SELECT 1 FROM gateway_keys WHERE key_id = ?1 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > ?3)) \
+             ON CONFLICT (key_id, session_id) DO UPDATE SET opened_at = excluded.opened_at",
             vec![key_id.into(), session_id.into(), at.into()],
         );
-        self.0.execute(&statement).await.map(drop)
+        let changed = self.0.batch(&[prune, note]).await?;
+        Ok(changed.get(1).is_some_and(|n| *n > 0))
     }
 
     async fn key_sockets(&self, key_id: &str) -> Result<Vec<String>, StoreError> {
@@ -312,6 +342,14 @@ impl<D: SqlDatabase> GatewayStore for SqlStore<D> {
         );
         let rows: Vec<SessionRow> = self.all(statement).await?;
         Ok(rows.into_iter().map(|r| r.session_id).collect())
+    }
+
+    async fn forget_key_sockets(&self, key_id: &str) -> Result<(), StoreError> {
+        let statement = Statement::new(
+            "DELETE FROM gateway_key_sockets WHERE key_id = ?1",
+            vec![key_id.into()],
+        );
+        self.0.execute(&statement).await.map(drop)
     }
 
     async fn put_route(&self, route: &RouteConfig) -> Result<(), StoreError> {

@@ -28,12 +28,26 @@ pub enum StoreError {
     /// Stored data did not decode.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A conditional write lost to a concurrent one: what it was based on changed meanwhile.
+    #[error("{0}")]
+    Changed(String),
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        ApiError::new(ErrorCode::Internal, e.to_string())
+        let code = match e {
+            StoreError::Changed(_) => ErrorCode::Conflict,
+            _ => ErrorCode::Internal,
+        };
+        ApiError::new(code, e.to_string())
     }
+}
+
+/// What [`GatewayStore::rotate_key`] refuses when the old key was revoked or rotated since it was read.
+pub(crate) fn rotation_lost(key_id: &str) -> StoreError {
+    StoreError::Changed(format!(
+        "key `{key_id}` was revoked or rotated meanwhile; read it again"
+    ))
 }
 
 /// The gateway's durable state.
@@ -45,19 +59,27 @@ pub trait GatewayStore {
     async fn key(&self, id: &str) -> Result<Option<ApiKey>, StoreError>;
     /// A user's keys, oldest first.
     async fn keys_of(&self, owner: &str) -> Result<Vec<ApiKey>, StoreError>;
-    /// Replaces a key's mutable fields (expiry, revocation, replacement).
-    async fn update_key(&self, key: &ApiKey) -> Result<(), StoreError>;
-    /// Rotation in one step: `old` updated and `new` inserted, or neither.
+    /// Revokes key `id` at `at` (a key revoked before keeps its first time) and returns it as stored
+    /// now; `None` if there is no such key. Only `revoked_at` is written, so a rotation committed meanwhile
+    /// is kept.
+    async fn revoke_key(&self, id: &str, at: EpochMillis) -> Result<Option<ApiKey>, StoreError>;
+    /// Rotation in one step: `old`'s new expiry and replacement written and `new` inserted, or neither.
+    /// Conditional on the stored `old` being neither revoked nor rotated still ([`StoreError::Changed`]
+    /// otherwise), so that a stale read never undoes a concurrent revocation or rotation.
     async fn rotate_key(&self, old: &ApiKey, new: &ApiKey) -> Result<(), StoreError>;
-    /// Notes that key `key_id` opened a WebSocket on session `session_id` at `at`.
+    /// Notes that key `key_id` opened a WebSocket on session `session_id` at `at`, if the stored key is
+    /// still usable then (`false` if it is revoked or expired: the caller read a stale copy). Also drops
+    /// the notes of keys revoked or expired [`KEY_SOCKET_RETENTION_MS`] ago or more.
     async fn note_key_socket(
         &self,
         key_id: &str,
         session_id: &str,
         at: EpochMillis,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
     /// The sessions key `key_id` opened WebSockets on, by name.
     async fn key_sockets(&self, key_id: &str) -> Result<Vec<String>, StoreError>;
+    /// Drops key `key_id`'s notes (its revocation was told to every session).
+    async fn forget_key_sockets(&self, key_id: &str) -> Result<(), StoreError>;
 
     /// Adds or replaces a route.
     async fn put_route(&self, route: &RouteConfig) -> Result<(), StoreError>;
@@ -89,6 +111,18 @@ pub trait GatewayStore {
     async fn schema(&self, name: &str, version: u32) -> Result<Option<SchemaVersion>, StoreError>;
     /// The newest version of every schema, by name, without their documents (`sdl` empty).
     async fn schemas(&self) -> Result<Vec<SchemaVersion>, StoreError>;
+}
+
+/// How long after its key was revoked or expired a note of a key's socket is kept: the sessions a
+/// revocation could not reach can be told again by revoking again; an expired key's sockets end at their
+/// first message after the expiry, at the session's alarm, or as idle (5 minutes by default): after this
+/// margin none is left to tell. (A revocation that reached every session drops its notes at once.)
+pub const KEY_SOCKET_RETENTION_MS: u64 = 15 * 60_000;
+
+/// Whether the notes of `key`'s sockets may go at `now`: revoked or expired long enough ago.
+pub(crate) fn key_sockets_done(key: &ApiKey, now: EpochMillis) -> bool {
+    let long_ago = |at: EpochMillis| now.0 >= at.0.saturating_add(KEY_SOCKET_RETENTION_MS);
+    key.revoked_at.is_some_and(long_ago) || key.expires_at.is_some_and(long_ago)
 }
 
 #[derive(Debug, Default)]
@@ -132,34 +166,58 @@ impl GatewayStore for MemoryStore {
         Ok(by_creation(keys.collect(), |k| k.created_at))
     }
 
-    async fn update_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-        self.state
-            .borrow_mut()
-            .keys
-            .insert(key.id.clone(), key.clone());
-        Ok(())
+    async fn revoke_key(&self, id: &str, at: EpochMillis) -> Result<Option<ApiKey>, StoreError> {
+        let mut state = self.state.borrow_mut();
+        Ok(state.keys.get_mut(id).map(|key| {
+            key.revoke(at);
+            key.clone()
+        }))
     }
 
     async fn rotate_key(&self, old: &ApiKey, new: &ApiKey) -> Result<(), StoreError> {
-        self.insert_key(new).await?;
-        self.update_key(old).await
+        let mut state = self.state.borrow_mut();
+        if state.keys.contains_key(&new.id) {
+            return Err(StoreError::Conflict(format!("key {}", new.id)));
+        }
+        let stored = state
+            .keys
+            .get_mut(&old.id)
+            .filter(|k| k.revoked_at.is_none() && k.replaced_by.is_none())
+            .ok_or_else(|| rotation_lost(&old.id))?;
+        stored.expires_at = old.expires_at;
+        stored.replaced_by = old.replaced_by.clone();
+        state.keys.insert(new.id.clone(), new.clone());
+        Ok(())
     }
 
     async fn note_key_socket(
         &self,
         key_id: &str,
         session_id: &str,
-        _at: EpochMillis,
-    ) -> Result<(), StoreError> {
-        let pair = (key_id.to_owned(), session_id.to_owned());
-        self.state.borrow_mut().key_sockets.insert(pair);
-        Ok(())
+        at: EpochMillis,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state.borrow_mut();
+        let State {
+            keys, key_sockets, ..
+        } = &mut *state;
+        key_sockets.retain(|(k, _)| !keys.get(k).is_some_and(|key| key_sockets_done(key, at)));
+        if !keys.get(key_id).is_some_and(|key| key.is_usable(at)) {
+            return Ok(false);
+        }
+        key_sockets.insert((key_id.to_owned(), session_id.to_owned()));
+        Ok(true)
     }
 
     async fn key_sockets(&self, key_id: &str) -> Result<Vec<String>, StoreError> {
         let state = self.state.borrow();
         let sessions = state.key_sockets.iter().filter(|(k, _)| k == key_id);
         Ok(sessions.map(|(_, session)| session.clone()).collect())
+    }
+
+    async fn forget_key_sockets(&self, key_id: &str) -> Result<(), StoreError> {
+        let mut state = self.state.borrow_mut();
+        state.key_sockets.retain(|(k, _)| k != key_id);
+        Ok(())
     }
 
     async fn put_route(&self, route: &RouteConfig) -> Result<(), StoreError> {

@@ -247,9 +247,7 @@ fn a_cached_key_sees_a_revocation_elsewhere_within_the_ttl_and_at_once_when_forg
         run(authenticate(credential, &gw.auth, &keys, now))
     };
     let revoke_in_store = |id: &str| {
-        let mut key = run(gw.store.key(id)).unwrap().unwrap();
-        key.revoke(NOW);
-        run(gw.store.update_key(&key)).unwrap();
+        run(gw.store.revoke_key(id, NOW)).unwrap().unwrap();
     };
     for (credential, _) in &made {
         assert!(
@@ -355,6 +353,84 @@ fn keys_never_exceed_their_creator() {
             .code,
         ErrorCode::TokenExpired
     );
+}
+
+#[test]
+fn only_its_owner_rotates_a_key_and_an_admin_may_revoke_it() {
+    let mut gw = Gateway::new();
+    let (alice, bob, root) = (gw.jwt("alice"), gw.jwt("bob"), gw.jwt("root"));
+    let created = gw.ok(&alice, "POST", "keys", json!({"name": "ci"}));
+    let id = created["id"].as_str().unwrap().to_owned();
+    let rotate = format!("keys/{id}/rotate");
+
+    // An admin sees the key but may not take a secret that acts as alice: 403, and nothing changes.
+    let refused = gw.err(&root, "POST", &rotate, Value::Null);
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+    assert_eq!(refused.code.http_status(), 403);
+    assert!(refused.message.contains("owner"), "{}", refused.message);
+    let admin_key = gw.ok(
+        &root,
+        "POST",
+        "keys",
+        json!({"name": "ops", "scopes": ["admin"]}),
+    );
+    let admin_key = admin_key["secret"].as_str().unwrap().to_owned();
+    assert_eq!(
+        gw.err(&admin_key, "POST", &rotate, Value::Null).code,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        gw.ok(&alice, "GET", "keys", Value::Null)["keys"][0]["status"],
+        "active"
+    );
+    // Anyone else does not learn that it exists.
+    assert_eq!(
+        gw.err(&bob, "POST", &rotate, Value::Null).code,
+        ErrorCode::NotFound
+    );
+    // The owner rotates; the admin revokes.
+    let rotated = gw.call(&alice, "POST", &rotate, Value::Null).unwrap();
+    assert_eq!(rotated.status, 201);
+    let new_id = rotated.body["id"].as_str().unwrap();
+    assert_eq!(
+        gw.ok(&root, "DELETE", &format!("keys/{new_id}"), Value::Null)["status"],
+        "revoked"
+    );
+}
+
+#[test]
+fn a_socket_needs_read_and_edits_only_with_write() {
+    use synq_core::auth::Role;
+    let mut gw = Gateway::new();
+    let (alice, root) = (gw.jwt("alice"), gw.jwt("root"));
+    let key = |gw: &mut Gateway, token: &str, scopes: Value| {
+        let created = gw.ok(
+            token,
+            "POST",
+            "keys",
+            json!({"name": "k", "scopes": scopes}),
+        );
+        created["secret"].as_str().unwrap().to_owned()
+    };
+    let reader = key(&mut gw, &alice, json!(["read"]));
+    let writer = key(&mut gw, &alice, json!(["write"]));
+    let ops = key(&mut gw, &root, json!(["admin"]));
+
+    let by_reader = gw.who(&reader).unwrap();
+    by_reader.may_join().unwrap();
+    assert_eq!(by_reader.join_role(Role::Editor), Role::Guest);
+    let by_writer = gw.who(&writer).unwrap();
+    by_writer.may_join().unwrap();
+    assert_eq!(by_writer.join_role(Role::Editor), Role::Editor);
+    assert_eq!(gw.who(&alice).unwrap().join_role(Role::Owner), Role::Owner);
+
+    // Root is no longer an admin: the admin-only key keeps no scope, and cannot join.
+    gw.auth.admins.clear();
+    let by_ops = gw.who(&ops).unwrap();
+    assert!(by_ops.scopes.as_slice().is_empty());
+    let refused = by_ops.may_join().unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+    assert!(refused.message.contains("`read`"), "{}", refused.message);
 }
 
 #[test]

@@ -154,15 +154,36 @@ async fn owned_key<S: GatewayStore, C: RateCounters>(
         .ok_or_else(|| not_found("API key", id))
 }
 
+/// A rotation answers with the new key's secret, and the new key acts as its owner: only the owner may
+/// rotate. An admin may revoke anyone's key (and the owner then makes a new one), but may not obtain a
+/// working secret that acts as someone else.
+fn may_rotate(principal: &Principal, key: &ApiKey) -> Result<(), ApiError> {
+    if key.owner == principal.user {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "only its owner may rotate key `{}` (a rotation returns the new secret); an admin may revoke it",
+                key.id
+            ),
+        ))
+    }
+}
+
 pub(super) async fn revoke<S: GatewayStore, C: RateCounters>(
     cx: &Context<'_, S, C>,
     id: &str,
 ) -> Result<Reply, ApiError> {
     let principal = cx.principal()?;
     principal.require(Scope::Write)?;
-    let mut key = owned_key(cx, id).await?;
-    key.revoke(cx.now);
-    cx.store.update_key(&key).await?;
+    owned_key(cx, id).await?;
+    // Written as one conditional statement: a rotation committed since the read above is kept.
+    let key = cx
+        .store
+        .revoke_key(id, cx.now)
+        .await?
+        .ok_or_else(|| not_found("API key", id))?;
     Reply::ok(key.view(cx.now))
 }
 
@@ -179,6 +200,7 @@ pub(super) async fn rotate<S: GatewayStore, C: RateCounters>(
         decode_json(body)?
     };
     let mut old = owned_key(cx, id).await?;
+    may_rotate(principal, &old)?;
     let grace = request.grace_period_ms.unwrap_or(DEFAULT_GRACE_MS);
     let (new, secret) = old.rotate(grace, &cx.entropy, cx.now)?;
     cx.store.rotate_key(&old, &new).await.map_err(id_taken)?;

@@ -8,7 +8,7 @@
 //! | GET, PUT | `routes/{id}` | admin |
 //! | POST, GET | `keys` | the caller's own keys (`write`; with an API key, `admin`) |
 //! | DELETE | `keys/{id}` | the key's owner, or an admin |
-//! | POST | `keys/{id}/rotate` | the key's owner (as for creating) |
+//! | POST | `keys/{id}/rotate` | the key's owner only (as for creating; an admin gets `403`: the answer holds the new secret) |
 //! | PUT, GET | `quotas/{principal}` | admin (anyone may read their own) |
 //! | POST | `quotas/check` | anyone authenticated (admins for others) |
 //! | GET | `analytics` | admin |

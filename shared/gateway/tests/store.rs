@@ -1,0 +1,257 @@
+#![allow(clippy::unwrap_used)]
+//! The store's conditional writes on both adapters — `MemoryStore`, and `SqlStore` over a real SQLite with
+//! the Worker's D1 migrations — as two requests racing through the Worker would interleave them: each
+//! reads a key, then writes what it decided from that read.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use rusqlite::types::{Value as SqliteValue, ValueRef};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use synq_core::{ApiError, EpochMillis, ErrorCode};
+use synq_gateway::keys::{ApiKey, KEY_ENTROPY, KeyGrant, KeyStatus};
+use synq_gateway::sql_store::{SqlDatabase, SqlStore, SqlValue, Statement};
+use synq_gateway::store::KEY_SOCKET_RETENTION_MS;
+use synq_gateway::{GatewayStore, MemoryStore, Scope, Scopes, StoreError};
+
+const NOW: EpochMillis = EpochMillis(1_800_000_000_000);
+const MIGRATIONS: [&str; 2] = [
+    include_str!("../../../functions/api-worker/migrations/0020_gateway.sql"),
+    include_str!("../../../functions/api-worker/migrations/0021_gateway_key_sockets.sql"),
+];
+
+/// Both stores answer at once, so one poll finishes every future.
+fn run<F: Future>(future: F) -> F::Output {
+    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("a store future was pending"),
+    }
+}
+
+/// SQLite in memory as the core's `SqlDatabase`, with foreign keys on as in D1.
+struct Sqlite(RefCell<rusqlite::Connection>);
+
+impl Sqlite {
+    fn migrated() -> SqlStore<Sqlite> {
+        let connection = rusqlite::Connection::open_in_memory().unwrap();
+        connection
+            .execute_batch("PRAGMA foreign_keys = ON;")
+            .unwrap();
+        for migration in MIGRATIONS {
+            connection.execute_batch(migration).unwrap();
+        }
+        SqlStore(Sqlite(RefCell::new(connection)))
+    }
+}
+
+fn params(statement: &Statement) -> Vec<SqliteValue> {
+    let integer = |n: u64| SqliteValue::Integer(i64::try_from(n).unwrap());
+    statement
+        .params
+        .iter()
+        .map(|p| match p {
+            SqlValue::Null => SqliteValue::Null,
+            SqlValue::Integer(n) => integer(*n),
+            SqlValue::Text(s) => SqliteValue::Text(s.clone()),
+        })
+        .collect()
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl SqlDatabase for Sqlite {
+    async fn execute(&self, statement: &Statement) -> Result<usize, StoreError> {
+        let connection = self.0.borrow();
+        let values = rusqlite::params_from_iter(params(statement));
+        connection.execute(&statement.sql, values).map_err(backend)
+    }
+
+    async fn rows<T: DeserializeOwned>(&self, statement: &Statement) -> Result<Vec<T>, StoreError> {
+        let connection = self.0.borrow();
+        let mut prepared = connection.prepare(&statement.sql).map_err(backend)?;
+        let names: Vec<String> = prepared
+            .column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        let mut rows = prepared
+            .query(rusqlite::params_from_iter(params(statement)))
+            .map_err(backend)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(backend)? {
+            let mut object = Map::new();
+            for (i, name) in names.iter().enumerate() {
+                let value = match row.get_ref(i).map_err(backend)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(n) => n.into(),
+                    ValueRef::Real(x) => x.into(),
+                    ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+                    ValueRef::Blob(_) => panic!("no blobs in the gateway's tables"),
+                };
+                object.insert(name.clone(), value);
+            }
+            out.push(serde_json::from_value(Value::Object(object)).unwrap());
+        }
+        Ok(out)
+    }
+
+    async fn batch(&self, statements: &[Statement]) -> Result<Vec<usize>, StoreError> {
+        let mut connection = self.0.borrow_mut();
+        let transaction = connection.transaction().map_err(backend)?;
+        let mut changed = Vec::new();
+        for statement in statements {
+            let values = rusqlite::params_from_iter(params(statement));
+            changed.push(
+                transaction
+                    .execute(&statement.sql, values)
+                    .map_err(backend)?,
+            );
+        }
+        transaction.commit().map_err(backend)?;
+        Ok(changed)
+    }
+}
+
+fn issue(store: &impl GatewayStore, seed: u8, expires_at: Option<EpochMillis>) -> ApiKey {
+    let grant = KeyGrant {
+        owner: "alice".into(),
+        name: "ci".into(),
+        scopes: Scopes::new([Scope::Read]),
+        expires_at,
+    };
+    let (key, _) = ApiKey::issue(grant, &[seed; KEY_ENTROPY], NOW);
+    run(store.insert_key(&key)).unwrap();
+    key
+}
+
+fn stored(store: &impl GatewayStore, id: &str) -> Option<ApiKey> {
+    run(store.key(id)).unwrap()
+}
+
+fn a_rotation_read_before_a_revocation_loses_with_409(store: &impl GatewayStore) {
+    let key = issue(store, 1, None);
+    let mut read_by_rotation = stored(store, &key.id).unwrap();
+    let revoked_at = EpochMillis(NOW.0 + 5);
+    run(store.revoke_key(&key.id, revoked_at)).unwrap().unwrap();
+
+    let (new, _) = read_by_rotation
+        .rotate(60_000, &[2; KEY_ENTROPY], EpochMillis(NOW.0 + 6))
+        .unwrap();
+    let lost = run(store.rotate_key(&read_by_rotation, &new)).unwrap_err();
+    assert!(matches!(lost, StoreError::Changed(_)), "{lost:?}");
+    let answer = ApiError::from(lost);
+    assert_eq!(
+        (answer.code, answer.code.http_status()),
+        (ErrorCode::Conflict, 409)
+    );
+
+    let after = stored(store, &key.id).unwrap();
+    assert_eq!(after.revoked_at, Some(revoked_at), "still revoked");
+    assert_eq!((after.expires_at, after.replaced_by), (None, None));
+    assert_eq!(stored(store, &new.id), None, "the new key did not stay");
+}
+
+fn of_two_rotations_read_together_one_wins(store: &impl GatewayStore) {
+    let key = issue(store, 1, None);
+    let (mut first, mut second) = (
+        stored(store, &key.id).unwrap(),
+        stored(store, &key.id).unwrap(),
+    );
+    let (winner, _) = first.rotate(60_000, &[2; KEY_ENTROPY], NOW).unwrap();
+    let (loser, _) = second.rotate(1_000, &[3; KEY_ENTROPY], NOW).unwrap();
+    run(store.rotate_key(&first, &winner)).unwrap();
+    let lost = run(store.rotate_key(&second, &loser)).unwrap_err();
+    assert!(matches!(lost, StoreError::Changed(_)), "{lost:?}");
+    let after = stored(store, &key.id).unwrap();
+    assert_eq!(after.replaced_by.as_deref(), Some(winner.id.as_str()));
+    assert_eq!(after.expires_at, Some(EpochMillis(NOW.0 + 60_000)));
+    assert!(stored(store, &winner.id).is_some() && stored(store, &loser.id).is_none());
+}
+
+fn a_revocation_read_before_a_rotation_keeps_it(store: &impl GatewayStore) {
+    let key = issue(store, 1, None);
+    let mut rotating = stored(store, &key.id).unwrap();
+    let (new, _) = rotating.rotate(60_000, &[2; KEY_ENTROPY], NOW).unwrap();
+    run(store.rotate_key(&rotating, &new)).unwrap();
+    let revoked = run(store.revoke_key(&key.id, EpochMillis(NOW.0 + 1)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(revoked.status(NOW), KeyStatus::Revoked);
+    assert_eq!(revoked.replaced_by.as_deref(), Some(new.id.as_str()));
+    assert_eq!(revoked.expires_at, Some(EpochMillis(NOW.0 + 60_000)));
+    // Revoking again keeps the first time; an unknown key is none.
+    let again = run(store.revoke_key(&key.id, EpochMillis(NOW.0 + 9))).unwrap();
+    assert_eq!(again.unwrap().revoked_at, Some(EpochMillis(NOW.0 + 1)));
+    assert_eq!(run(store.revoke_key("0123456789ab", NOW)).unwrap(), None);
+}
+
+fn a_taken_id_changes_nothing(store: &impl GatewayStore) {
+    let key = issue(store, 1, None);
+    let taken = issue(store, 2, None);
+    let mut old = stored(store, &key.id).unwrap();
+    let (mut clash, _) = old.rotate(60_000, &[3; KEY_ENTROPY], NOW).unwrap();
+    clash.id.clone_from(&taken.id);
+    old.replaced_by = Some(taken.id.clone());
+    let e = run(store.rotate_key(&old, &clash)).unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+    assert_eq!(stored(store, &key.id).unwrap(), key);
+    assert_eq!(stored(store, &taken.id).unwrap(), taken);
+}
+
+fn key_socket_notes_go_with_their_key(store: &impl GatewayStore) {
+    let lasting = issue(store, 1, None);
+    let revoked = issue(store, 2, None);
+    let expiring = issue(store, 3, Some(EpochMillis(NOW.0 + 1_000)));
+    for key in [&lasting, &revoked, &expiring] {
+        assert!(run(store.note_key_socket(&key.id, "s1", NOW)).unwrap());
+    }
+    assert!(run(store.note_key_socket(&lasting.id, "s2", NOW)).unwrap());
+    assert_eq!(run(store.key_sockets(&lasting.id)).unwrap(), ["s1", "s2"]);
+
+    // A revoked or expired key is noted no more (a stale cached copy cannot open a socket); its notes
+    // stay for the retention (to tell the sessions again; idle sockets may linger), then go.
+    let expired = EpochMillis(NOW.0 + 1_000);
+    run(store.revoke_key(&revoked.id, expired)).unwrap();
+    assert!(!run(store.note_key_socket(&revoked.id, "s3", expired)).unwrap());
+    assert!(!run(store.note_key_socket(&expiring.id, "s3", expired)).unwrap());
+    assert_eq!(run(store.key_sockets(&revoked.id)).unwrap(), ["s1"]);
+    assert_eq!(run(store.key_sockets(&expiring.id)).unwrap(), ["s1"]);
+    let retained = EpochMillis(expired.0 + KEY_SOCKET_RETENTION_MS);
+    let before = EpochMillis(retained.0 - 1);
+    assert!(run(store.note_key_socket(&lasting.id, "s3", before)).unwrap());
+    assert_eq!(run(store.key_sockets(&revoked.id)).unwrap(), ["s1"]);
+    assert!(run(store.note_key_socket(&lasting.id, "s4", retained)).unwrap());
+    assert!(run(store.key_sockets(&revoked.id)).unwrap().is_empty());
+    assert!(run(store.key_sockets(&expiring.id)).unwrap().is_empty());
+    assert_eq!(
+        run(store.key_sockets(&lasting.id)).unwrap(),
+        ["s1", "s2", "s3", "s4"]
+    );
+
+    run(store.forget_key_sockets(&lasting.id)).unwrap();
+    assert!(run(store.key_sockets(&lasting.id)).unwrap().is_empty());
+}
+
+/// A test that runs `scenario` on a fresh store of each kind.
+macro_rules! on_both_stores {
+    ($($test:ident: $scenario:ident;)*) => {$(
+        #[test]
+        fn $test() {
+            $scenario(&Sqlite::migrated());
+            $scenario(&MemoryStore::default());
+        }
+    )*};
+}
+
+on_both_stores! {
+    a_rotation_from_a_stale_read_never_undoes_a_revocation: a_rotation_read_before_a_revocation_loses_with_409;
+    concurrent_rotations_of_one_key_leave_one_successor: of_two_rotations_read_together_one_wins;
+    a_revocation_writes_only_itself: a_revocation_read_before_a_rotation_keeps_it;
+    a_rotation_onto_a_taken_id_is_a_conflict_and_changes_nothing: a_taken_id_changes_nothing;
+    key_socket_notes_are_refused_for_dead_keys_and_pruned: key_socket_notes_go_with_their_key;
+}
