@@ -116,15 +116,7 @@ pub(crate) fn run(path: &Path, runs: usize, via: Via) -> anyhow::Result<Report> 
         messages.len()
     );
 
-    let author = Participant {
-        user_id: "author".to_owned(),
-        role: Role::Editor,
-        name: None,
-        connection_id: "replay".to_owned(),
-        expires_at: None,
-        token_role: None,
-        read_only: false,
-    };
+    let author = author();
     let last_tenth = messages.len() - messages.len() / 10;
     let mut total_ms = Vec::with_capacity(runs);
     let mut tail_us = Vec::with_capacity(runs);
@@ -199,6 +191,19 @@ pub(crate) fn run(path: &Path, runs: usize, via: Via) -> anyhow::Result<Report> 
         last_tenth_us_per_edit: median(&tail_us),
         prepare_ms,
     })
+}
+
+/// The one editor who replays the trace.
+fn author() -> Participant {
+    Participant {
+        user_id: "author".to_owned(),
+        role: Role::Editor,
+        name: None,
+        connection_id: "replay".to_owned(),
+        expires_at: None,
+        token_role: None,
+        read_only: false,
+    }
 }
 
 /// An error reply among the effects (the engine serializes `type` first), or any answer to a Yjs
@@ -292,30 +297,26 @@ fn to_messages(patches: &[Patch<'_>]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn messages_count_utf16_and_replay_to_the_text() {
-        // "😀" is one code point but two UTF-16 units.
-        let txns = vec![Txn {
+    /// Three patches; "😀" is one code point but two UTF-16 units.
+    fn sample() -> Vec<Txn> {
+        vec![Txn {
             patches: vec![
                 (0, 0, "a😀b".into()),
                 (2, 1, "c".into()),
                 (1, 1, String::new()),
             ],
-        }];
+        }]
+    }
+
+    #[test]
+    fn messages_count_utf16_and_replay_to_the_text() {
+        let txns = sample();
         let messages = to_messages(&utf16_patches(&txns).unwrap());
         assert_eq!(messages.len(), 3);
         let second: serde_json::Value = serde_json::from_str(&messages[1]).unwrap();
         assert_eq!(second["data"]["operation"]["operation"][0]["position"], 3);
 
-        let author = Participant {
-            user_id: "a".into(),
-            role: Role::Editor,
-            name: None,
-            connection_id: "replay".into(),
-            expires_at: None,
-            token_role: None,
-            read_only: false,
-        };
+        let author = author();
         let mut engine = SessionEngine::new("t", SessionConfig::default());
         for (n, m) in messages.iter().enumerate() {
             let effects = engine.handle_message(&author, m, EpochMillis(n as u64));
@@ -326,24 +327,10 @@ mod tests {
 
     #[test]
     fn yjs_frames_replay_to_the_text() {
-        let txns = vec![Txn {
-            patches: vec![
-                (0, 0, "a😀b".into()),
-                (2, 1, "c".into()),
-                (1, 1, String::new()),
-            ],
-        }];
+        let txns = sample();
         let frames = to_frames(&utf16_patches(&txns).unwrap());
         assert_eq!(frames.len(), 3);
-        let author = Participant {
-            user_id: "a".into(),
-            role: Role::Editor,
-            name: None,
-            connection_id: "replay".into(),
-            expires_at: None,
-            token_role: None,
-            read_only: false,
-        };
+        let author = author();
         let mut engine = SessionEngine::new("t", SessionConfig::default());
         engine.join_yjs(&author, EpochMillis(0)).unwrap();
         for (n, frame) in frames.iter().enumerate() {
