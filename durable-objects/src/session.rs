@@ -12,8 +12,8 @@ use worker::js_sys::{Date, Function, Reflect, Uint8Array};
 use worker::wasm_bindgen::JsValue;
 use worker::worker_sys::WebSocketRequestResponsePair;
 use worker::{
-    DurableObject, Env, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage,
-    WebSocketPair, console_error, console_warn, durable_object, wasm_bindgen,
+    DurableObject, Env, Request, Response, Result, State, WebSocket, WebSocketPair, console_error,
+    console_warn, durable_object, wasm_bindgen,
 };
 
 use crate::connection::{Connection, Kind};
@@ -24,9 +24,11 @@ use sockets::Sockets;
 mod keys;
 mod rest;
 mod sockets;
+mod websocket;
 
-/// One collaboration session.
-#[durable_object]
+/// One collaboration session. `#[durable_object(alarm)]` binds the constructor, `fetch` and `alarm`; the
+/// WebSocket handlers are bound below by hand, synchronously.
+#[durable_object(alarm)]
 pub struct Session {
     state: State,
     /// `None` if the schema could not be created; every connection then gets `INTERNAL`.
@@ -181,73 +183,9 @@ impl DurableObject for Session {
         };
         self.state
             .accept_websocket_with_tags(&pair.server, &[kind.tag()]);
-        self.carry_out(Some(&pair.server), greeting).await;
+        let wake = self.carry_out(Some(&pair.server), greeting);
+        self.wake(wake).await;
         Response::from_websocket(pair.client)
-    }
-
-    async fn websocket_message(
-        &self,
-        ws: WebSocket,
-        message: WebSocketIncomingMessage,
-    ) -> Result<()> {
-        let connection = match self.sockets.get(&ws) {
-            Ok(Some(connection)) => connection,
-            other => {
-                console_error!(
-                    "session: socket without a readable attachment: {:?}",
-                    other.err()
-                );
-                let error = ApiError::new(
-                    ErrorCode::Internal,
-                    "this connection lost its identity; reconnect",
-                );
-                send_error(&ws, None, error);
-                return Ok(());
-            }
-        };
-        let who = &connection.participant;
-        let handled = match (connection.kind, message) {
-            (Kind::Synq, WebSocketIncomingMessage::String(text)) => self
-                .with_engine(&connection.session_id, |engine| {
-                    engine.handle_message(who, &text, now())
-                }),
-            (Kind::Yjs, WebSocketIncomingMessage::Binary(frame)) => self
-                .with_engine(&connection.session_id, |engine| {
-                    engine.handle_yjs(who, &frame, now())
-                }),
-            (Kind::Synq, WebSocketIncomingMessage::Binary(_)) => Err(ApiError::new(
-                ErrorCode::Unsupported,
-                "binary frames are not accepted on the synq protocol",
-            )),
-            (Kind::Yjs, WebSocketIncomingMessage::String(_)) => Err(ApiError::new(
-                ErrorCode::Unsupported,
-                "text frames are not accepted on the Yjs protocol",
-            )),
-        };
-        match handled {
-            Ok(effects) => self.carry_out(Some(&ws), effects).await,
-            Err(error) => send_error(&ws, Some(&connection), error),
-        }
-        Ok(())
-    }
-
-    async fn websocket_close(
-        &self,
-        ws: WebSocket,
-        code: usize,
-        _reason: String,
-        _was_clean: bool,
-    ) -> Result<()> {
-        self.forget(&ws).await;
-        // Complete the closing handshake; 1005/1006 are reserved and may not be sent back.
-        let code = u16::try_from(code)
-            .ok()
-            .filter(|c| *c != 1005 && *c != 1006)
-            .unwrap_or(1000);
-        if let Err(e) = ws.close(Some(code), Some("closing")) {
-            console_warn!("session: close failed: {e}");
-        }
-        Ok(())
     }
 
     async fn alarm(&self) -> Result<Response> {
@@ -264,7 +202,10 @@ impl DurableObject for Session {
         let nameless = known_id.is_none() && self.engine.borrow().is_none();
         let session_id = known_id.unwrap_or_default();
         match self.with_engine(&session_id, |engine| engine.on_alarm(now())) {
-            Ok(effects) => self.carry_out(None, effects).await,
+            Ok(effects) => {
+                let wake = self.carry_out(None, effects);
+                self.wake(wake).await;
+            }
             Err(error) => console_error!("session: alarm: {}", error.message),
         }
         if nameless {
@@ -272,26 +213,31 @@ impl DurableObject for Session {
         }
         Response::empty()
     }
-
-    async fn websocket_error(&self, ws: WebSocket, error: worker::Error) -> Result<()> {
-        console_warn!("session: websocket error: {error}");
-        // The socket is gone: forget it as on close (a later close report is then a no-op).
-        self.forget(&ws).await;
-        Ok(())
-    }
 }
 
 impl Session {
     /// Tells the engine a socket is gone.
-    async fn forget(&self, ws: &WebSocket) {
+    fn forget(&self, ws: &WebSocket) -> WakeBy {
         let connection = self.sockets.get(ws);
         self.sockets.forget(ws);
-        if let Ok(Some(connection)) = connection
-            && let Ok(effects) = self.with_engine(&connection.session_id, |engine| {
-                engine.leave(&connection.participant, now())
-            })
+        match connection {
+            Ok(Some(connection)) => self
+                .with_engine(&connection.session_id, |engine| {
+                    engine.leave(&connection.participant, now())
+                })
+                .map(|effects| self.carry_out(Some(ws), effects))
+                .unwrap_or_default(),
+            _ => WakeBy::default(),
+        }
+    }
+
+    /// Sets the alarm an event's effects asked for, if any.
+    async fn wake(&self, wake: WakeBy) {
+        if let Some(at) = wake.at()
+            && let Err(e) = self.wake_by(at).await
         {
-            self.carry_out(Some(ws), effects).await;
+            // Only a snapshot or an idle close is deferred; every edit is already in the op log.
+            console_warn!("session: setting the alarm failed: {e}");
         }
     }
 
@@ -334,8 +280,10 @@ impl Session {
     }
 
     /// Writes first; a failed write drops the in-memory engine (it is ahead of storage), tells the
-    /// sender, and sends nothing else: what was not persisted is never acknowledged.
-    async fn carry_out(&self, ws: Option<&WebSocket>, effects: Vec<Effect>) {
+    /// sender, and sends nothing else: what was not persisted is never acknowledged. Synchronous: the
+    /// alarm the engine asks for is returned, for the caller to set.
+    fn carry_out(&self, ws: Option<&WebSocket>, effects: Vec<Effect>) -> WakeBy {
+        let mut wake = WakeBy::default();
         for effect in effects {
             match effect {
                 Effect::Persist(write) => {
@@ -348,7 +296,7 @@ impl Session {
                             let connection = self.sockets.get(ws).ok().flatten();
                             send_error(ws, connection.as_ref(), error);
                         }
-                        return;
+                        return wake;
                     }
                 }
                 Effect::Reply(message) => {
@@ -392,15 +340,10 @@ impl Session {
                         }
                     }
                 }
-                Effect::ScheduleAlarm(at) => {
-                    // Never later than a pending alarm: a rotated key's grace end may share it.
-                    if let Err(e) = self.wake_by(at).await {
-                        // Only a snapshot is deferred; every edit is already in the op log.
-                        console_warn!("session: setting the alarm failed: {e}");
-                    }
-                }
+                Effect::ScheduleAlarm(at) => wake.by(at),
             }
         }
+        wake
     }
 
     /// The socket of one connection, with its attachment.
@@ -461,6 +404,22 @@ impl Session {
                 console_warn!("session: send failed: {e:?}");
             }
         }
+    }
+}
+
+/// The earliest alarm an event's effects asked for: set after they were carried out, never later than a
+/// pending one (a rotated key's grace end may share it, see `keys`).
+#[must_use = "the alarm the engine asked for must be set"]
+#[derive(Debug, Default, Clone, Copy)]
+struct WakeBy(Option<EpochMillis>);
+
+impl WakeBy {
+    fn by(&mut self, at: EpochMillis) {
+        self.0 = Some(self.0.map_or(at, |earlier| earlier.min(at)));
+    }
+
+    fn at(self) -> Option<EpochMillis> {
+        self.0
     }
 }
 

@@ -10,7 +10,7 @@
 
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 use synq_gateway::key_sockets::{KEY_EXPIRED_CLOSE, KeySocketChange, SocketAction, expired_at};
-use worker::{Request, Response, Result, console_warn};
+use worker::{Request, Response, Result, Storage, console_warn};
 
 use super::{Session, now};
 use crate::error_response;
@@ -38,7 +38,8 @@ impl Session {
             match change.action(connection.key.as_deref(), expires_at) {
                 None => {}
                 Some(SocketAction::Close(code, reason)) => {
-                    self.forget(&ws).await;
+                    let forgotten = self.forget(&ws);
+                    self.wake(forgotten).await;
                     if let Err(e) = ws.close(Some(code), Some(reason)) {
                         console_warn!("session: closing a revoked key's socket failed: {e}");
                     }
@@ -65,17 +66,7 @@ impl Session {
     /// Sets the alarm for `at` unless it is already set sooner. An alarm not after now is the one running
     /// (or about to): it does not count.
     pub(super) async fn wake_by(&self, at: EpochMillis) -> Result<()> {
-        let storage = self.state.storage();
-        let millis = |t: EpochMillis| i64::try_from(t.0).unwrap_or(i64::MAX);
-        let sooner = storage
-            .get_alarm()
-            .await?
-            .is_some_and(|pending| pending > millis(now()) && pending <= millis(at));
-        if !sooner {
-            let offset_ms = i64::try_from(at.0.saturating_sub(now().0)).unwrap_or(i64::MAX);
-            storage.set_alarm(offset_ms).await?;
-        }
-        Ok(())
+        wake_storage_by(&self.state.storage(), at).await
     }
 
     /// At an alarm: closes the connections opened with a key whose credential has ended (a rotated
@@ -89,7 +80,8 @@ impl Session {
             };
             let (key, expires_at) = (connection.key.as_deref(), connection.participant.expires_at);
             if expired_at(key, expires_at, at) {
-                self.forget(&ws).await;
+                let forgotten = self.forget(&ws);
+                self.wake(forgotten).await;
                 let (code, reason) = KEY_EXPIRED_CLOSE;
                 if let Err(e) = ws.close(Some(code), Some(reason)) {
                     console_warn!("session: closing an expired key's socket failed: {e}");
@@ -104,4 +96,19 @@ impl Session {
             console_warn!("session: setting the alarm for a key's expiry failed: {e}");
         }
     }
+}
+
+/// [`Session::wake_by`] on a storage handle the caller owns (for a Promise that outlives the event's
+/// borrow of the session).
+pub(super) async fn wake_storage_by(storage: &Storage, at: EpochMillis) -> Result<()> {
+    let millis = |t: EpochMillis| i64::try_from(t.0).unwrap_or(i64::MAX);
+    let sooner = storage
+        .get_alarm()
+        .await?
+        .is_some_and(|pending| pending > millis(now()) && pending <= millis(at));
+    if !sooner {
+        let offset_ms = i64::try_from(at.0.saturating_sub(now().0)).unwrap_or(i64::MAX);
+        storage.set_alarm(offset_ms).await?;
+    }
+    Ok(())
 }

@@ -57,7 +57,8 @@ impl Session {
                 return error_response(&storage_error(e));
             }
         }
-        self.carry_out(None, sends).await;
+        let wake = self.carry_out(None, sends);
+        self.wake(wake).await;
         Response::from_json(&response)
     }
 }
