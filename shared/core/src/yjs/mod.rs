@@ -4,6 +4,7 @@
 
 mod awareness;
 pub mod budget;
+mod changes;
 mod delta;
 mod scope;
 mod text;
@@ -14,5 +15,5 @@ pub use awareness::{
     with_identity, write_state,
 };
 pub use delta::{EMBED_PLACEHOLDER, delta_to_steps};
-pub use scope::{OutsideText, text_only};
-pub use text::{SharedText, TEXT_NAME, YjsError, decode_update};
+pub use scope::{OutsideText, StringBlock, Strings, text_only};
+pub use text::{Applied, SharedText, TEXT_NAME, YjsError, decode_update};

@@ -4,14 +4,19 @@
 //! (which counts the text) and out of sight of the OT side. Checked on the encoded update before it is
 //! applied, so a refused update leaves the document as it was.
 //!
+//! The same pass keeps the characters the update carries ([`Strings`]), so that what it did to the text
+//! can be read off without walking the document (see `changes`).
+//!
 //! An item's parent is written only when it has no origin; one with an origin sits beside that origin,
 //! in the same type — and every item the document holds is in `content`, since this check keeps it so.
 
 use thiserror::Error;
+use yrs::ClientID;
 use yrs::encoding::read::{Cursor, Read};
 use yrs::updates::decoder::{Decoder, DecoderV1};
 
 use super::text::TEXT_NAME;
+use crate::units::utf16_len;
 
 /// Why an update may not be applied.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -42,24 +47,42 @@ const HAS_ORIGIN: u8 = 0b1000_0000;
 const HAS_RIGHT_ORIGIN: u8 = 0b0100_0000;
 const HAS_PARENT_SUB: u8 = 0b0010_0000;
 
-/// `Ok` when `update` inserts only characters into `content` (and deletes whatever it likes).
-pub fn text_only(update: &[u8]) -> Result<(), OutsideText> {
+/// A run of characters an update carries: the client that wrote them and the clock of the first (each
+/// UTF-16 unit takes one clock tick, as in Yjs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StringBlock {
+    /// The writer.
+    pub client: ClientID,
+    /// The clock of the first character.
+    pub clock: u32,
+    /// The characters.
+    pub text: String,
+}
+
+/// Every run of characters in an update, in its order.
+pub type Strings = Vec<StringBlock>;
+
+/// `Ok` with the characters it carries when `update` inserts only characters into `content` (and
+/// deletes whatever it likes).
+pub fn text_only(update: &[u8]) -> Result<Strings, OutsideText> {
     let decode = |e: yrs::encoding::read::Error| OutsideText::Decode(e.to_string());
     let mut decoder = DecoderV1::new(Cursor::new(update));
+    let mut strings = Strings::new();
     let clients: u32 = decoder.read_var().map_err(decode)?;
     for _ in 0..clients {
         let blocks: u32 = decoder.read_var().map_err(decode)?;
-        decoder.read_client().map_err(decode)?;
-        let _first_clock: u32 = decoder.read_var().map_err(decode)?;
+        let client = decoder.read_client().map_err(decode)?;
+        let mut clock: u32 = decoder.read_var().map_err(decode)?;
         for _ in 0..blocks {
             let info = decoder.read_info().map_err(decode)?;
             match info {
                 SKIP => {
-                    let _len: u32 = decoder.read_var().map_err(decode)?;
+                    let len: u32 = decoder.read_var().map_err(decode)?;
+                    clock = clock.saturating_add(len);
                     continue;
                 }
                 GC => {
-                    decoder.read_len().map_err(decode)?;
+                    clock = clock.saturating_add(decoder.read_len().map_err(decode)?);
                     continue;
                 }
                 _ => {}
@@ -85,16 +108,23 @@ pub fn text_only(update: &[u8]) -> Result<(), OutsideText> {
             }
             match info & 0b1_1111 {
                 DELETED => {
-                    decoder.read_len().map_err(decode)?;
+                    clock = clock.saturating_add(decoder.read_len().map_err(decode)?);
                 }
                 STRING => {
-                    decoder.read_string().map_err(decode)?;
+                    let text = decoder.read_string().map_err(decode)?;
+                    let len = u32::try_from(utf16_len(text)).unwrap_or(u32::MAX);
+                    strings.push(StringBlock {
+                        client,
+                        clock,
+                        text: text.to_owned(),
+                    });
+                    clock = clock.saturating_add(len);
                 }
                 kind => return Err(OutsideText::Content(content_name(kind))),
             }
         }
     }
-    Ok(())
+    Ok(strings)
 }
 
 fn content_name(kind: u8) -> &'static str {
@@ -135,7 +165,7 @@ mod tests {
             content.insert(txn, 2, "😀 more");
             content.remove_range(txn, 0, 1);
         });
-        assert_eq!(text_only(&update), Ok(()));
+        assert!(text_only(&update).is_ok());
         // A whole document's state, as a sync step 2 carries it.
         let doc = Doc::with_client_id(3);
         let content = doc.get_or_insert_text(TEXT_NAME);
@@ -144,7 +174,7 @@ mod tests {
         let state = doc
             .transact()
             .encode_state_as_update_v1(&yrs::StateVector::default());
-        assert_eq!(text_only(&state), Ok(()));
+        assert!(text_only(&state).is_ok());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The session text as a Yjs document: one `Y.Text` named `content`, offsets in UTF-16 units. The server
 //! writes to it under its own client id; clients' updates are applied and read back as OT steps.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use thiserror::Error;
@@ -11,7 +12,9 @@ use yrs::{
     StateVector, StickyIndex, Text, TextRef, Transact, Update,
 };
 
+use super::changes::steps_of;
 use super::delta::{EMBED_PLACEHOLDER, delta_to_steps};
+use super::scope::Strings;
 use crate::ot::{EditOp, Step};
 use crate::units::{Utf16Pos, utf16_len};
 
@@ -41,7 +44,9 @@ pub enum YjsError {
 pub struct SharedText {
     doc: Doc,
     text: TextRef,
-    /// Filled by the text's observer while a transaction commits; read and cleared after it.
+    /// Set before a transaction commits when its change must be read from the full delta (see
+    /// `changes`): the observer then fills `delta`, which is read and cleared after the commit.
+    want_delta: Arc<AtomicBool>,
     delta: Arc<Mutex<Vec<Delta>>>,
 }
 
@@ -62,13 +67,22 @@ impl SharedText {
         let doc = Doc::with_options(options);
         let text = doc.get_or_insert_text(TEXT_NAME);
         let delta = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&delta);
+        let want_delta = Arc::new(AtomicBool::new(false));
+        let (sink, wanted) = (Arc::clone(&delta), Arc::clone(&want_delta));
         text.observe("synq-delta", move |txn, event| {
-            sink.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .extend(event.delta(txn).iter().cloned());
+            // The delta walks the whole text: only when asked.
+            if wanted.load(Ordering::Relaxed) {
+                sink.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .extend(event.delta(txn).iter().cloned());
+            }
         });
-        SharedText { doc, text, delta }
+        SharedText {
+            doc,
+            text,
+            want_delta,
+            delta,
+        }
     }
 
     /// The text as the OT side holds it: embedded objects (which `Y.Text` may hold besides strings)
@@ -123,44 +137,59 @@ impl SharedText {
                 Step::Delete(_) => {}
             }
         }
-        let update = txn.encode_update_v1();
-        drop(txn);
-        self.take_delta();
-        Ok(update)
+        Ok(txn.encode_update_v1())
+    }
+
+    /// Whether `update` holds an item this document has not seen (cheap: state vectors only).
+    pub fn has_unseen_items(&self, update: &Update) -> bool {
+        let known = self.doc.transact().state_vector();
+        update.insertions(true).iter().any(|(client, ranges)| {
+            let have = known.get(client);
+            ranges.iter().any(|range| range.end > have)
+        })
     }
 
     /// Whether `update` holds anything this document lacks: an item it has not seen or a deletion it
-    /// has not made.
+    /// has not made. The deletion check builds the document's delete set by walking every block: for
+    /// updates that are not going to be applied anyway (an applied one tells by [`Applied::news`]).
     pub fn is_news(&self, update: &Update) -> bool {
-        let txn = self.doc.transact();
-        let known = txn.state_vector();
-        let unseen = update.insertions(true).iter().any(|(client, ranges)| {
-            let have = known.get(client);
-            ranges.iter().any(|range| range.end > have)
-        });
-        // The document's delete set is built by walking every block: only when the update deletes.
-        unseen
+        self.has_unseen_items(update)
             || (!update.delete_set().is_empty()
                 && !update
                     .delete_set()
-                    .diff(&txn.snapshot().delete_set)
+                    .diff(&self.doc.transact().snapshot().delete_set)
                     .is_empty())
     }
 
-    /// Applies a client's update; returns what it did to the text as OT steps on the text before it.
-    pub fn apply_update(&self, update: &[u8]) -> Result<EditOp, YjsError> {
-        self.apply(decode_update(update)?)
+    /// Applies an update from storage (its text change is not needed).
+    pub fn load(&self, update: &[u8]) -> Result<(), YjsError> {
+        let update = decode_update(update)?;
+        self.doc
+            .transact_mut()
+            .apply_update(update)
+            .map_err(|e| YjsError::Apply(e.to_string()))
     }
 
-    /// Applies a client's update decoded with [`decode_update`] (a client's update is decoded once: the
-    /// decode showed in profiles when both the news check and the apply did it).
-    pub fn apply(&self, update: Update) -> Result<EditOp, YjsError> {
-        self.take_delta();
+    /// Applies a client's update decoded with [`decode_update`], whose characters `strings` are (from
+    /// [`super::text_only`]); returns what it did to the text as OT steps on the text before it.
+    pub fn apply(&self, update: Update, strings: &Strings) -> Result<Applied, YjsError> {
         let mut txn = self.doc.transact_mut();
         let applied = txn.apply_update(update);
-        drop(txn); // commits: the observer records the delta
+        let changed = !txn.insert_set().is_empty() || !txn.delete_set().is_empty();
+        // Items whose neighbours, and deletions of items, not here yet wait in the store.
+        let store = ReadTxn::store(&txn);
+        let parked =
+            store.pending_update().is_some() || store.pending_ds().is_some_and(|ds| !ds.is_empty());
+        let found = steps_of(&txn, strings);
+        self.want_delta.store(found.is_none(), Ordering::Relaxed);
+        drop(txn); // commits: the observer records the delta if asked
+        self.want_delta.store(false, Ordering::Relaxed);
+        let delta = self.take_delta();
         applied.map_err(|e| YjsError::Apply(e.to_string()))?;
-        Ok(delta_to_steps(&self.take_delta()))
+        Ok(Applied {
+            steps: found.unwrap_or_else(|| delta_to_steps(&delta)),
+            news: changed || parked,
+        })
     }
 
     /// Makes the text equal to `target` with one edit of this document's own (replacing what lies
@@ -228,6 +257,16 @@ impl SharedText {
     }
 }
 
+/// What applying a client's update did.
+#[derive(Debug)]
+pub struct Applied {
+    /// Its change to the text, as OT steps on the text before it.
+    pub steps: EditOp,
+    /// Whether it brought anything: an item or deletion the document did not have, applied or parked
+    /// until its dependencies arrive.
+    pub news: bool,
+}
+
 /// Decodes a v1 update.
 pub fn decode_update(update: &[u8]) -> Result<Update, YjsError> {
     Update::decode_v1(update).map_err(|e| YjsError::Decode(e.to_string()))
@@ -240,8 +279,34 @@ fn to_pos(n: usize) -> Utf16Pos {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::ot::TextBuffer;
+    use crate::yjs::text_only;
+
+    /// Applies a client's update as the engine does: checked, decoded once, with its characters.
+    fn apply_bytes(server: &SharedText, update: &[u8]) -> Applied {
+        let strings = text_only(update).unwrap();
+        server
+            .apply(decode_update(update).unwrap(), &strings)
+            .unwrap()
+    }
+
+    /// Applies `update` to `server` and checks that the steps it reports turn the text before into the
+    /// text after.
+    fn apply_checked(server: &SharedText, update: &[u8]) {
+        let before = server.text();
+        let applied = apply_bytes(server, update);
+        let mut buffer = TextBuffer::new(&before);
+        buffer.apply(&applied.steps).unwrap();
+        assert_eq!(
+            buffer.to_string(),
+            server.text(),
+            "steps {:?}",
+            applied.steps
+        );
+    }
 
     /// An independent Yjs client (as a browser would run it).
     fn client(id: u64) -> (Doc, TextRef) {
@@ -267,7 +332,9 @@ mod tests {
             txn.encode_update_v1()
         };
         assert!(server.is_news(&decode_update(&update).unwrap()));
-        let steps = server.apply_update(&update).unwrap();
+        let applied = apply_bytes(&server, &update);
+        assert!(applied.news);
+        let steps = applied.steps;
         let mut buffer = TextBuffer::new("a😀b🎉c");
         buffer.apply(&steps).unwrap();
         assert_eq!(buffer.to_string(), "ab𝔸x🎉c");
@@ -276,6 +343,7 @@ mod tests {
             !server.is_news(&decode_update(&update).unwrap()),
             "applied twice it is old news"
         );
+        assert!(!apply_bytes(&server, &update).news);
     }
 
     #[test]
@@ -313,5 +381,119 @@ mod tests {
         assert_eq!(server.offset_of_sticky(&json), Some(4));
         server.apply_steps(&[Step::insert(0, "__")]).unwrap();
         assert_eq!(server.offset_of_sticky(&json), Some(6));
+    }
+
+    #[test]
+    fn large_deletions_and_released_updates_fall_back_to_the_delta() {
+        let server = SharedText::new(1);
+        let (doc, text) = client(2);
+        let typed = |at: u32, s: &str| {
+            let mut txn = doc.transact_mut();
+            text.insert(&mut txn, at, s);
+            txn.encode_update_v1()
+        };
+        let first = typed(0, &"x😀".repeat(60));
+        let second = typed(5, "middle");
+        // The second arrives first: it waits for the first, then both land in one transaction whose
+        // characters the first update alone does not carry.
+        let parked = apply_bytes(&server, &second);
+        assert!(parked.news && parked.steps.is_empty());
+        apply_checked(&server, &first);
+        assert_eq!(
+            server.text(),
+            yrs::GetString::get_string(&text, &doc.transact())
+        );
+        let cut = {
+            let mut txn = doc.transact_mut();
+            text.remove_range(&mut txn, 3, 150);
+            txn.encode_update_v1()
+        };
+        apply_checked(&server, &cut);
+        assert_eq!(
+            server.text(),
+            yrs::GetString::get_string(&text, &doc.transact())
+        );
+    }
+
+    /// One client's action: `(client, kind, where (a fraction of the length), how much, what)`.
+    type Action = (usize, u8, f64, usize, String);
+
+    fn actions() -> impl Strategy<Value = Vec<Action>> {
+        let text = prop::sample::select(vec!["a", "bc", "😀", "x𝔸y", "hello ", "\n"]);
+        prop::collection::vec(
+            (
+                0..3usize,
+                0..6u8,
+                0.0..1.0f64,
+                1..8usize,
+                prop::collection::vec(text, 1..4),
+            )
+                .prop_map(|(c, k, at, n, parts)| (c, k, at, n, parts.concat())),
+            1..60,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Three clients edit concurrently (several changes per transaction, offline batches merged
+        /// into one update) and send to the server in their own order: every update's steps turn the
+        /// server's text before into its text after, and all end equal.
+        #[test]
+        fn steps_of_client_updates_replay_the_change(actions in actions()) {
+            let server = SharedText::new(1);
+            let clients: Vec<(Doc, TextRef)> = (0..3).map(|i| client(10 + i)).collect();
+            let mut outboxes: Vec<Vec<Vec<u8>>> = vec![Vec::new(); 3];
+            for (c, kind, at, n, s) in actions {
+                let (doc, text) = &clients[c];
+                // Positions on character boundaries, as an editor makes them.
+                let current: Vec<char> = yrs::GetString::get_string(text, &doc.transact()).chars().collect();
+                let units = |chars: &[char]| chars.iter().map(|c| c.len_utf16() as u32).sum::<u32>();
+                let chars = current.len();
+                let at_char = ((chars as f64 * at) as usize).min(chars);
+                let at = units(&current[..at_char]);
+                match kind {
+                    0 | 1 => {
+                        let mut txn = doc.transact_mut();
+                        text.insert(&mut txn, at, &s);
+                        if kind == 1 && at_char > 0 {
+                            // A second change in the same transaction, to the left.
+                            let before = units(&current[at_char - 1..at_char]);
+                            text.remove_range(&mut txn, at - before, before);
+                        }
+                        outboxes[c].push(txn.encode_update_v1());
+                    }
+                    2 if at_char < chars => {
+                        let gone = units(&current[at_char..(at_char + n).min(chars)]);
+                        let mut txn = doc.transact_mut();
+                        text.remove_range(&mut txn, at, gone);
+                        outboxes[c].push(txn.encode_update_v1());
+                    }
+                    3 => {
+                        // Offline: everything not sent goes as one update.
+                        let pending = std::mem::take(&mut outboxes[c]);
+                        if !pending.is_empty() {
+                            apply_checked(&server, &yrs::merge_updates_v1(&pending).unwrap());
+                        }
+                    }
+                    _ => {
+                        for update in std::mem::take(&mut outboxes[c]) {
+                            apply_checked(&server, &update);
+                        }
+                        // The client catches up with the server.
+                        let missing = server.diff(&doc.transact().state_vector());
+                        doc.transact_mut().apply_update(Update::decode_v1(&missing).unwrap()).unwrap();
+                    }
+                }
+            }
+            for (c, (doc, text)) in clients.iter().enumerate() {
+                for update in std::mem::take(&mut outboxes[c]) {
+                    apply_checked(&server, &update);
+                }
+                let missing = server.diff(&doc.transact().state_vector());
+                doc.transact_mut().apply_update(Update::decode_v1(&missing).unwrap()).unwrap();
+                prop_assert_eq!(yrs::GetString::get_string(text, &doc.transact()), server.text());
+            }
+        }
     }
 }

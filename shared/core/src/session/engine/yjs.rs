@@ -33,8 +33,8 @@ use crate::session::store::{
 use crate::units::EpochMillis;
 use crate::yjs::budget::{OverBudget, UpdateBudget, awareness_bucket, take_awareness};
 use crate::yjs::{
-    AwarenessSlot, AwarenessView, Identity, MAX_KEPT_STATE_BYTES, SharedText, decode_update,
-    read_state, synthetic_client_id, text_only, wire, with_identity, write_state,
+    AwarenessSlot, AwarenessView, Identity, MAX_KEPT_STATE_BYTES, SharedText, Strings,
+    decode_update, read_state, synthetic_client_id, text_only, wire, with_identity, write_state,
 };
 
 /// WebSocket close code "try again later" (RFC 6455 §7.4.1 registry): y-websocket reconnects, and its sync
@@ -97,7 +97,7 @@ impl YjsMirror {
         let mut last = 0;
         if let Some(snapshot) = &stored.snapshot {
             shared
-                .apply_update(&snapshot.state)
+                .load(&snapshot.state)
                 .map_err(|e| StoreError::Corrupt(format!("Yjs snapshot: {e}")))?;
             last = snapshot.through_seq;
             mirror.snapshot_seq = last;
@@ -107,7 +107,7 @@ impl YjsMirror {
         let from = last;
         for logged in updates.iter().filter(|u| u.seq > from) {
             shared
-                .apply_update(&logged.update)
+                .load(&logged.update)
                 .map_err(|e| StoreError::Corrupt(format!("Yjs update {}: {e}", logged.seq)))?;
             last = logged.seq;
         }
@@ -358,8 +358,17 @@ impl SessionEngine {
         // Decoded once; an update that does not decode counts as news, so the role and the session's
         // state are checked before its decoding error is reported.
         let decoded = decode_update(&update);
-        if decoded.as_ref().is_ok_and(|parsed| !shared.is_news(parsed)) {
-            return Ok(Vec::new());
+        // Old news is dropped unchecked: a client's sync step 2 repeats what the server has. With no
+        // unseen item and no deletion an update is surely old. One with deletions is judged by applying
+        // it when the sender may edit (applying tells whether anything was new), else against the
+        // document's delete set, a walk over the whole document but only for an update then refused.
+        if let Ok(parsed) = &decoded
+            && !shared.has_unseen_items(parsed)
+        {
+            let may_apply = participant.role.can_edit() && self.require_open().is_ok();
+            if parsed.delete_set().is_empty() || (!may_apply && !shared.is_news(parsed)) {
+                return Ok(Vec::new());
+            }
         }
         if !participant.role.can_edit() {
             let error = ApiError::new(
@@ -374,24 +383,29 @@ impl SessionEngine {
         if let Err(error) = self.require_open() {
             return Err(vec![Effect::ReplyYjs(wire::refusal(&error))]);
         }
-        if decoded.is_ok()
-            && let Err(outside) = text_only(&update)
-        {
-            let error = ApiError::new(
-                ErrorCode::Unsupported,
-                format!(
-                    "{outside}; this session's document is plain text in the one Y.Text `content`, \
-                     and nothing of the update was applied"
-                ),
-            );
-            return Err(vec![Effect::ReplyYjs(wire::refusal(&error))]);
-        }
-        let steps = decoded
-            .and_then(|parsed| shared.apply(parsed))
+        let strings = match &decoded {
+            Ok(_) => text_only(&update).map_err(|outside| {
+                let error = ApiError::new(
+                    ErrorCode::Unsupported,
+                    format!(
+                        "{outside}; this session's document is plain text in the one Y.Text \
+                         `content`, and nothing of the update was applied"
+                    ),
+                );
+                vec![Effect::ReplyYjs(wire::refusal(&error))]
+            })?,
+            Err(_) => Strings::new(),
+        };
+        let applied = decoded
+            .and_then(|parsed| shared.apply(parsed, &strings))
             .map_err(|e| {
                 let error = ApiError::new(ErrorCode::InvalidMessage, e.to_string());
                 vec![Effect::ReplyYjs(wire::refusal(&error))]
             })?;
+        if !applied.news {
+            return Ok(Vec::new());
+        }
+        let steps = applied.steps;
         if steps.is_empty() {
             // A change the text does not show (its dependencies have not arrived yet, or not text).
             let write = self.yjs.log(update.clone());
