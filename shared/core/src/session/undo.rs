@@ -45,11 +45,55 @@ impl UndoStacks {
     pub(crate) fn forget(&mut self, op: &LoggedOp) {
         for stacks in [&mut self.undo, &mut self.redo] {
             if let Some(stack) = stacks.get_mut(&op.user_id) {
-                stack.retain(|r| *r != op.revision);
+                // A stack holds revisions in the order they were made, and `op` is the oldest edit
+                // kept: if it is there it is at the front (a scan of the stack per edit showed in
+                // profiles).
+                while stack.front().is_some_and(|r| *r <= op.revision) {
+                    stack.pop_front();
+                }
                 if stack.is_empty() {
                     stacks.remove(&op.user_id);
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::EpochMillis;
+
+    fn op(revision: u64, kind: EditKind) -> LoggedOp {
+        LoggedOp {
+            revision: Revision(revision),
+            user_id: "amy".into(),
+            operation_id: format!("o{revision}"),
+            op: Vec::new(),
+            inverse: Vec::new(),
+            kind,
+            timestamp: EpochMillis(0),
+        }
+    }
+
+    #[test]
+    fn edits_leaving_the_history_leave_the_stacks() {
+        let mut stacks = UndoStacks::default();
+        let ops: Vec<LoggedOp> = (1..=6)
+            .map(|r| op(r, EditKind::Edit))
+            .chain([op(7, EditKind::Undo { of: Revision(6) })])
+            .collect();
+        for op in &ops {
+            stacks.track(op);
+        }
+        // The history keeps the last three: 5, 6 (undone) and the undo 7.
+        for old in &ops[..4] {
+            stacks.forget(old);
+        }
+        assert_eq!(stacks.undo["amy"], [Revision(5)]);
+        assert_eq!(stacks.redo["amy"], [Revision(7)]);
+        stacks.forget(&ops[4]);
+        assert!(!stacks.undo.contains_key("amy"));
+        assert_eq!(stacks.top("amy", true), Some(Revision(7)));
     }
 }
