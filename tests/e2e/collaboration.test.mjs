@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
+import WebSocket from "ws";
+
 import { Peer, RawSocket, envelope, mintToken, startWrangler, waitFor } from "./harness.mjs";
 
 const secret = randomBytes(24).toString("hex");
@@ -153,19 +155,29 @@ describe("collaboration REST API", () => {
     const session = await newSession();
     await grant(session, "ed", "editor");
     const ed = await RawSocket.connect(server.wsBase, session, users.ed);
+    const yjs = new WebSocket(`${server.wsBase}/sessions/${session}/yjs`, { headers: { Authorization: `Bearer ${users.ed}` } });
+    const yjsFrames = [];
+    yjs.on("message", (data) => yjsFrames.push(Buffer.from(data)));
+    await new Promise((resolve, reject) => yjs.once("open", resolve).once("error", reject));
     const edit = (position, content, version, operationId) =>
       envelope("edit", { type: "insert", position, content }, { version, operationId });
     try {
       await ed.nextOf("sync", "full_sync");
       ed.send(edit(0, "a", 0, "ed-1"));
       assert.equal((await ed.nextOf("sync", "ack")).data.operation.version, 1);
-      // Demoted while connected: the next edit is refused with the role error, and the socket stays.
+      // Demoted while connected: told at once (a Yjs socket too, with y-websocket's permission-denied
+      // message), then the next edit is refused with the role error, and the socket stays.
       await grant(session, "ed", "viewer");
+      assert.equal((await ed.nextOf("sync", "role_changed")).data.operation.role, "viewer");
+      await waitFor(() => yjsFrames.some((f) => f[0] === 2 && f.toString().includes("FORBIDDEN: your role in this session is now viewer")), {
+        label: "the Yjs socket is told of the demotion",
+      });
       ed.send(edit(1, "b", 1, "ed-2"));
       assert.equal((await ed.nextOf("error")).data.operation.code, "FORBIDDEN");
       assert.ok(ed.isOpen);
-      // Promoted again: the same socket edits.
+      // Promoted again: told, and the same socket edits.
       await grant(session, "ed", "editor");
+      assert.equal((await ed.nextOf("sync", "role_changed")).data.operation.role, "editor");
       ed.send(edit(1, "b", 1, "ed-3"));
       assert.equal((await ed.nextOf("sync", "ack")).data.operation.version, 2);
       // Removed: the socket is closed with its own code and reason.
@@ -175,6 +187,7 @@ describe("collaboration REST API", () => {
       assert.equal((await documentOf(users.olga, session)).content, "ab");
     } finally {
       await ed.close();
+      yjs.terminate();
     }
   });
 
