@@ -151,6 +151,35 @@ describe("collaboration REST API", () => {
     refused(await api(users.ed, "GET", `/sessions/${session}`), 403, "FORBIDDEN");
   });
 
+  test("a session opened by WebSocket alone is indexed at its owner's first join; nobody else gains it", async () => {
+    const session = `ws-only-${randomBytes(6).toString("hex")}`;
+    const join = async (token) => {
+      const socket = await RawSocket.connect(server.wsBase, session, token);
+      await socket.nextOf("sync", "full_sync");
+      await socket.close();
+    };
+    const olga = tokenOf("olga", { [session]: "owner" });
+    // An editor by token opens it first: not indexed (only an owner may claim a session id).
+    await join(tokenOf("ed", { [session]: "editor" }));
+    refused(await api(olga, "GET", `/sessions/${session}`), 404, "NOT_FOUND");
+
+    await join(olga);
+    const got = await api(olga, "GET", `/sessions/${session}`);
+    assert.equal(got.status, 200, JSON.stringify(got.json));
+    assert.deepEqual([got.json.session_id, got.json.title, got.json.created_by, got.json.role], [session, session, "olga", "owner"]);
+    assert.deepEqual(got.json.participants.map((p) => [p.user_id, p.role]), [["olga", "owner"]]);
+    const listed = await api(olga, "GET", "/sessions");
+    assert.ok(listed.json.sessions.some((s) => s.session_id === session && s.role === "owner"), JSON.stringify(listed.json));
+
+    // Another owner by token joining the indexed session gains no grant; the owner's grants work.
+    const mallory = tokenOf("mallory", { [session]: "owner" });
+    await join(mallory);
+    const after = await api(olga, "GET", `/sessions/${session}`);
+    assert.deepEqual(after.json.participants.map((p) => [p.user_id, p.role]), [["olga", "owner"]]);
+    assert.ok(!(await api(mallory, "GET", "/sessions")).json.sessions.some((s) => s.session_id === session));
+    assert.equal((await api(olga, "POST", `/sessions/${session}/participants`, { user_id: "vi", role: "viewer" })).status, 201);
+  });
+
   test("a grant changed over REST applies to the user's open socket at once", async () => {
     const session = await newSession();
     await grant(session, "ed", "editor");
