@@ -92,30 +92,17 @@ mod tests {
     fn the_first_owner_by_token_indexes_a_socket_session_and_nobody_gains_one_that_is_indexed() {
         let index = MemoryIndex::default();
         let now = EpochMillis(7);
+        let indexes = |join: SocketJoin<'_>| block_on(index_on_join(&index, &join, now)).unwrap();
         // Not an owner by token, or read-only credentials: nothing.
-        assert!(
-            !block_on(index_on_join(
-                &index,
-                &join("ed", Some(Role::Editor), None),
-                now
-            ))
-            .unwrap()
-        );
+        assert!(!indexes(join("ed", Some(Role::Editor), None)));
         let read_only = SocketJoin {
             read_only: true,
             ..join("olga", Some(Role::Owner), None)
         };
-        assert!(!block_on(index_on_join(&index, &read_only, now)).unwrap());
+        assert!(!indexes(read_only));
         assert_eq!(block_on(index.session("ws-only")).unwrap(), None);
 
-        assert!(
-            block_on(index_on_join(
-                &index,
-                &join("olga", Some(Role::Owner), None),
-                now
-            ))
-            .unwrap()
-        );
+        assert!(indexes(join("olga", Some(Role::Owner), None)));
         let record = block_on(index.session("ws-only")).unwrap().unwrap();
         assert_eq!(
             (record.title.as_str(), record.created_by.as_str()),
@@ -126,22 +113,8 @@ mod tests {
         assert_eq!(listed[0].1, Role::Owner);
 
         // Another owner by token joining later gains no grant; the first owner's joins write nothing.
-        assert!(
-            !block_on(index_on_join(
-                &index,
-                &join("mallory", Some(Role::Owner), None),
-                now
-            ))
-            .unwrap()
-        );
-        assert!(
-            !block_on(index_on_join(
-                &index,
-                &join("olga", Some(Role::Owner), Some(Role::Owner)),
-                now
-            ))
-            .unwrap()
-        );
+        assert!(!indexes(join("mallory", Some(Role::Owner), None)));
+        assert!(!indexes(join("olga", Some(Role::Owner), Some(Role::Owner))));
         let participants = block_on(index.participants("ws-only")).unwrap();
         assert_eq!(participants.len(), 1);
         assert_eq!(participants[0].user_id, "olga");
