@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use synq_core::auth::Role;
 use synq_core::protocol::{Envelope, HEARTBEAT_PING, HEARTBEAT_PONG};
-use synq_core::session::{Effect, SessionConfig, SessionEngine, SessionStore};
+use synq_core::session::{Effect, Notice, SessionConfig, SessionEngine, SessionStore};
 use synq_core::yjs::wire;
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 use worker::js_sys::{Date, Function, Reflect, Uint8Array};
@@ -323,7 +323,8 @@ impl Session {
                 Effect::SetRole {
                     connection_id,
                     role,
-                } => self.set_role(&connection_id, role),
+                    notice,
+                } => self.set_role(&connection_id, role, notice),
                 Effect::Close { code, reason } => {
                     if let Some(ws) = ws
                         && let Err(e) = ws.close(Some(code), Some(reason))
@@ -363,12 +364,17 @@ impl Session {
         }
     }
 
-    /// Keeps a connection's new role in its attachment, so that it survives hibernation.
-    fn set_role(&self, connection_id: &str, role: Role) {
+    /// Keeps a connection's new role in its attachment, so that it survives hibernation, and tells it.
+    fn set_role(&self, connection_id: &str, role: Role, notice: Option<Notice>) {
         if let Some((ws, mut connection)) = self.socket_of(connection_id) {
             connection.participant.role = role;
             if let Err(e) = self.sockets.keep(&ws, &connection) {
                 console_warn!("session: keeping a new role failed: {e}");
+            }
+            match notice {
+                Some(Notice::Synq(message)) => send(&ws, &message),
+                Some(Notice::Yjs(frame)) => send_bytes(&ws, &frame),
+                None => {}
             }
         }
     }

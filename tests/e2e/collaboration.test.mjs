@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
+import WebSocket from "ws";
+
 import { Peer, RawSocket, envelope, mintToken, startWrangler, waitFor } from "./harness.mjs";
 
 const secret = randomBytes(24).toString("hex");
@@ -149,23 +151,62 @@ describe("collaboration REST API", () => {
     refused(await api(users.ed, "GET", `/sessions/${session}`), 403, "FORBIDDEN");
   });
 
+  test("a session opened by WebSocket alone is indexed at its owner's first join; nobody else gains it", async () => {
+    const session = `ws-only-${randomBytes(6).toString("hex")}`;
+    const join = async (token) => {
+      const socket = await RawSocket.connect(server.wsBase, session, token);
+      await socket.nextOf("sync", "full_sync");
+      await socket.close();
+    };
+    const olga = tokenOf("olga", { [session]: "owner" });
+    // An editor by token opens it first: not indexed (only an owner may claim a session id).
+    await join(tokenOf("ed", { [session]: "editor" }));
+    refused(await api(olga, "GET", `/sessions/${session}`), 404, "NOT_FOUND");
+
+    await join(olga);
+    const got = await api(olga, "GET", `/sessions/${session}`);
+    assert.equal(got.status, 200, JSON.stringify(got.json));
+    assert.deepEqual([got.json.session_id, got.json.title, got.json.created_by, got.json.role], [session, session, "olga", "owner"]);
+    assert.deepEqual(got.json.participants.map((p) => [p.user_id, p.role]), [["olga", "owner"]]);
+    const listed = await api(olga, "GET", "/sessions");
+    assert.ok(listed.json.sessions.some((s) => s.session_id === session && s.role === "owner"), JSON.stringify(listed.json));
+
+    // Another owner by token joining the indexed session gains no grant; the owner's grants work.
+    const mallory = tokenOf("mallory", { [session]: "owner" });
+    await join(mallory);
+    const after = await api(olga, "GET", `/sessions/${session}`);
+    assert.deepEqual(after.json.participants.map((p) => [p.user_id, p.role]), [["olga", "owner"]]);
+    assert.ok(!(await api(mallory, "GET", "/sessions")).json.sessions.some((s) => s.session_id === session));
+    assert.equal((await api(olga, "POST", `/sessions/${session}/participants`, { user_id: "vi", role: "viewer" })).status, 201);
+  });
+
   test("a grant changed over REST applies to the user's open socket at once", async () => {
     const session = await newSession();
     await grant(session, "ed", "editor");
     const ed = await RawSocket.connect(server.wsBase, session, users.ed);
+    const yjs = new WebSocket(`${server.wsBase}/sessions/${session}/yjs`, { headers: { Authorization: `Bearer ${users.ed}` } });
+    const yjsFrames = [];
+    yjs.on("message", (data) => yjsFrames.push(Buffer.from(data)));
+    await new Promise((resolve, reject) => yjs.once("open", resolve).once("error", reject));
     const edit = (position, content, version, operationId) =>
       envelope("edit", { type: "insert", position, content }, { version, operationId });
     try {
       await ed.nextOf("sync", "full_sync");
       ed.send(edit(0, "a", 0, "ed-1"));
       assert.equal((await ed.nextOf("sync", "ack")).data.operation.version, 1);
-      // Demoted while connected: the next edit is refused with the role error, and the socket stays.
+      // Demoted while connected: told at once (a Yjs socket too, with y-websocket's permission-denied
+      // message), then the next edit is refused with the role error, and the socket stays.
       await grant(session, "ed", "viewer");
+      assert.equal((await ed.nextOf("sync", "role_changed")).data.operation.role, "viewer");
+      await waitFor(() => yjsFrames.some((f) => f[0] === 2 && f.toString().includes("FORBIDDEN: your role in this session is now viewer")), {
+        label: "the Yjs socket is told of the demotion",
+      });
       ed.send(edit(1, "b", 1, "ed-2"));
       assert.equal((await ed.nextOf("error")).data.operation.code, "FORBIDDEN");
       assert.ok(ed.isOpen);
-      // Promoted again: the same socket edits.
+      // Promoted again: told, and the same socket edits.
       await grant(session, "ed", "editor");
+      assert.equal((await ed.nextOf("sync", "role_changed")).data.operation.role, "editor");
       ed.send(edit(1, "b", 1, "ed-3"));
       assert.equal((await ed.nextOf("sync", "ack")).data.operation.version, 2);
       // Removed: the socket is closed with its own code and reason.
@@ -175,6 +216,7 @@ describe("collaboration REST API", () => {
       assert.equal((await documentOf(users.olga, session)).content, "ab");
     } finally {
       await ed.close();
+      yjs.terminate();
     }
   });
 

@@ -131,34 +131,75 @@ async fn changes(statement: D1PreparedStatement) -> Result<usize, IndexError> {
     rows_changed(&result).map_err(backend)
 }
 
+/// The session row's insert, `ON CONFLICT` the given clause (empty: a conflict fails).
+fn session_statement(
+    index: &D1Index,
+    session: &SessionRecord,
+    on_conflict: &str,
+) -> Result<D1PreparedStatement, IndexError> {
+    index.statement(
+        &format!(
+            "INSERT INTO sessions (session_id, title, description, created_by, created_at, updated_at, \
+             parent_id, base_revision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) {on_conflict}"
+        ),
+        &[
+            text(&session.session_id),
+            text(&session.title),
+            text(&session.description),
+            text(&session.created_by),
+            number(session.created_at.0),
+            number(session.updated_at.0),
+            session.parent_id.as_deref().map_or(JsValue::NULL, text),
+            session
+                .base_revision
+                .map_or(JsValue::NULL, |r| number(r.0)),
+        ],
+    )
+}
+
 impl SessionIndex for D1Index {
     async fn create(
         &self,
         session: &SessionRecord,
         owner: &ParticipantRecord,
     ) -> Result<(), IndexError> {
-        let insert = self.statement(
-            "INSERT INTO sessions (session_id, title, description, created_by, created_at, updated_at, \
-             parent_id, base_revision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            &[
-                text(&session.session_id),
-                text(&session.title),
-                text(&session.description),
-                text(&session.created_by),
-                number(session.created_at.0),
-                number(session.updated_at.0),
-                session.parent_id.as_deref().map_or(JsValue::NULL, text),
-                session
-                    .base_revision
-                    .map_or(JsValue::NULL, |r| number(r.0)),
-            ],
-        )?;
+        let insert = session_statement(self, session, "")?;
         // A batch is one transaction: the session and its owner, or neither.
         self.db
             .batch(vec![insert, participant_statement(self, owner)?])
             .await
             .map_err(backend)?;
         Ok(())
+    }
+
+    async fn create_if_absent(
+        &self,
+        session: &SessionRecord,
+        owner: &ParticipantRecord,
+    ) -> Result<bool, IndexError> {
+        let insert = session_statement(self, session, "ON CONFLICT (session_id) DO NOTHING")?;
+        // An indexed session always has a granted owner (the last one cannot be removed), so a session
+        // with none is the one just inserted: an existing session's owners are never joined by another.
+        let owner = self.statement(
+            "INSERT INTO participants (session_id, user_id, role, added_by, added_at) \
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS \
+             (SELECT 1 FROM participants WHERE session_id = ?1)",
+            &[
+                text(&owner.session_id),
+                text(&owner.user_id),
+                text(owner.role.as_str()),
+                text(&owner.added_by),
+                number(owner.added_at.0),
+            ],
+        )?;
+        // One transaction, as in `create`.
+        let results = self.db.batch(vec![insert, owner]).await.map_err(backend)?;
+        let added = results
+            .first()
+            .map(rows_changed)
+            .transpose()
+            .map_err(backend)?;
+        Ok(added.unwrap_or(0) > 0)
     }
 
     async fn session(&self, session_id: &str) -> Result<Option<SessionRecord>, IndexError> {

@@ -40,7 +40,7 @@ mod training;
 
 use futures_util::StreamExt;
 use synq_circuits_api::{Endpoint, Limits};
-use synq_collab::{SessionIndex, effective_role};
+use synq_collab::{SessionIndex, SocketJoin, effective_role, index_on_join};
 use synq_core::auth::Role;
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 pub(crate) use synq_durable_objects::json;
@@ -383,8 +383,8 @@ async fn forward_socket(
 ) -> std::result::Result<Response, ApiError> {
     let claims = &caller.claims;
     let token_role = claims.role_in(id);
-    let role = effective_role(token_role, granted_role(env, id, &claims.sub).await);
-    let role = role.ok_or_else(|| {
+    let granted = granted_role(env, id, &claims.sub).await;
+    let role = effective_role(token_role, granted).ok_or_else(|| {
         ApiError::new(
             ErrorCode::Forbidden,
             format!("`{}` has no role in session `{id}`", claims.sub),
@@ -393,6 +393,14 @@ async fn forward_socket(
     // A key without `write` reads only, whatever its owner may do (the session keeps that through grants).
     let read_only = caller.principal.reads_only();
     let role = caller.principal.join_role(role);
+    let join = SocketJoin {
+        session_id: id,
+        user_id: &claims.sub,
+        token_role,
+        granted,
+        read_only,
+    };
+    index_socket_session(env, &join).await;
 
     let internal = |e: worker::Error| ApiError::new(ErrorCode::Internal, e.to_string());
     let headers = Headers::new();
@@ -442,6 +450,19 @@ fn session_stub(env: &Env, id: &str) -> std::result::Result<Stub, ApiError> {
 
 /// The role the session's owners granted `user` in the index, if any. Grants only add to what the token
 /// gives, so if the index cannot be read the token's role stands alone (logged).
+/// Indexes a session opened by WebSocket alone at its owner's first join ([`index_on_join`]). The
+/// socket does not depend on it: a failure is logged and the join goes on.
+async fn index_socket_session(env: &Env, join: &SocketJoin<'_>) {
+    let now = EpochMillis(Date::now().as_millis());
+    let indexed = match D1Index::new(env) {
+        Ok(index) => index_on_join(&index, join, now).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = indexed {
+        console_warn!("session socket: indexing the session failed: {e}");
+    }
+}
+
 async fn granted_role(env: &Env, id: &str, user: &str) -> Option<Role> {
     let granted = match D1Index::new(env) {
         Ok(index) => index.participant(id, user).await,

@@ -95,6 +95,13 @@ pub trait SessionIndex {
         session: &SessionRecord,
         owner: &ParticipantRecord,
     ) -> Result<(), IndexError>;
+    /// Adds a session and its first owner unless the session is indexed already (then nothing changes);
+    /// `true` if it added them. One step, so two callers at once cannot both add an owner.
+    async fn create_if_absent(
+        &self,
+        session: &SessionRecord,
+        owner: &ParticipantRecord,
+    ) -> Result<bool, IndexError>;
     /// The session, if indexed.
     async fn session(&self, session_id: &str) -> Result<Option<SessionRecord>, IndexError>;
     /// Saves a session's title, description and `updated_at`.
@@ -164,6 +171,17 @@ impl SessionIndex for MemoryIndex {
             sessions.insert(session.session_id.clone(), session.clone());
         }
         self.put_participant(owner).await.map(drop)
+    }
+
+    async fn create_if_absent(
+        &self,
+        session: &SessionRecord,
+        owner: &ParticipantRecord,
+    ) -> Result<bool, IndexError> {
+        if self.sessions.borrow().contains_key(&session.session_id) {
+            return Ok(false);
+        }
+        self.create(session, owner).await.map(|()| true)
     }
 
     async fn session(&self, session_id: &str) -> Result<Option<SessionRecord>, IndexError> {

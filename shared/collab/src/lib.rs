@@ -4,7 +4,8 @@
 //! ([`SessionIndex`], D1 on Cloudflare) and the sessions' documents ([`SessionDocs`], the Session Durable
 //! Objects, which answer with [`serve`]). Routing, validation, roles and paging live here, tested
 //! natively against [`MemoryIndex`] and [`MemoryDocs`]; the Worker only reads the request, verifies the
-//! token and writes the response. It does no I/O of its own and reads no clock.
+//! token and writes the response. It does no I/O of its own and reads no clock. A session opened by
+//! WebSocket alone is indexed at its owner's first join ([`index_on_join`]).
 
 mod access;
 mod decode;
@@ -14,6 +15,7 @@ mod index;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod route;
+mod socket_sessions;
 mod wire;
 
 pub use access::effective_role;
@@ -25,6 +27,7 @@ pub use index::{
     SessionRecord,
 };
 pub use route::{Endpoint, NoRoute, PREFIX, route};
+pub use socket_sessions::{SocketJoin, index_on_join};
 pub use wire::{
     CheckpointList, GrantView, HistoryEntry, HistoryList, MergeView, ParentView, SessionList,
     SessionView,

@@ -220,6 +220,12 @@ pub enum Operation {
         /// `created`, `active` or `archived`.
         status: SessionStatus,
     },
+    /// The receiver's role in the session changed while connected (an owner changed its grant): what
+    /// it may do from now on (server → that user's connections).
+    RoleChanged {
+        /// `owner`, `editor`, `viewer` or `guest`.
+        role: Role,
+    },
     /// Client asks for every edit after the envelope's `version`, then a `caught_up`.
     CatchUp {},
     /// All edits since the requested revision have been sent.
@@ -316,7 +322,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    const NAMES: [&'static str; 26] = [
+    const NAMES: [&'static str; 27] = [
         "insert",
         "delete",
         "transform",
@@ -326,6 +332,7 @@ impl Operation {
         "full_sync_request",
         "reopen",
         "session_status",
+        "role_changed",
         "catch_up",
         "caught_up",
         "ack",

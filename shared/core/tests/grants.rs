@@ -10,7 +10,7 @@ use common::{Hosted, edit, error_code, operation, participant, pump};
 use serde_json::json;
 use synq_core::EpochMillis;
 use synq_core::auth::Role;
-use synq_core::session::{CLOSE_ACCESS_REVOKED, Participant, SessionConfig};
+use synq_core::session::{CLOSE_ACCESS_REVOKED, Notice, Participant, SessionConfig};
 use synq_core::yjs::wire;
 
 const NOW: EpochMillis = EpochMillis(0);
@@ -73,6 +73,26 @@ fn a_demoted_editor_is_refused_at_once_and_stays_connected_and_a_promotion_lets_
         ]
     );
     assert!(out.disconnected.is_empty());
+    // Each connection is told at once, in its protocol: a `role_changed` message for synq, and for
+    // y-websocket (which has no role message) a permission-denied notice.
+    let notice_of = |out: &common::Outcome, id: &str| {
+        out.notices
+            .iter()
+            .find(|(c, _)| c == id)
+            .map(|(_, n)| n.clone())
+    };
+    let Some(Notice::Synq(told)) = notice_of(&out, "ann-conn") else {
+        panic!("{:?}", out.notices)
+    };
+    assert_eq!(operation(&told)["type"], "role_changed");
+    assert_eq!(operation(&told)["role"], "viewer");
+    let Some(Notice::Yjs(frame)) = notice_of(&out, "ann-yjs") else {
+        panic!("{:?}", out.notices)
+    };
+    assert_eq!(
+        yjs_refusals(&[frame]),
+        ["FORBIDDEN: your role in this session is now viewer: your edits will be refused"]
+    );
     // The shell may still hold `editor` for her sockets: the engine goes by what it was told.
     let refused = s.handle(&ann, &insert(1, "b", "a2", 1));
     assert_eq!(error_code(&refused.replies[0]), "FORBIDDEN");
@@ -93,6 +113,11 @@ fn a_demoted_editor_is_refused_at_once_and_stays_connected_and_a_promotion_lets_
 
     let out = pump(&s.store, s.engine.regrant("ann", Some(Role::Editor), NOW));
     assert_eq!(out.roles.len(), 2);
+    // A promotion is told to synq clients; y-websocket has nothing to say it with.
+    assert!(
+        matches!(notice_of(&out, "ann-conn"), Some(Notice::Synq(m)) if operation(&m)["role"] == "editor")
+    );
+    assert_eq!(notice_of(&out, "ann-yjs"), None);
     let viewer_copy = Participant {
         role: Role::Viewer,
         ..ann.clone()

@@ -17,7 +17,7 @@ pub use comments::{CommentThread, LineAnchor};
 pub use config::SessionConfig;
 pub use engine::{
     Applied, CLOSE_ACCESS_REVOKED, CLOSE_IDLE, CLOSE_KEY_REVOKED, Effect, MAX_MERGE_TRANSFORMS,
-    MergeOutcome, Participant, SessionEngine,
+    MergeOutcome, Notice, Participant, SessionEngine,
 };
 pub use history::{
     Checkpoint, CheckpointInfo, HISTORY_PAGE_TEXT_UTF16, HistoryPage, HistoryStore,

@@ -16,4 +16,4 @@ pub use awareness::{
 };
 pub use delta::{EMBED_PLACEHOLDER, delta_to_steps};
 pub use scope::{OutsideText, StringBlock, Strings, text_only};
-pub use text::{Applied, SharedText, TEXT_NAME, YjsError, decode_update};
+pub use text::{Applied, Gap, SharedText, TEXT_NAME, Trimmed, YjsError, decode_update};

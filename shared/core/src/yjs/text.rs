@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use thiserror::Error;
 use yrs::types::Delta;
 use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
 use yrs::{
     Any, Assoc, ClientID, Doc, IndexedSequence, Observable, OffsetKind, Options, Out, ReadTxn,
-    StateVector, StickyIndex, Text, TextRef, Transact, Update,
+    StateVector, StickyIndex, Text, TextRef, Transact, Update, WriteTxn,
 };
 
 use super::changes::steps_of;
@@ -170,11 +171,62 @@ impl SharedText {
             .map_err(|e| YjsError::Apply(e.to_string()))
     }
 
+    /// The first client whose changes in `update` do not continue where the document's end: the update
+    /// depends on that client's earlier changes, which the document never received. (The JavaScript
+    /// `yjs` parks such changes until the gap is filled, while `yrs` integrates what does not otherwise
+    /// depend on the gap, so taking them would make the server's text differ from its Yjs peers'.)
+    pub fn gap(&self, update: &Update) -> Option<Gap> {
+        let txn = self.doc.transact();
+        let mut known = txn.state_vector();
+        // Changes already waiting count as received: a client typing on while its last update waits for
+        // another's continues those.
+        if let Some(pending) = txn.store().pending_update() {
+            for (client, ranges) in pending.update.insertions(true).iter() {
+                for range in ranges.iter() {
+                    if range.start <= known.get(client) {
+                        known.set_max(*client, range.end);
+                    }
+                }
+            }
+        }
+        update
+            .state_vector_lower()
+            .iter()
+            .map(|(client, &from)| Gap {
+                client: client.get(),
+                from,
+                have: known.get(client),
+            })
+            .find(|gap| gap.from > gap.have)
+    }
+
     /// Applies a client's update decoded with [`decode_update`], whose characters `strings` are (from
-    /// [`super::text_only`]); returns what it did to the text as OT steps on the text before it.
-    pub fn apply(&self, update: Update, strings: &Strings) -> Result<Applied, YjsError> {
+    /// [`super::text_only`]); returns what it did to the text as OT steps on the text before it. At
+    /// most `max_parked` bytes of changes may wait for changes the document lacks (items whose
+    /// neighbours, or deletions whose targets, it has not seen): over that, this update's waiting part
+    /// is dropped, what waited before it is put back, and [`Applied::trimmed`] says so.
+    pub fn apply(
+        &self,
+        update: Update,
+        strings: &Strings,
+        max_parked: usize,
+    ) -> Result<Applied, YjsError> {
         let mut txn = self.doc.transact_mut();
+        let parked_before = parked(&txn);
         let applied = txn.apply_update(update);
+        let parked_bytes: usize = parked(&txn).iter().map(Vec::len).sum();
+        let mut trimmed = None;
+        if applied.is_ok() && parked_bytes > max_parked {
+            txn.prune_pending();
+            for earlier in parked_before {
+                txn.apply_update(decode_update(&earlier)?)
+                    .map_err(|e| YjsError::Apply(e.to_string()))?;
+            }
+            trimmed = Some(Trimmed {
+                integrated: txn.encode_update_v1(),
+                parked_bytes,
+            });
+        }
         let changed = !txn.insert_set().is_empty() || !txn.delete_set().is_empty();
         // Items whose neighbours, and deletions of items, not here yet wait in the store.
         let store = ReadTxn::store(&txn);
@@ -189,6 +241,7 @@ impl SharedText {
         Ok(Applied {
             steps: found.unwrap_or_else(|| delta_to_steps(&delta)),
             news: changed || parked,
+            trimmed,
         })
     }
 
@@ -265,6 +318,46 @@ pub struct Applied {
     /// Whether it brought anything: an item or deletion the document did not have, applied or parked
     /// until its dependencies arrive.
     pub news: bool,
+    /// Set when it left more waiting for missing changes than allowed: that part was dropped.
+    pub trimmed: Option<Trimmed>,
+}
+
+/// What the document took of an update whose waiting part was dropped.
+#[derive(Debug)]
+pub struct Trimmed {
+    /// What it did take (usually nothing: the empty update), as one v1 update to log and relay in
+    /// place of the client's.
+    pub integrated: Vec<u8>,
+    /// How many bytes would have waited.
+    pub parked_bytes: usize,
+}
+
+/// The first gap in an update's own history: it continues `client`'s changes from `from`, but the
+/// document has them only up to `have`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gap {
+    /// The Yjs client whose earlier changes are missing.
+    pub client: u64,
+    /// The first clock of that client's changes in the update.
+    pub from: u32,
+    /// The clock the document has that client's changes up to.
+    pub have: u32,
+}
+
+/// What waits in the document for changes it lacks, as v1 updates: the items, and the deletions (a
+/// delete set after an empty list of items is a v1 update).
+fn parked(txn: &impl ReadTxn) -> Vec<Vec<u8>> {
+    let store = txn.store();
+    let mut parked = Vec::new();
+    if let Some(pending) = store.pending_update() {
+        parked.push(pending.update.encode_v1());
+    }
+    if let Some(deletions) = store.pending_ds() {
+        let mut update = vec![0];
+        update.extend(deletions.encode_v1());
+        parked.push(update);
+    }
+    parked
 }
 
 /// Decodes a v1 update.
@@ -289,7 +382,7 @@ mod tests {
     fn apply_bytes(server: &SharedText, update: &[u8]) -> Applied {
         let strings = text_only(update).unwrap();
         server
-            .apply(decode_update(update).unwrap(), &strings)
+            .apply(decode_update(update).unwrap(), &strings, usize::MAX)
             .unwrap()
     }
 
@@ -371,6 +464,49 @@ mod tests {
             Err(YjsError::OutOfRange { .. })
         ));
         assert_eq!(server.text(), "ab");
+    }
+
+    #[test]
+    fn over_the_allowance_only_the_new_waiting_part_is_dropped() {
+        let server = SharedText::new(1);
+        let bounded = |update: &[u8]| {
+            let strings = text_only(update).unwrap();
+            server
+                .apply(decode_update(update).unwrap(), &strings, 64)
+                .unwrap()
+        };
+        let (author, text) = client(2);
+        let unseen = {
+            let mut txn = author.transact_mut();
+            text.insert(&mut txn, 0, "abc");
+            txn.encode_update_v1()
+        };
+        // A deletion of a character the server has not seen waits (a parked delete set).
+        let (other, other_text) = client(3);
+        other
+            .transact_mut()
+            .apply_update(Update::decode_v1(&unseen).unwrap())
+            .unwrap();
+        let delete = {
+            let mut txn = other.transact_mut();
+            other_text.remove_range(&mut txn, 1, 1);
+            txn.encode_update_v1()
+        };
+        let waits = bounded(&delete);
+        assert!(waits.news && waits.steps.is_empty() && waits.trimmed.is_none());
+        let flood = {
+            let mut txn = other.transact_mut();
+            other_text.insert(&mut txn, 2, &"x".repeat(500));
+            txn.encode_update_v1()
+        };
+        let refused = bounded(&flood);
+        assert!(refused.steps.is_empty());
+        let trimmed = refused.trimmed.unwrap();
+        assert_eq!(trimmed.integrated, Update::EMPTY_V1);
+        assert!(trimmed.parked_bytes > 500);
+        // The deletion that waited before is still waiting: it applies when its target arrives.
+        apply_checked(&server, &unseen);
+        assert_eq!(server.text(), "ac");
     }
 
     #[test]

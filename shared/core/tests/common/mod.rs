@@ -16,6 +16,8 @@ pub struct Outcome {
     pub disconnected: Vec<(String, u16)>,
     /// Other connections given a new role.
     pub roles: Vec<(String, Role)>,
+    /// What those connections are told of it.
+    pub notices: Vec<(String, synq_core::session::Notice)>,
     /// Binary frames for the Yjs sender / the other Yjs connections.
     pub yjs_replies: Vec<Vec<u8>>,
     pub yjs_broadcasts: Vec<Vec<u8>>,
@@ -42,7 +44,13 @@ pub fn pump(store: &dyn SessionStore, effects: Vec<Effect>) -> Outcome {
             Effect::SetRole {
                 connection_id,
                 role,
-            } => out.roles.push((connection_id, role)),
+                notice,
+            } => {
+                out.roles.push((connection_id.clone(), role));
+                if let Some(notice) = notice {
+                    out.notices.push((connection_id, notice));
+                }
+            }
         }
     }
     out

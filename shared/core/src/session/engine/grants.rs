@@ -4,10 +4,12 @@
 
 use std::borrow::Cow;
 
-use super::{CLOSE_ACCESS_REVOKED, Effect, Participant, SessionEngine};
+use super::{CLOSE_ACCESS_REVOKED, Effect, Notice, Participant, SessionEngine};
 use crate::auth::{Role, effective_role};
 use crate::error::{ApiError, ErrorCode};
+use crate::protocol::{MessageType, Operation};
 use crate::units::EpochMillis;
+use crate::yjs::wire;
 
 /// The close reason for a removed user's connections.
 pub(super) const REMOVED: &str = "removed from the session";
@@ -15,7 +17,13 @@ pub(super) const REMOVED: &str = "removed from the session";
 impl SessionEngine {
     /// `user_id`'s grant in this session is now `granted` (`None`: removed). Each of their connections
     /// gets the stronger of that and its credentials' own role (a read-only key's stays `guest`); one
-    /// left with no role is closed with [`CLOSE_ACCESS_REVOKED`] and the others are told it left.
+    /// left with no role is closed with [`CLOSE_ACCESS_REVOKED`] and the others are told it left; one
+    /// whose role changed is told (see [`Notice`]).
+    ///
+    /// A connection whose participant has no `token_role` gets the grant alone: its token gave no role
+    /// in this session, or its socket was opened before `token_role` was kept. The latter cannot
+    /// outlive the deploy that brought `token_role` (a code update restarts a Durable Object and
+    /// disconnects its WebSockets, hibernated or not), so it needs no repair.
     pub fn regrant(
         &mut self,
         user_id: &str,
@@ -46,12 +54,21 @@ impl SessionEngine {
                     self.revoked.insert(participant.connection_id);
                 }
                 Some(role) if role != participant.role => {
-                    if let Some((kept, _)) = self.presence.get_mut(&participant.connection_id) {
+                    let mut yjs = false;
+                    if let Some((kept, presence)) =
+                        self.presence.get_mut(&participant.connection_id)
+                    {
                         kept.role = role;
+                        yjs = presence.yjs;
                     }
+                    let notice = match yjs {
+                        false => Some(Notice::Synq(self.role_message(&participant, role, now))),
+                        true => demotion_refusal(participant.role, role).map(Notice::Yjs),
+                    };
                     effects.push(Effect::SetRole {
                         connection_id: participant.connection_id,
                         role,
+                        notice,
                     });
                 }
                 Some(_) => {}
@@ -59,6 +76,17 @@ impl SessionEngine {
         }
         // Not activity, and it adds no deadline: no alarm to ask for.
         effects
+    }
+
+    /// The `role_changed` message for a synq connection.
+    fn role_message(&self, participant: &Participant, role: Role, now: EpochMillis) -> String {
+        self.message(
+            MessageType::Sync,
+            &participant.user_id,
+            now,
+            Operation::RoleChanged { role },
+        )
+        .to_json()
     }
 
     /// The shell's participant as the engine knows it now: with the role it holds for the connection
@@ -82,4 +110,19 @@ impl SessionEngine {
             _ => Cow::Borrowed(participant),
         })
     }
+}
+
+/// What a Yjs connection is told of its new role: y-websocket has no role message, but its
+/// permission-denied message is only logged (the connection carries on), so a demotion to read-only is
+/// said that way before the first refused edit; other changes are not said.
+fn demotion_refusal(was: Role, now: Role) -> Option<Vec<u8>> {
+    (was.can_edit() && !now.can_edit()).then(|| {
+        wire::refusal(&ApiError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "your role in this session is now {}: your edits will be refused",
+                now.as_str()
+            ),
+        ))
+    })
 }

@@ -98,12 +98,15 @@ pub enum Effect {
         /// Why, for the client.
         reason: String,
     },
-    /// Keep this role with another connection (its socket attachment): the session's grants changed.
+    /// Keep this role with another connection (its socket attachment), and send it `notice`: the
+    /// session's grants changed.
     SetRole {
         /// Which connection.
         connection_id: String,
         /// Its role from now on.
         role: Role,
+        /// What to tell the connection, if anything.
+        notice: Option<Notice>,
     },
     /// Close another connection of the session (it went idle, or its user lost access); the engine has
     /// already forgotten it.
@@ -117,6 +120,15 @@ pub enum Effect {
     },
     /// Call [`SessionEngine::on_alarm`] at this time (replacing any earlier request).
     ScheduleAlarm(EpochMillis),
+}
+
+/// A message for one connection, in its protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A text frame, for a synq connection.
+    Synq(String),
+    /// A binary frame, for a Yjs connection.
+    Yjs(Vec<u8>),
 }
 
 /// The document of one session and the rules for changing it.

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::sync::{AwarenessUpdate, Message, SyncMessage};
-use yrs::{ClientID, StateVector};
+use yrs::{ClientID, StateVector, Update};
 
 use super::grants::REMOVED;
 use super::{
@@ -33,8 +33,9 @@ use crate::session::store::{
 use crate::units::EpochMillis;
 use crate::yjs::budget::{OverBudget, UpdateBudget, awareness_bucket, take_awareness};
 use crate::yjs::{
-    AwarenessSlot, AwarenessView, Identity, MAX_KEPT_STATE_BYTES, SharedText, Strings,
-    decode_update, read_state, synthetic_client_id, text_only, wire, with_identity, write_state,
+    AwarenessSlot, AwarenessView, Identity, MAX_KEPT_STATE_BYTES, SharedText, Strings, Trimmed,
+    YjsError, decode_update, read_state, synthetic_client_id, text_only, wire, with_identity,
+    write_state,
 };
 
 /// WebSocket close code "try again later" (RFC 6455 §7.4.1 registry): y-websocket reconnects, and its sync
@@ -44,6 +45,13 @@ const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
 /// How many Yjs updates may be logged after the Yjs snapshot before a snapshot of the text while people
 /// edit also compacts them (a quiet session's alarm always does). A reload replays at most these.
 const YJS_LOG_COMPACTION: u64 = 1_000;
+
+/// How many bytes of client changes the document keeps waiting for changes it lacks. A live update
+/// can legitimately arrive before one it builds on (a peer's, relayed to its author through another
+/// path such as y-websocket's cross-tab channel) and waits until that arrives: one keystroke's update
+/// is 18–27 bytes. Anything waiting is logged and relayed with the update that brought it, and
+/// replayed on every reload, so what never resolves must stay small.
+const MAX_PARKED_BYTES: usize = 16 * 1024;
 
 /// The Yjs side of a session.
 #[derive(Debug)]
@@ -396,18 +404,35 @@ impl SessionEngine {
             })?,
             Err(_) => Strings::new(),
         };
-        let applied = decoded
-            .and_then(|parsed| shared.apply(parsed, &strings))
-            .map_err(|e| {
-                let error = ApiError::new(ErrorCode::InvalidMessage, e.to_string());
-                vec![Effect::ReplyYjs(wire::refusal(&error))]
-            })?;
+        let invalid = |e: YjsError| {
+            let error = ApiError::new(ErrorCode::InvalidMessage, e.to_string());
+            vec![Effect::ReplyYjs(wire::refusal(&error))]
+        };
+        let parsed = decoded.map_err(invalid)?;
+        if let Some(gap) = shared.gap(&parsed) {
+            let error = ApiError::new(
+                ErrorCode::InvalidRevision,
+                format!(
+                    "the update continues Yjs client {}'s changes from clock {}, but the server has \
+                     them only up to clock {}; nothing of it was applied: reconnect to sync",
+                    gap.client, gap.from, gap.have
+                ),
+            );
+            return Err(vec![Effect::ReplyYjs(wire::refusal(&error))]);
+        }
+        let applied = shared
+            .apply(parsed, &strings, MAX_PARKED_BYTES)
+            .map_err(invalid)?;
+        if let Some(trimmed) = applied.trimmed {
+            return Err(self.refuse_parked(participant, trimmed, applied.steps, now));
+        }
         if !applied.news {
             return Ok(Vec::new());
         }
         let steps = applied.steps;
         if steps.is_empty() {
-            // A change the text does not show (its dependencies have not arrived yet, or not text).
+            // A change the text does not show (it waits for changes that have not arrived yet, within
+            // the allowance, or it is not text).
             let write = self.yjs.log(update.clone());
             return Ok(vec![
                 Effect::Persist(write),
@@ -415,6 +440,39 @@ impl SessionEngine {
             ]);
         }
         Ok(self.record_yjs_revision(participant, update, steps, now))
+    }
+
+    /// An update that left more waiting for missing changes than allowed: what the document took of
+    /// it (`steps` on the text) is logged and relayed in its place, and the sender is told the rest
+    /// was not applied.
+    fn refuse_parked(
+        &mut self,
+        participant: &Participant,
+        trimmed: Trimmed,
+        steps: EditOp,
+        now: EpochMillis,
+    ) -> Vec<Effect> {
+        let error = ApiError::new(
+            ErrorCode::InvalidRevision,
+            format!(
+                "{} bytes of the update depend on changes the server has not received (at most \
+                 {MAX_PARKED_BYTES} may wait); that part was not applied: reconnect to sync",
+                trimmed.parked_bytes
+            ),
+        );
+        let integrated = trimmed.integrated;
+        let mut effects = if !steps.is_empty() {
+            self.record_yjs_revision(participant, integrated, steps, now)
+        } else if integrated.as_slice() != Update::EMPTY_V1 {
+            vec![
+                Effect::Persist(self.yjs.log(integrated.clone())),
+                Effect::BroadcastYjs(wire::update(integrated)),
+            ]
+        } else {
+            Vec::new()
+        };
+        effects.push(Effect::ReplyYjs(wire::refusal(&error)));
+        effects
     }
 
     /// Records the text change of an applied client update as a revision by that user.
