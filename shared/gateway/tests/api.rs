@@ -674,6 +674,163 @@ fn the_schema_registry_versions_valid_documents() {
     );
 }
 
+fn sdl(n: u32) -> Value {
+    json!(format!("type Query {{ v{n}: Int }}"))
+}
+
+#[test]
+fn only_a_schemas_owner_or_an_admin_publishes_its_versions() {
+    let mut gw = Gateway::new();
+    let (alice, bob, root) = (gw.jwt("alice"), gw.jwt("bob"), gw.jwt("root"));
+    gw.ok(
+        &alice,
+        "POST",
+        "schemas",
+        json!({"name": "ide", "sdl": sdl(1)}),
+    );
+    // Another user may read it, but not publish a new version, nor the same document again.
+    for document in [sdl(2), sdl(1)] {
+        let e = gw.err(
+            &bob,
+            "POST",
+            "schemas",
+            json!({"name": "ide", "sdl": document}),
+        );
+        assert_eq!((e.code, e.code.http_status()), (ErrorCode::Forbidden, 403));
+        assert!(e.message.contains("owned by `alice`"), "{}", e.message);
+        assert!(e.message.contains("first version"), "{}", e.message);
+    }
+    let read = gw.ok(&bob, "GET", "schemas/ide", Value::Null);
+    assert_eq!(
+        (read["version"].as_u64(), read["owner"].as_str()),
+        (Some(1), Some("alice"))
+    );
+    // Through a key the owner is the key's user; an admin may publish too, and the owner stays.
+    let key = gw.ok(
+        &alice,
+        "POST",
+        "keys",
+        json!({"name": "ci", "scopes": ["read", "write"]}),
+    )["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let v2 = gw.ok(
+        &key,
+        "POST",
+        "schemas",
+        json!({"name": "ide", "sdl": sdl(2)}),
+    );
+    assert_eq!(
+        (v2["version"].as_u64(), v2["owner"].as_str()),
+        (Some(2), Some("alice"))
+    );
+    assert!(v2["created_by"].as_str().unwrap().starts_with("key:"));
+    let v3 = gw.ok(
+        &root,
+        "POST",
+        "schemas",
+        json!({"name": "ide", "sdl": sdl(3)}),
+    );
+    assert_eq!(
+        (
+            v3["version"].as_u64(),
+            v3["owner"].as_str(),
+            v3["created_by"].as_str()
+        ),
+        (Some(3), Some("alice"), Some("user:root"))
+    );
+    // A name first published through a key belongs to the key's user.
+    gw.ok(
+        &key,
+        "POST",
+        "schemas",
+        json!({"name": "by-key", "sdl": sdl(1)}),
+    );
+    gw.ok(
+        &alice,
+        "POST",
+        "schemas",
+        json!({"name": "by-key", "sdl": sdl(2)}),
+    );
+    let list = gw.ok(&bob, "GET", "schemas", Value::Null);
+    let owners: Vec<_> = list["schemas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["owner"].as_str().unwrap()))
+        .collect();
+    assert_eq!(owners, [("by-key", "alice"), ("ide", "alice")]);
+}
+
+#[test]
+fn schema_versions_and_names_per_owner_are_capped() {
+    use synq_gateway::schema::{MAX_SCHEMA_VERSIONS, MAX_SCHEMAS_PER_OWNER};
+    let mut gw = Gateway::new();
+    let alice = gw.jwt("alice");
+    for n in 1..=MAX_SCHEMA_VERSIONS {
+        gw.ok(
+            &alice,
+            "POST",
+            "schemas",
+            json!({"name": "long", "sdl": sdl(n)}),
+        );
+    }
+    let e = gw.err(
+        &alice,
+        "POST",
+        "schemas",
+        json!({"name": "long", "sdl": sdl(0)}),
+    );
+    assert_eq!(
+        (e.code, e.code.http_status()),
+        (ErrorCode::LimitExceeded, 429)
+    );
+    assert!(e.message.contains("100 versions"), "{}", e.message);
+    // The newest document again stores nothing, so it is still answered.
+    let same = gw
+        .call(
+            &alice,
+            "POST",
+            "schemas",
+            json!({"name": "long", "sdl": sdl(MAX_SCHEMA_VERSIONS)}),
+        )
+        .unwrap();
+    assert_eq!(same.status, 200);
+
+    for n in 1..MAX_SCHEMAS_PER_OWNER {
+        gw.ok(
+            &alice,
+            "POST",
+            "schemas",
+            json!({"name": format!("n{n}"), "sdl": sdl(1)}),
+        );
+    }
+    let e = gw.err(
+        &alice,
+        "POST",
+        "schemas",
+        json!({"name": "one-more", "sdl": sdl(1)}),
+    );
+    assert_eq!(
+        (e.code, e.code.http_status()),
+        (ErrorCode::LimitExceeded, 429)
+    );
+    assert!(e.message.contains("owns 50 schemas"), "{}", e.message);
+    assert_eq!(
+        gw.err(&alice, "GET", "schemas/one-more", Value::Null).code,
+        ErrorCode::NotFound
+    );
+    // Other users are not held to alice's count.
+    let bob = gw.jwt("bob");
+    gw.ok(
+        &bob,
+        "POST",
+        "schemas",
+        json!({"name": "one-more", "sdl": sdl(1)}),
+    );
+}
+
 #[test]
 fn status_is_public_and_everything_else_needs_credentials() {
     let mut gw = Gateway::new();
