@@ -2,7 +2,8 @@
 // default rate limits: an API key is created, used on every kind of route (circuits, collaboration, the
 // gateway, a WebSocket), rotated by its owner only (an admin gets 403; both keys work in the grace
 // period), and revoked (then 401, and its sockets on every session close with 4001 while other
-// credentials' stay; a rotated key's sockets end with the grace period, silent ones too); a key with no
+// credentials' stay; a rotated key's sockets end with the grace period, silent ones too, and so do an
+// expiring key's at its expiry); a key with no
 // usable scope cannot join a session (403 before the upgrade); a key with a policy of its own is limited on
 // its own; custom routes reach one of our handlers (with field renames and
 // header rules) and an upstream HTTP server; analytics and usage count the calls made; the schema
@@ -221,6 +222,27 @@ test("a rotated key's silent sockets close when the grace period ends (the sessi
     await waitFor(() => byKey.closed, { label: "the rotated key's silent socket to close", timeout: 60_000 });
     assert.deepEqual(byKey.closed, { code: 1008, reason: "token expired" });
     assert.ok(Date.now() - rotatedAt >= grace - 50, "not before the grace period ended");
+    assert.ok(byToken.isOpen);
+    byToken.send(envelope("sync", { type: "full_sync_request" }));
+    await byToken.nextOf("sync", "full_sync");
+  } finally {
+    await Promise.all([byKey.close(), byToken.close()]);
+  }
+});
+
+test("a key's silent sockets close when the key expires (the session's alarm), the others stay", async () => {
+  const ivy = jwt(uniqueId("ivy"));
+  const lifetime = 3_000;
+  const expiresAt = Date.now() + lifetime;
+  const created = await gw(ivy, "POST", "keys", { name: "short", scopes: ["read", "write"], expires_at: expiresAt });
+  expect(created, 201);
+  const { byKey, byToken } = await keyAndTokenSockets(ivy, created.json.secret);
+  try {
+    // Nothing is sent on the key's socket and nothing tells the session of the expiry: the alarm set when
+    // the socket opened closes it (seen by the client up to about 10 s late under wrangler dev).
+    await waitFor(() => byKey.closed, { label: "the expired key's silent socket to close", timeout: 60_000 });
+    assert.deepEqual(byKey.closed, { code: 1008, reason: "token expired" });
+    assert.ok(Date.now() >= expiresAt - 50, "not before the key expired");
     assert.ok(byToken.isOpen);
     byToken.send(envelope("sync", { type: "full_sync_request" }));
     await byToken.nextOf("sync", "full_sync");
