@@ -183,7 +183,8 @@ impl DurableObject for Session {
         };
         self.state
             .accept_websocket_with_tags(&pair.server, &[kind.tag()]);
-        let wake = self.carry_out(Some(&pair.server), greeting);
+        let mut wake = self.carry_out(Some(&pair.server), greeting);
+        keys::watch_key_expiry(&connection, &mut wake);
         self.wake(wake).await;
         Response::from_websocket(pair.client)
     }

@@ -2,11 +2,13 @@
 // default rate limits: an API key is created, used on every kind of route (circuits, collaboration, the
 // gateway, a WebSocket), rotated by its owner only (an admin gets 403; both keys work in the grace
 // period), and revoked (then 401, and its sockets on every session close with 4001 while other
-// credentials' stay; a rotated key's sockets end with the grace period, silent ones too); a key with no
+// credentials' stay; a rotated key's sockets end with the grace period, silent ones too, and so do an
+// expiring key's at its expiry); a key with no
 // usable scope cannot join a session (403 before the upgrade); a key with a policy of its own is limited on
 // its own; custom routes reach one of our handlers (with field renames and
 // header rules) and an upstream HTTP server; analytics and usage count the calls made; the schema
-// registry stores versions; the OpenAPI document is served.
+// registry stores versions, only its owner (or an admin) publishes a name's next version, and the caps on
+// names per owner hold; the OpenAPI document is served.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -220,6 +222,27 @@ test("a rotated key's silent sockets close when the grace period ends (the sessi
     await waitFor(() => byKey.closed, { label: "the rotated key's silent socket to close", timeout: 60_000 });
     assert.deepEqual(byKey.closed, { code: 1008, reason: "token expired" });
     assert.ok(Date.now() - rotatedAt >= grace - 50, "not before the grace period ended");
+    assert.ok(byToken.isOpen);
+    byToken.send(envelope("sync", { type: "full_sync_request" }));
+    await byToken.nextOf("sync", "full_sync");
+  } finally {
+    await Promise.all([byKey.close(), byToken.close()]);
+  }
+});
+
+test("a key's silent sockets close when the key expires (the session's alarm), the others stay", async () => {
+  const ivy = jwt(uniqueId("ivy"));
+  const lifetime = 3_000;
+  const expiresAt = Date.now() + lifetime;
+  const created = await gw(ivy, "POST", "keys", { name: "short", scopes: ["read", "write"], expires_at: expiresAt });
+  expect(created, 201);
+  const { byKey, byToken } = await keyAndTokenSockets(ivy, created.json.secret);
+  try {
+    // Nothing is sent on the key's socket and nothing tells the session of the expiry: the alarm set when
+    // the socket opened closes it (seen by the client up to about 10 s late under wrangler dev).
+    await waitFor(() => byKey.closed, { label: "the expired key's silent socket to close", timeout: 60_000 });
+    assert.deepEqual(byKey.closed, { code: 1008, reason: "token expired" });
+    assert.ok(Date.now() >= expiresAt - 50, "not before the key expired");
     assert.ok(byToken.isOpen);
     byToken.send(envelope("sync", { type: "full_sync_request" }));
     await byToken.nextOf("sync", "full_sync");
@@ -452,6 +475,38 @@ test("the schema registry stores validated versions in D1", async () => {
   const entry = listed.json.schemas.find((s) => s.name === name);
   assert.equal(entry.version, 2);
   assert.equal(entry.sdl, undefined);
+});
+
+test("a schema name belongs to its first publisher; names per owner are capped", async () => {
+  const [owner, other] = [uniqueId("gil"), uniqueId("hal")];
+  const [gil, hal, root] = [jwt(owner), jwt(other), jwt("root")];
+  const name = uniqueId("owned");
+  const sdl = (n) => `type Query { v${n}: Int }`;
+  const v1 = await gw(gil, "POST", "schemas", { name, sdl: sdl(1) });
+  expect(v1, 201);
+  assert.equal(v1.json.owner, owner);
+  // Another user: 403 naming the rule, and nothing stored.
+  const refused = await gw(hal, "POST", "schemas", { name, sdl: sdl(2) });
+  expect(refused, 403, "FORBIDDEN");
+  assert.ok(refused.json.error.message.includes(`owned by \`${owner}\``), refused.text);
+  assert.equal((await gw(hal, "GET", `schemas/${name}`)).json.version, 1);
+  // The owner through a key of theirs, then an admin, publish versions 2 and 3; the owner stays.
+  const key = await gw(gil, "POST", "keys", { name: "schemas", scopes: ["read", "write"] });
+  expect(key, 201);
+  const v2 = await gw(key.json.secret, "POST", "schemas", { name, sdl: sdl(2) });
+  expect(v2, 201);
+  assert.deepEqual([v2.json.version, v2.json.owner, v2.json.created_by], [2, owner, `key:${key.json.id}`]);
+  const v3 = await gw(root, "POST", "schemas", { name, sdl: sdl(3) });
+  expect(v3, 201);
+  assert.deepEqual([v3.json.version, v3.json.owner], [3, owner]);
+  // Names per owner: 50 (gil has one), then 429 LIMIT_EXCEEDED; hal is not held to gil's count.
+  for (let i = 1; i < 50; i++) expect(await gw(gil, "POST", "schemas", { name: `${name}-${i}`, sdl: sdl(1) }), 201);
+  const full = await gw(gil, "POST", "schemas", { name: `${name}-more`, sdl: sdl(1) });
+  expect(full, 429, "LIMIT_EXCEEDED");
+  assert.match(full.json.error.message, /owns 50 schemas/);
+  assert.equal(full.headers.get("retry-after"), null, "a fixed cap is no wait");
+  expect(await gw(gil, "GET", `schemas/${name}-more`), 404);
+  expect(await gw(hal, "POST", "schemas", { name: `${name}-more`, sdl: sdl(1) }), 201);
 });
 
 test("status is public; the OpenAPI document and its page are served", async () => {

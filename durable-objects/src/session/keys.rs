@@ -4,15 +4,19 @@
 //! are told) or get the key's new expiry, and the alarm is set for it; every other connection is
 //! untouched. Answers `{"closed": n, "updated": n}`.
 //!
+//! A key that simply expires is told to no session: when a socket opens with a key that has an expiry, the
+//! alarm is set for it ([`watch_key_expiry`]), and the key's sockets are closed then.
+//!
 //! The object has one alarm, which the session engine uses too. Both only ever bring it forward
 //! ([`Session::wake_by`]), and an alarm that comes early is harmless to both: the engine finds nothing
 //! due and asks again, and [`Session::end_expired_key_sockets`] re-arms for the next key expiry.
 
 use synq_core::{ApiError, EpochMillis, ErrorCode};
-use synq_gateway::key_sockets::{KEY_EXPIRED_CLOSE, KeySocketChange, SocketAction, expired_at};
+use synq_gateway::key_sockets::{KEY_EXPIRED_CLOSE, KeySocketChange, SocketAction, closes_at};
 use worker::{Request, Response, Result, Storage, console_warn};
 
-use super::{Session, now};
+use super::{Session, WakeBy, now};
+use crate::connection::Connection;
 use crate::error_response;
 
 /// The internal path.
@@ -69,8 +73,9 @@ impl Session {
         wake_storage_by(&self.state.storage(), at).await
     }
 
-    /// At an alarm: closes the connections opened with a key whose credential has ended (a rotated
-    /// key's after its grace period, even if they stay silent), and sets the alarm for the next such end.
+    /// At an alarm: closes the connections opened with a key whose credential has ended (a key that
+    /// expired, a rotated key's after its grace period, even if they stay silent), and sets the alarm for
+    /// the next such end.
     pub(super) async fn end_expired_key_sockets(&self) {
         let at = now();
         let mut next: Option<EpochMillis> = None;
@@ -78,16 +83,17 @@ impl Session {
             let Ok(Some(connection)) = self.sockets.get(&ws) else {
                 continue;
             };
-            let (key, expires_at) = (connection.key.as_deref(), connection.participant.expires_at);
-            if expired_at(key, expires_at, at) {
-                let forgotten = self.forget(&ws);
-                self.wake(forgotten).await;
-                let (code, reason) = KEY_EXPIRED_CLOSE;
-                if let Err(e) = ws.close(Some(code), Some(reason)) {
-                    console_warn!("session: closing an expired key's socket failed: {e}");
+            match closes_at(connection.key.as_deref(), connection.participant.expires_at) {
+                Some(end) if end <= at => {
+                    let forgotten = self.forget(&ws);
+                    self.wake(forgotten).await;
+                    let (code, reason) = KEY_EXPIRED_CLOSE;
+                    if let Err(e) = ws.close(Some(code), Some(reason)) {
+                        console_warn!("session: closing an expired key's socket failed: {e}");
+                    }
                 }
-            } else if let (Some(_), Some(end)) = (key, expires_at) {
-                next = Some(next.map_or(end, |earliest| earliest.min(end)));
+                Some(end) => next = Some(next.map_or(end, |earliest| earliest.min(end))),
+                None => {}
             }
         }
         if let Some(end) = next
@@ -95,6 +101,14 @@ impl Session {
         {
             console_warn!("session: setting the alarm for a key's expiry failed: {e}");
         }
+    }
+}
+
+/// At a socket's opening: if it was opened with a key that expires, the alarm must come by then, so that
+/// the socket is closed even if it stays silent (no one tells the session that a key expired).
+pub(super) fn watch_key_expiry(connection: &Connection, wake: &mut WakeBy) {
+    if let Some(end) = closes_at(connection.key.as_deref(), connection.participant.expires_at) {
+        wake.by(end);
     }
 }
 

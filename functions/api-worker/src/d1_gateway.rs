@@ -1,6 +1,7 @@
-//! The gateway's control-plane store on D1 (binding `DB`; schema in `migrations/0020_gateway.sql` and
-//! `0021_gateway_key_sockets.sql`): the core's `SqlStore` (every statement and row mapping) over D1. Only
-//! translation lives here: parameters to JavaScript values, D1's results to rows and change counts.
+//! The gateway's control-plane store on D1 (binding `DB`; schema in `migrations/0020_gateway.sql`,
+//! `0021_gateway_key_sockets.sql` and `0022_gateway_schema_owners.sql`): the core's `SqlStore` (every
+//! statement and row mapping) over D1. Only translation lives here: parameters to JavaScript values, D1's
+//! results to rows and change counts.
 
 use serde::de::DeserializeOwned;
 use synq_gateway::StoreError;

@@ -6,7 +6,10 @@
 //! - **rotated**: the connection's credential expiry moves to the end of the grace period, so the session
 //!   ends it like any expired credential (close 1008) at its first message after that; and the session
 //!   sets its alarm for the grace end, when it closes the key's connections that stayed silent
-//!   ([`expired_at`]), so that they stop receiving the document's changes then.
+//!   ([`closes_at`]), so that they stop receiving the document's changes then.
+//!
+//! A key that simply expires is told to no session: instead, a session sets its alarm for the expiry of
+//! every key connection it accepts ([`closes_at`]), and closes the connection then as after a rotation.
 
 use serde::{Deserialize, Serialize};
 use synq_core::EpochMillis;
@@ -39,10 +42,12 @@ pub enum KeySocketChange {
 /// when such a connection speaks after its expiry.
 pub const KEY_EXPIRED_CLOSE: (u16, &str) = (1008, "token expired");
 
-/// Whether the session's alarm at `now` closes a connection opened with `key` whose credential ends at
-/// `expires_at` (sockets of other credentials are left to the session's own rules).
-pub fn expired_at(key: Option<&str>, expires_at: Option<EpochMillis>, now: EpochMillis) -> bool {
-    key.is_some() && expires_at.is_some_and(|at| now >= at)
+/// When the session's alarm closes a connection opened with `key` whose credential ends at `expires_at`:
+/// at that end, for a key's connection that has one (a key that expires, a rotated key's grace end); never
+/// for other credentials, which are left to the session's own rules (a token's connection ends at its first
+/// message after the token's expiry).
+pub fn closes_at(key: Option<&str>, expires_at: Option<EpochMillis>) -> Option<EpochMillis> {
+    key.and(expires_at)
 }
 
 /// What a session does to one connection of the key.
@@ -159,10 +164,9 @@ mod tests {
     #[test]
     fn the_alarm_closes_only_key_connections_whose_credential_ended() {
         let end = EpochMillis(61_000);
-        assert!(expired_at(Some("k"), Some(end), end));
-        assert!(!expired_at(Some("k"), Some(end), EpochMillis(60_999)));
-        assert!(!expired_at(Some("k"), None, end), "a key without expiry");
-        assert!(!expired_at(None, Some(end), end), "a JWT connection");
+        assert_eq!(closes_at(Some("k"), Some(end)), Some(end));
+        assert_eq!(closes_at(Some("k"), None), None, "a key without expiry");
+        assert_eq!(closes_at(None, Some(end)), None, "a JWT connection");
     }
 
     #[test]

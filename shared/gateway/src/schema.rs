@@ -16,12 +16,19 @@ use sha2::{Digest, Sha256};
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 
 use crate::keys::hex;
+use crate::principal::Principal;
 
 /// The largest SDL document accepted.
 pub const MAX_SDL_BYTES: usize = 256 * 1024;
+/// The most versions one schema name keeps; after that, publish under a new name.
+pub const MAX_SCHEMA_VERSIONS: u32 = 100;
+/// The most schema names one user owns.
+pub const MAX_SCHEMAS_PER_OWNER: u32 = 50;
 const BUILT_IN_SCALARS: [&str; 5] = ["Int", "Float", "String", "Boolean", "ID"];
 
-/// `POST …/gateway/schemas`.
+/// `POST …/gateway/schemas`. The user who publishes a name's version 1 owns the name (also through an API
+/// key); only the owner or an admin publishes further versions (else `403 FORBIDDEN`). A name keeps at most
+/// 100 versions and a user owns at most 50 names (`429 LIMIT_EXCEEDED` past either).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -46,8 +53,11 @@ pub struct SchemaVersion {
     pub hash: String,
     /// How many types it defines.
     pub types: u32,
-    /// Who stored it.
+    /// Who stored it: `user:<id>` or `key:<id>`.
     pub created_by: String,
+    /// The user who owns the name (who published version 1; empty for an old name whose publisher is
+    /// unknown): only they or an admin publish further versions.
+    pub owner: String,
     /// When.
     pub created_at: EpochMillis,
 }
@@ -88,6 +98,55 @@ impl SchemaUpload {
         }
         validate_sdl(&self.sdl)
     }
+}
+
+/// The owner of the next version of a schema whose newest version is `latest`, if `principal` may publish
+/// it: a new name becomes the caller's user's, an existing one keeps its owner and takes versions only from
+/// the owner or an admin (`403 FORBIDDEN`).
+pub fn publishing_owner(
+    principal: &Principal,
+    latest: Option<&SchemaVersion>,
+) -> Result<String, ApiError> {
+    let Some(latest) = latest else {
+        return Ok(principal.user.clone());
+    };
+    if latest.owner == principal.user || principal.is_admin() {
+        return Ok(latest.owner.clone());
+    }
+    let owner = if latest.owner.is_empty() {
+        "no owner on record".to_owned()
+    } else {
+        format!("is owned by `{}`", latest.owner)
+    };
+    Err(ApiError::new(
+        ErrorCode::Forbidden,
+        format!(
+            "schema `{}` {owner}: only the user who published its first version, or an admin, may publish new versions; publish under another name",
+            latest.name
+        ),
+    ))
+}
+
+/// The version after `latest`, unless its name has [`MAX_SCHEMA_VERSIONS`] already (`429 LIMIT_EXCEEDED`).
+pub fn next_version(latest: Option<&SchemaVersion>) -> Result<u32, ApiError> {
+    match latest {
+        None => Ok(1),
+        Some(l) if l.version < MAX_SCHEMA_VERSIONS => Ok(l.version + 1),
+        Some(l) => Err(ApiError::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "schema `{}` has {} versions, the most a schema keeps ({MAX_SCHEMA_VERSIONS}); publish under a new name",
+                l.name, l.version
+            ),
+        )),
+    }
+}
+
+/// Why a store refuses a new name of `owner`'s: they own [`MAX_SCHEMAS_PER_OWNER`] already.
+pub(crate) fn too_many_names(owner: &str) -> String {
+    format!(
+        "user `{owner}` owns {MAX_SCHEMAS_PER_OWNER} schemas, the most allowed; publish new versions of those instead"
+    )
 }
 
 /// Checks an SDL document; an error names the field `sdl` and the line and column (1-based) at fault.

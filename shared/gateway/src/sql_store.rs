@@ -2,7 +2,8 @@
 //! every statement, how records become parameters, how rows become records, and what a result means
 //! (a conflict, a rotation that did not happen). A platform adapter implements [`SqlDatabase`] — run a
 //! statement, read rows, run a batch in one transaction — and translates values; nothing else. The schema
-//! is `functions/api-worker/migrations/0020_gateway.sql` and `0021_gateway_key_sockets.sql`.
+//! is `functions/api-worker/migrations/0020_gateway.sql`, `0021_gateway_key_sockets.sql` and
+//! `0022_gateway_schema_owners.sql`.
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -12,15 +13,17 @@ use crate::analytics::{MAX_ROWS, RollupRow};
 use crate::keys::ApiKey;
 use crate::limit::QuotaPolicy;
 use crate::routes::RouteConfig;
-use crate::schema::SchemaVersion;
-use crate::store::{GatewayStore, KEY_SOCKET_RETENTION_MS, StoreError, rotation_lost};
+use crate::schema::{MAX_SCHEMAS_PER_OWNER, SchemaVersion, too_many_names};
+use crate::store::{
+    GatewayStore, KEY_SOCKET_RETENTION_MS, StoreError, publish_lost, rotation_lost, version_taken,
+};
 
 /// Analytics rows written per batch (one transaction each).
 const ANALYTICS_BATCH: usize = 50;
 
 const KEY_COLUMNS: &str =
     "key_id, owner, name, scopes, hash, created_at, expires_at, revoked_at, replaced_by";
-const SCHEMA_COLUMNS: &str = "name, version, hash, types, created_by, created_at";
+const SCHEMA_COLUMNS: &str = "name, version, hash, types, created_by, owner, created_at";
 
 /// A value bound to a statement's parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,6 +184,7 @@ struct SchemaRow {
     hash: String,
     types: u32,
     created_by: String,
+    owner: String,
     created_at: u64,
 }
 
@@ -193,6 +197,7 @@ impl From<SchemaRow> for SchemaVersion {
             hash: row.hash,
             types: row.types,
             created_by: row.created_by,
+            owner: row.owner,
             created_at: EpochMillis(row.created_at),
         }
     }
@@ -460,27 +465,44 @@ impl<D: SqlDatabase> GatewayStore for SqlStore<D> {
         .await
     }
 
-    async fn insert_schema(&self, schema: &SchemaVersion) -> Result<(), StoreError> {
+    async fn publish_schema(&self, schema: &SchemaVersion) -> Result<(), StoreError> {
+        // One statement, so the condition and the insert cannot be split by a concurrent publish: a first
+        // version counts its owner's names, a later one needs the version before it under the same owner.
+        let mut params = vec![
+            schema.name.as_str().into(),
+            u64::from(schema.version).into(),
+            schema.hash.as_str().into(),
+            u64::from(schema.types).into(),
+            schema.created_by.as_str().into(),
+            schema.owner.as_str().into(),
+            schema.created_at.into(),
+            schema.sdl.as_str().into(),
+        ];
+        let condition = if schema.version <= 1 {
+            params.push(u64::from(MAX_SCHEMAS_PER_OWNER).into());
+            "(SELECT COUNT(*) FROM gateway_schemas WHERE owner = ?6 AND version = 1) < ?9"
+        } else {
+            "EXISTS (SELECT 1 FROM gateway_schemas WHERE name = ?1 AND version = ?2 - 1 AND owner = ?6)"
+        };
         let statement = Statement::new(
             format!(
-                "INSERT INTO gateway_schemas ({SCHEMA_COLUMNS}, sdl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                "INSERT INTO gateway_schemas ({SCHEMA_COLUMNS}, sdl) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE {condition} \
                  ON CONFLICT (name, version) DO NOTHING"
             ),
-            vec![
-                schema.name.as_str().into(),
-                u64::from(schema.version).into(),
-                schema.hash.as_str().into(),
-                u64::from(schema.types).into(),
-                schema.created_by.as_str().into(),
-                schema.created_at.into(),
-                schema.sdl.as_str().into(),
-            ],
+            params,
         );
-        let changed = self.0.execute(&statement).await?;
-        conflict_unless_inserted(
-            changed,
-            format!("schema {} version {}", schema.name, schema.version),
-        )
+        if self.0.execute(&statement).await? > 0 {
+            return Ok(());
+        }
+        // Nothing went in; versions are never deleted, so reading now tells which condition failed.
+        if self.schema(&schema.name, schema.version).await?.is_some() {
+            Err(version_taken(schema))
+        } else if schema.version <= 1 {
+            Err(StoreError::LimitReached(too_many_names(&schema.owner)))
+        } else {
+            Err(publish_lost(schema))
+        }
     }
 
     async fn latest_schema(&self, name: &str) -> Result<Option<SchemaVersion>, StoreError> {

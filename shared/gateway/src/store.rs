@@ -14,7 +14,7 @@ use crate::analytics::{MAX_ROWS, RollupRow, merge_row};
 use crate::keys::ApiKey;
 use crate::limit::QuotaPolicy;
 use crate::routes::RouteConfig;
-use crate::schema::SchemaVersion;
+use crate::schema::{MAX_SCHEMAS_PER_OWNER, SchemaVersion, too_many_names};
 
 /// A storage failure.
 #[derive(Debug, Error)]
@@ -31,12 +31,16 @@ pub enum StoreError {
     /// A conditional write lost to a concurrent one: what it was based on changed meanwhile.
     #[error("{0}")]
     Changed(String),
+    /// The write would pass a fixed limit (schema names per owner).
+    #[error("{0}")]
+    LimitReached(String),
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         let code = match e {
             StoreError::Changed(_) => ErrorCode::Conflict,
+            StoreError::LimitReached(_) => ErrorCode::LimitExceeded,
             _ => ErrorCode::Internal,
         };
         ApiError::new(code, e.to_string())
@@ -47,6 +51,20 @@ impl From<StoreError> for ApiError {
 pub(crate) fn rotation_lost(key_id: &str) -> StoreError {
     StoreError::Changed(format!(
         "key `{key_id}` was revoked or rotated meanwhile; read it again"
+    ))
+}
+
+/// What [`GatewayStore::publish_schema`] refuses when the name and version exist.
+pub(crate) fn version_taken(schema: &SchemaVersion) -> StoreError {
+    StoreError::Conflict(format!("schema {} version {}", schema.name, schema.version))
+}
+
+/// What [`GatewayStore::publish_schema`] refuses when a version after the first does not follow a version of
+/// the same owner (the name's owner never changes, so only a stale read leads here).
+pub(crate) fn publish_lost(schema: &SchemaVersion) -> StoreError {
+    StoreError::Changed(format!(
+        "version {} of `{}` no longer follows a version owned by `{}`; read it again",
+        schema.version, schema.name, schema.owner
     ))
 }
 
@@ -103,8 +121,11 @@ pub trait GatewayStore {
         principal: Option<&str>,
     ) -> Result<Vec<RollupRow>, StoreError>;
 
-    /// Adds a schema version; `Conflict` if that name and version exist.
-    async fn insert_schema(&self, schema: &SchemaVersion) -> Result<(), StoreError>;
+    /// Adds a schema version in one conditional step: `Conflict` if that name and version exist; version 1
+    /// only while `schema.owner` owns fewer than [`MAX_SCHEMAS_PER_OWNER`] names (else `LimitReached`), a
+    /// later one only right after a version whose owner is `schema.owner` (else `Changed`). So a concurrent
+    /// publish can neither add a version to another user's name nor pass the cap.
+    async fn publish_schema(&self, schema: &SchemaVersion) -> Result<(), StoreError>;
     /// The newest version of a schema.
     async fn latest_schema(&self, name: &str) -> Result<Option<SchemaVersion>, StoreError>;
     /// One version of a schema.
@@ -285,14 +306,28 @@ impl GatewayStore for MemoryStore {
             .collect())
     }
 
-    async fn insert_schema(&self, schema: &SchemaVersion) -> Result<(), StoreError> {
+    async fn publish_schema(&self, schema: &SchemaVersion) -> Result<(), StoreError> {
         let mut state = self.state.borrow_mut();
         let key = (schema.name.clone(), schema.version);
         if state.schemas.contains_key(&key) {
-            return Err(StoreError::Conflict(format!(
-                "schema {} version {}",
-                schema.name, schema.version
-            )));
+            return Err(version_taken(schema));
+        }
+        if schema.version <= 1 {
+            let owned = state
+                .schemas
+                .values()
+                .filter(|s| s.version == 1 && s.owner == schema.owner)
+                .count();
+            if owned >= MAX_SCHEMAS_PER_OWNER as usize {
+                return Err(StoreError::LimitReached(too_many_names(&schema.owner)));
+            }
+        } else {
+            let previous = state
+                .schemas
+                .get(&(schema.name.clone(), schema.version - 1));
+            if previous.is_none_or(|p| p.owner != schema.owner) {
+                return Err(publish_lost(schema));
+            }
         }
         state.schemas.insert(key, schema.clone());
         Ok(())

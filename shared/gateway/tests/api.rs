@@ -674,6 +674,106 @@ fn the_schema_registry_versions_valid_documents() {
     );
 }
 
+/// `POST schemas` as `who`: document number `n` under `name`.
+fn publish(gw: &mut Gateway, who: &str, name: &str, n: u32) -> Result<Reply, ApiError> {
+    let sdl = format!("type Query {{ v{n}: Int }}");
+    gw.call(who, "POST", "schemas", json!({"name": name, "sdl": sdl}))
+}
+
+/// A refusal with `code`, whose message says `needle`.
+fn refused(result: Result<Reply, ApiError>, code: ErrorCode, needle: &str) {
+    let e = result.map(|r| r.body).unwrap_err();
+    assert_eq!(e.code, code, "{}", e.message);
+    assert!(e.message.contains(needle), "{}", e.message);
+}
+
+#[test]
+fn only_a_schemas_owner_or_an_admin_publishes_its_versions() {
+    let mut gw = Gateway::new();
+    let (alice, bob, root) = (gw.jwt("alice"), gw.jwt("bob"), gw.jwt("root"));
+    publish(&mut gw, &alice, "ide", 1).unwrap();
+    // Another user may read it, but not publish a new version, nor the same document again: 403.
+    for n in [2, 1] {
+        let e = publish(&mut gw, &bob, "ide", n);
+        refused(
+            e,
+            ErrorCode::Forbidden,
+            "owned by `alice`: only the user who published its first version, or an admin",
+        );
+    }
+    assert_eq!(ErrorCode::Forbidden.http_status(), 403);
+    let read = gw.ok(&bob, "GET", "schemas/ide", Value::Null);
+    assert_eq!(
+        (read["version"].as_u64(), read["owner"].as_str()),
+        (Some(1), Some("alice"))
+    );
+    // Through a key the owner is the key's user; an admin may publish too, and the owner stays.
+    let key = gw.ok(
+        &alice,
+        "POST",
+        "keys",
+        json!({"name": "ci", "scopes": ["read", "write"]}),
+    )["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let v2 = publish(&mut gw, &key, "ide", 2).unwrap().body;
+    assert_eq!(
+        (v2["version"].as_u64(), v2["owner"].as_str()),
+        (Some(2), Some("alice"))
+    );
+    assert!(v2["created_by"].as_str().unwrap().starts_with("key:"));
+    let v3 = publish(&mut gw, &root, "ide", 3).unwrap().body;
+    assert_eq!(
+        (
+            v3["version"].as_u64(),
+            v3["owner"].as_str(),
+            v3["created_by"].as_str()
+        ),
+        (Some(3), Some("alice"), Some("user:root"))
+    );
+    // A name first published through a key belongs to the key's user.
+    publish(&mut gw, &key, "by-key", 1).unwrap();
+    publish(&mut gw, &alice, "by-key", 2).unwrap();
+    let list = gw.ok(&bob, "GET", "schemas", Value::Null);
+    let owners: Vec<_> = list["schemas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["owner"].as_str().unwrap()))
+        .collect();
+    assert_eq!(owners, [("by-key", "alice"), ("ide", "alice")]);
+}
+
+#[test]
+fn schema_versions_and_names_per_owner_are_capped() {
+    use synq_gateway::schema::{MAX_SCHEMA_VERSIONS, MAX_SCHEMAS_PER_OWNER};
+    assert_eq!(ErrorCode::LimitExceeded.http_status(), 429);
+    let mut gw = Gateway::new();
+    let alice = gw.jwt("alice");
+    for n in 1..=MAX_SCHEMA_VERSIONS {
+        publish(&mut gw, &alice, "long", n).unwrap();
+    }
+    let over = publish(&mut gw, &alice, "long", 0);
+    refused(over, ErrorCode::LimitExceeded, "has 100 versions");
+    // The newest document again stores nothing, so it is still answered.
+    let same = publish(&mut gw, &alice, "long", MAX_SCHEMA_VERSIONS).unwrap();
+    assert_eq!(same.status, 200);
+
+    for n in 1..MAX_SCHEMAS_PER_OWNER {
+        publish(&mut gw, &alice, &format!("n{n}"), 1).unwrap();
+    }
+    let over = publish(&mut gw, &alice, "one-more", 1);
+    refused(over, ErrorCode::LimitExceeded, "owns 50 schemas");
+    assert_eq!(
+        gw.err(&alice, "GET", "schemas/one-more", Value::Null).code,
+        ErrorCode::NotFound
+    );
+    // Other users are not held to alice's count.
+    let bob = gw.jwt("bob");
+    publish(&mut gw, &bob, "one-more", 1).unwrap();
+}
+
 #[test]
 fn status_is_public_and_everything_else_needs_credentials() {
     let mut gw = Gateway::new();

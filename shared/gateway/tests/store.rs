@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used)]
 //! The store's conditional writes on both adapters — `MemoryStore`, and `SqlStore` over a real SQLite with
 //! the Worker's D1 migrations — as two requests racing through the Worker would interleave them: each
-//! reads a key, then writes what it decided from that read.
+//! reads a key (or a schema's newest version), then writes what it decided from that read. And the
+//! migration that gave schema names their owners, over rows written before it.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -13,14 +14,16 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 use synq_gateway::keys::{ApiKey, KEY_ENTROPY, KeyGrant, KeyStatus};
+use synq_gateway::schema::{MAX_SCHEMAS_PER_OWNER, SchemaVersion};
 use synq_gateway::sql_store::{SqlDatabase, SqlStore, SqlValue, Statement};
 use synq_gateway::store::KEY_SOCKET_RETENTION_MS;
 use synq_gateway::{GatewayStore, MemoryStore, Scope, Scopes, StoreError};
 
 const NOW: EpochMillis = EpochMillis(1_800_000_000_000);
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     include_str!("../../../functions/api-worker/migrations/0020_gateway.sql"),
     include_str!("../../../functions/api-worker/migrations/0021_gateway_key_sockets.sql"),
+    include_str!("../../../functions/api-worker/migrations/0022_gateway_schema_owners.sql"),
 ];
 
 /// Both stores answer at once, so one poll finishes every future.
@@ -35,15 +38,20 @@ fn run<F: Future>(future: F) -> F::Output {
 struct Sqlite(RefCell<rusqlite::Connection>);
 
 impl Sqlite {
-    fn migrated() -> SqlStore<Sqlite> {
+    /// A database with the first `count` migrations applied.
+    fn migrated_to(count: usize) -> Sqlite {
         let connection = rusqlite::Connection::open_in_memory().unwrap();
         connection
             .execute_batch("PRAGMA foreign_keys = ON;")
             .unwrap();
-        for migration in MIGRATIONS {
+        for migration in &MIGRATIONS[..count] {
             connection.execute_batch(migration).unwrap();
         }
-        SqlStore(Sqlite(RefCell::new(connection)))
+        Sqlite(RefCell::new(connection))
+    }
+
+    fn migrated() -> SqlStore<Sqlite> {
+        SqlStore(Sqlite::migrated_to(MIGRATIONS.len()))
     }
 }
 
@@ -237,6 +245,78 @@ fn key_socket_notes_go_with_their_key(store: &impl GatewayStore) {
     assert!(run(store.key_sockets(&lasting.id)).unwrap().is_empty());
 }
 
+fn version(name: &str, version: u32, owner: &str, created_by: &str) -> SchemaVersion {
+    SchemaVersion {
+        name: name.into(),
+        version,
+        sdl: format!("type Query {{ v{version}: Int }}"),
+        hash: format!("{version:064x}"),
+        types: 1,
+        created_by: created_by.into(),
+        owner: owner.into(),
+        created_at: NOW,
+    }
+}
+
+fn publish(store: &impl GatewayStore, schema: &SchemaVersion) -> Result<(), StoreError> {
+    run(store.publish_schema(schema))
+}
+
+fn only_the_owner_adds_versions_and_only_in_order(store: &impl GatewayStore) {
+    publish(store, &version("ide", 1, "alice", "user:alice")).unwrap();
+    // Another user's version 2 (as a request that read no owner, or forged one, would write it) is refused
+    // by the store itself, as is a gap.
+    let lost = publish(store, &version("ide", 2, "bob", "user:bob")).unwrap_err();
+    assert!(matches!(lost, StoreError::Changed(_)), "{lost:?}");
+    assert_eq!(ApiError::from(lost).code.http_status(), 409);
+    let gap = publish(store, &version("ide", 3, "alice", "user:alice")).unwrap_err();
+    assert!(matches!(gap, StoreError::Changed(_)), "{gap:?}");
+    // The owner's version 2 goes in, also through a key; the same version again is a conflict.
+    publish(store, &version("ide", 2, "alice", "key:0123456789ab")).unwrap();
+    let taken = publish(store, &version("ide", 2, "alice", "user:alice")).unwrap_err();
+    assert!(matches!(taken, StoreError::Conflict(_)), "{taken:?}");
+    let latest = run(store.latest_schema("ide")).unwrap().unwrap();
+    assert_eq!(
+        (
+            latest.version,
+            latest.owner.as_str(),
+            latest.created_by.as_str()
+        ),
+        (2, "alice", "key:0123456789ab")
+    );
+    assert_eq!(run(store.schemas()).unwrap()[0].owner, "alice");
+}
+
+fn two_first_versions_read_together_leave_one_owner(store: &impl GatewayStore) {
+    publish(store, &version("shared", 1, "alice", "user:alice")).unwrap();
+    let lost = publish(store, &version("shared", 1, "bob", "user:bob")).unwrap_err();
+    assert!(matches!(lost, StoreError::Conflict(_)), "{lost:?}");
+    let stored = run(store.schema("shared", 1)).unwrap().unwrap();
+    assert_eq!(stored.owner, "alice");
+}
+
+fn an_owner_has_at_most_the_capped_number_of_names(store: &impl GatewayStore) {
+    for i in 0..MAX_SCHEMAS_PER_OWNER {
+        publish(store, &version(&format!("s{i}"), 1, "alice", "user:alice")).unwrap();
+    }
+    // Later versions of owned names do not count as names.
+    publish(store, &version("s0", 2, "alice", "user:alice")).unwrap();
+    let full = publish(store, &version("one-more", 1, "alice", "user:alice")).unwrap_err();
+    assert!(matches!(full, StoreError::LimitReached(_)), "{full:?}");
+    let answer = ApiError::from(full);
+    assert_eq!(
+        (answer.code, answer.code.http_status()),
+        (ErrorCode::LimitExceeded, 429)
+    );
+    assert!(
+        answer.message.contains("owns 50 schemas"),
+        "{}",
+        answer.message
+    );
+    assert_eq!(run(store.latest_schema("one-more")).unwrap(), None);
+    publish(store, &version("one-more", 1, "bob", "user:bob")).unwrap();
+}
+
 /// A test that runs `scenario` on a fresh store of each kind.
 macro_rules! on_both_stores {
     ($($test:ident: $scenario:ident;)*) => {$(
@@ -254,4 +334,48 @@ on_both_stores! {
     a_revocation_writes_only_itself: a_revocation_read_before_a_rotation_keeps_it;
     a_rotation_onto_a_taken_id_is_a_conflict_and_changes_nothing: a_taken_id_changes_nothing;
     key_socket_notes_are_refused_for_dead_keys_and_pruned: key_socket_notes_go_with_their_key;
+    schema_versions_follow_their_owner: only_the_owner_adds_versions_and_only_in_order;
+    a_name_raced_for_has_one_owner: two_first_versions_read_together_leave_one_owner;
+    schema_names_per_owner_are_capped: an_owner_has_at_most_the_capped_number_of_names;
+}
+
+#[test]
+fn the_owner_migration_gives_old_names_their_first_publisher() {
+    let db = Sqlite::migrated_to(2);
+    let insert = |sql: &str| db.0.borrow().execute_batch(sql).unwrap();
+    insert(
+        "INSERT INTO gateway_keys (key_id, owner, name, scopes, hash, created_at) \
+         VALUES ('0123456789ab', 'carol', 'ci', '[\"write\"]', 'h', 0)",
+    );
+    for (name, version, created_by) in [
+        ("by-user", 1, "user:alice"),
+        ("by-user", 2, "key:0123456789ab"),
+        ("by-key", 1, "key:0123456789ab"),
+        ("by-key", 2, "user:alice"),
+        ("by-lost-key", 1, "key:000000000000"),
+    ] {
+        insert(&format!(
+            "INSERT INTO gateway_schemas (name, version, sdl, hash, types, created_by, created_at) \
+             VALUES ('{name}', {version}, 'type Query {{ a: Int }}', 'h', 1, '{created_by}', 0)"
+        ));
+    }
+    db.0.borrow().execute_batch(MIGRATIONS[2]).unwrap();
+    let store = SqlStore(db);
+    let owner = |name: &str, v: u32| run(store.schema(name, v)).unwrap().unwrap().owner;
+    // Every version carries the owner of version 1: a user as named, a key's owner for a key.
+    assert_eq!(
+        (owner("by-user", 1), owner("by-user", 2)),
+        ("alice".into(), "alice".into())
+    );
+    assert_eq!(
+        (owner("by-key", 1), owner("by-key", 2)),
+        ("carol".into(), "carol".into())
+    );
+    assert_eq!(owner("by-lost-key", 1), "");
+    // The backfilled owner publishes on, and nobody else; an unowned name stays unowned (only an admin
+    // passes the handler's check for it).
+    publish(&store, &version("by-key", 3, "carol", "user:carol")).unwrap();
+    let other = publish(&store, &version("by-key", 4, "alice", "user:alice")).unwrap_err();
+    assert!(matches!(other, StoreError::Changed(_)), "{other:?}");
+    publish(&store, &version("by-lost-key", 2, "", "user:root")).unwrap();
 }

@@ -1,11 +1,12 @@
-//! The GraphQL schema registry: store a new version of a named SDL document (validated), list, get.
+//! The GraphQL schema registry: store a new version of a named SDL document (validated; only by the name's
+//! owner or an admin, within the caps of `crate::schema`), list, get.
 
 use serde::{Deserialize, Serialize};
 use synq_core::{ApiError, ErrorCode};
 
 use super::{Context, RateCounters, Reply, not_found};
 use crate::decode::decode_json;
-use crate::schema::{SchemaUpload, SchemaVersion};
+use crate::schema::{SchemaUpload, SchemaVersion, next_version, publishing_owner};
 use crate::scope::Scope;
 use crate::store::{GatewayStore, StoreError};
 
@@ -29,14 +30,16 @@ pub struct SchemaSummary {
     pub hash: String,
     /// Types it defines.
     pub types: u32,
-    /// Who stored it.
+    /// Who stored it: `user:<id>` or `key:<id>`.
     pub created_by: String,
+    /// The user who owns the name (empty if unknown): only they or an admin publish new versions.
+    pub owner: String,
     /// When.
     pub created_at: synq_core::EpochMillis,
 }
 
-/// Stores the document as the next version; the same document as the newest version is not stored again
-/// (`200` with that version instead of `201`).
+/// Stores the document as the next version, if the caller owns the name (or it is new, or they are an admin);
+/// the same document as the newest version is not stored again (`200` with that version instead of `201`).
 pub(super) async fn create<S: GatewayStore, C: RateCounters>(
     cx: &Context<'_, S, C>,
     body: &[u8],
@@ -46,11 +49,13 @@ pub(super) async fn create<S: GatewayStore, C: RateCounters>(
     let upload: SchemaUpload = decode_json(body)?;
     let checked = upload.validate()?;
     let latest = cx.store.latest_schema(&upload.name).await?;
+    let owner = publishing_owner(principal, latest.as_ref())?;
     if let Some(latest) = latest.as_ref().filter(|l| l.hash == checked.hash) {
         return Reply::ok(latest);
     }
     let schema = SchemaVersion {
-        version: latest.map_or(1, |l| l.version.saturating_add(1)),
+        version: next_version(latest.as_ref())?,
+        owner,
         name: upload.name,
         sdl: upload.sdl,
         hash: checked.hash,
@@ -58,7 +63,7 @@ pub(super) async fn create<S: GatewayStore, C: RateCounters>(
         created_by: principal.id(),
         created_at: cx.now,
     };
-    match cx.store.insert_schema(&schema).await {
+    match cx.store.publish_schema(&schema).await {
         Ok(()) => Reply::created(schema),
         Err(StoreError::Conflict(_)) => Err(ApiError::new(
             ErrorCode::Conflict,
@@ -85,6 +90,7 @@ pub(super) async fn list<S: GatewayStore, C: RateCounters>(
                 hash: s.hash,
                 types: s.types,
                 created_by: s.created_by,
+                owner: s.owner,
                 created_at: s.created_at,
             })
             .collect(),
