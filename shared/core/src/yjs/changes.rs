@@ -10,8 +10,9 @@
 //! change is its position when it applies.
 //!
 //! Anything this does not cover (inserted characters the update does not carry, which happens when a
-//! parked update's dependencies arrive, or large deletions, placed one character at a time) returns
-//! `None`, and the caller falls back to the full delta.
+//! parked update's dependencies arrive, or a change needing more than [`MAX_PLACEMENTS`] placements:
+//! deleted characters are placed one at a time, inserted runs by their ends) returns `None`, and the
+//! caller falls back to the full delta.
 
 use std::collections::BTreeMap;
 
@@ -20,41 +21,41 @@ use yrs::{Assoc, ID, IdSet, StickyIndex, TransactionMut};
 use super::scope::{StringBlock, Strings};
 use crate::ot::{EditOp, Step};
 
-/// Deleted characters are placed one at a time: past this many the full delta is cheaper.
-const MAX_PLACED_DELETIONS: u32 = 64;
+/// Each placement is a walk over the text left of the character: past this many, the one walk of the
+/// full delta is cheaper (a long deletion, a paste in many pieces, a sync step 2 of a whole document).
+const MAX_PLACEMENTS: u32 = 128;
 
 /// The steps of the change `txn` made, or `None` when they cannot be found this way.
 pub(super) fn steps_of(txn: &TransactionMut, strings: &Strings) -> Option<EditOp> {
     let inserted = txn.insert_set();
     let deleted = txn.delete_set();
+    let mut placer = Placer {
+        txn,
+        left: MAX_PLACEMENTS,
+    };
     // Deletions by offset after the change: (count of characters gone there).
     let mut gone: BTreeMap<u32, u32> = BTreeMap::new();
-    let mut placed = 0u32;
     for (client, ranges) in deleted.iter() {
         for range in ranges.iter() {
             for clock in range.clone() {
                 let id = ID::new(*client, clock);
                 // Inserted and deleted in the same change: never part of the text.
-                if inserted.contains(&id) {
-                    continue;
+                if !inserted.contains(&id) {
+                    *gone.entry(placer.offset(id)?).or_default() += 1;
                 }
-                placed += 1;
-                if placed > MAX_PLACED_DELETIONS {
-                    return None;
-                }
-                *gone.entry(offset_of(txn, id)?).or_default() += 1;
             }
         }
     }
+    let blocks = Blocks::new(strings);
     let mut added: Vec<(u32, String)> = Vec::new();
     for (client, ranges) in inserted.iter() {
         for range in ranges.iter() {
             let mut clock = range.start;
             while clock < range.end {
-                let block = carrying(strings, *client, clock)?;
-                let end = range.end.min(block_end(block));
+                let (block, block_end) = blocks.carrying(*client, clock)?;
+                let end = range.end.min(block_end);
                 for run in visible_runs(*client, clock..end, deleted) {
-                    place(txn, block, run, &mut added)?;
+                    placer.place(block, run, &mut added)?;
                 }
                 clock = end;
             }
@@ -75,16 +76,30 @@ pub(super) fn steps_of(txn: &TransactionMut, strings: &Strings) -> Option<EditOp
     Some(steps.into_iter().map(|(_, _, step)| step).collect())
 }
 
-/// The block of `strings` that holds `client`'s character at `clock`.
-fn carrying(strings: &Strings, client: yrs::ClientID, clock: u32) -> Option<&StringBlock> {
-    strings
-        .iter()
-        .find(|b| b.client == client && b.clock <= clock && clock < block_end(b))
-}
+/// An update's character runs by writer and clock, with each run's end clock.
+struct Blocks<'s>(Vec<(yrs::ClientID, u32, u32, &'s StringBlock)>);
 
-fn block_end(block: &StringBlock) -> u32 {
-    let len = u32::try_from(crate::units::utf16_len(&block.text)).unwrap_or(u32::MAX);
-    block.clock.saturating_add(len)
+impl<'s> Blocks<'s> {
+    fn new(strings: &'s Strings) -> Self {
+        let mut blocks: Vec<_> = strings
+            .iter()
+            .map(|b| {
+                let len = u32::try_from(crate::units::utf16_len(&b.text)).unwrap_or(u32::MAX);
+                (b.client, b.clock, b.clock.saturating_add(len), b)
+            })
+            .collect();
+        blocks.sort_by_key(|(client, clock, _, _)| (*client, *clock));
+        Blocks(blocks)
+    }
+
+    /// The run that holds `client`'s character at `clock`, and its end clock.
+    fn carrying(&self, client: yrs::ClientID, clock: u32) -> Option<(&'s StringBlock, u32)> {
+        let after = self
+            .0
+            .partition_point(|(c, start, _, _)| (*c, *start) <= (client, clock));
+        let (c, _, end, block) = self.0.get(after.checked_sub(1)?)?;
+        (*c == client && clock < *end).then_some((*block, *end))
+    }
 }
 
 /// The parts of `clocks` not deleted in the same change.
@@ -112,28 +127,43 @@ fn visible_runs(
     runs
 }
 
-/// Places a run of one block's characters (in the document they keep their order, but other
-/// characters may have landed between them): whole when its ends are as far apart as its length, else
-/// in halves.
-fn place(
-    txn: &TransactionMut,
-    block: &StringBlock,
-    run: std::ops::Range<u32>,
-    added: &mut Vec<(u32, String)>,
-) -> Option<()> {
-    let first = offset_of(txn, ID::new(block.client, run.start))?;
-    let last = offset_of(txn, ID::new(block.client, run.end - 1))?;
-    if last.checked_sub(first) == Some(run.end - run.start - 1) {
-        added.push((
-            first,
-            slice_utf16(&block.text, run.start - block.clock, run.end - block.clock)?,
-        ));
-        return Some(());
+/// Places characters by their offset after the change, within [`MAX_PLACEMENTS`].
+struct Placer<'t, 'doc> {
+    txn: &'t TransactionMut<'doc>,
+    left: u32,
+}
+
+impl Placer<'_, '_> {
+    /// A character's offset in the text after the change; for a deleted one, where it was. `None` once
+    /// the placements are spent.
+    fn offset(&mut self, id: ID) -> Option<u32> {
+        self.left = self.left.checked_sub(1)?;
+        StickyIndex::from_id(id, Assoc::After)
+            .get_offset(self.txn)
+            .map(|offset| offset.index)
     }
-    // Halves on a character boundary: a surrogate pair is never split (nothing lands inside one).
-    let middle = boundary_near(block, run.start + (run.end - run.start) / 2, &run)?;
-    place(txn, block, run.start..middle, added)?;
-    place(txn, block, middle..run.end, added)
+
+    /// Places a run of one block's characters (in the document they keep their order, but other
+    /// characters may have landed between them): whole when its ends are as far apart as its
+    /// length, else in halves.
+    fn place(
+        &mut self,
+        block: &StringBlock,
+        run: std::ops::Range<u32>,
+        added: &mut Vec<(u32, String)>,
+    ) -> Option<()> {
+        let first = self.offset(ID::new(block.client, run.start))?;
+        let last = self.offset(ID::new(block.client, run.end - 1))?;
+        if last.checked_sub(first) == Some(run.end - run.start - 1) {
+            let text = slice_utf16(&block.text, run.start - block.clock, run.end - block.clock)?;
+            added.push((first, text));
+            return Some(());
+        }
+        // Halves on a character boundary: a surrogate pair is never split (nothing lands inside one).
+        let middle = boundary_near(block, run.start + (run.end - run.start) / 2, &run)?;
+        self.place(block, run.start..middle, added)?;
+        self.place(block, middle..run.end, added)
+    }
 }
 
 /// A clock strictly inside `run` at a character boundary of `block`, at or next to `clock`.
@@ -150,13 +180,6 @@ fn boundary_near(block: &StringBlock, clock: u32, run: &std::ops::Range<u32>) ->
         units += u32::try_from(c.len_utf16()).unwrap_or(2);
     }
     before
-}
-
-/// A character's offset in the text after the change; for a deleted one, where it was.
-fn offset_of(txn: &TransactionMut, id: ID) -> Option<u32> {
-    StickyIndex::from_id(id, Assoc::After)
-        .get_offset(txn)
-        .map(|offset| offset.index)
 }
 
 /// `text[from..to]` in UTF-16 units; `None` if that would split a surrogate pair.
