@@ -21,9 +21,9 @@ impl SessionEngine {
     /// whose role changed is told (see [`Notice`]).
     ///
     /// A connection whose participant has no `token_role` gets the grant alone: its token gave no role
-    /// in this session, or its socket was opened before `token_role` was kept. The latter cannot
-    /// outlive the deploy that brought `token_role` (a code update restarts a Durable Object and
-    /// disconnects its WebSockets, hibernated or not), so it needs no repair.
+    /// in this session, or its socket was opened before `token_role` was kept (a hibernated object can
+    /// take a code update without dropping its sockets). The grant alone is never stronger than the
+    /// grant and the token's role together, so such a socket can only lose rights here, never gain them.
     pub fn regrant(
         &mut self,
         user_id: &str,
