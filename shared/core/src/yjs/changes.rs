@@ -11,7 +11,7 @@
 //!
 //! Anything this does not cover (inserted characters the update does not carry, which happens when a
 //! parked update's dependencies arrive, or a change needing more than [`MAX_PLACEMENTS`] placements:
-//! deleted characters are placed one at a time, inserted runs by their ends) returns `None`, and the
+//! deleted characters are placed one at a time, inserted runs by their ends, a single character once) returns `None`, and the
 //! caller falls back to the full delta.
 
 use std::collections::BTreeMap;
@@ -153,7 +153,11 @@ impl Placer<'_, '_> {
         added: &mut Vec<(u32, String)>,
     ) -> Option<()> {
         let first = self.offset(ID::new(block.client, run.start))?;
-        let last = self.offset(ID::new(block.client, run.end - 1))?;
+        // A single character (a keystroke, most updates) is its own last: one walk, not two.
+        let last = match run.end - run.start {
+            1 => first,
+            _ => self.offset(ID::new(block.client, run.end - 1))?,
+        };
         if last.checked_sub(first) == Some(run.end - run.start - 1) {
             let text = slice_utf16(&block.text, run.start - block.clock, run.end - block.clock)?;
             added.push((first, text));
