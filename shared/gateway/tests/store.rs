@@ -296,6 +296,20 @@ fn two_first_versions_read_together_leave_one_owner(store: &impl GatewayStore) {
     assert_eq!(stored.owner, "alice");
 }
 
+/// A refusal past a fixed cap: `LimitReached`, answered `429 LIMIT_EXCEEDED` with a message saying `needle`.
+fn over_the_cap(refused: StoreError, needle: &str) {
+    assert!(
+        matches!(refused, StoreError::LimitReached(_)),
+        "{refused:?}"
+    );
+    let answer = ApiError::from(refused);
+    assert_eq!(
+        (answer.code, answer.code.http_status()),
+        (ErrorCode::LimitExceeded, 429)
+    );
+    assert!(answer.message.contains(needle), "{}", answer.message);
+}
+
 fn an_owner_has_at_most_the_capped_number_of_names(store: &impl GatewayStore) {
     for i in 0..MAX_SCHEMAS_PER_OWNER {
         publish(store, &version(&format!("s{i}"), 1, "alice", "user:alice")).unwrap();
@@ -303,17 +317,7 @@ fn an_owner_has_at_most_the_capped_number_of_names(store: &impl GatewayStore) {
     // Later versions of owned names do not count as names.
     publish(store, &version("s0", 2, "alice", "user:alice")).unwrap();
     let full = publish(store, &version("one-more", 1, "alice", "user:alice")).unwrap_err();
-    assert!(matches!(full, StoreError::LimitReached(_)), "{full:?}");
-    let answer = ApiError::from(full);
-    assert_eq!(
-        (answer.code, answer.code.http_status()),
-        (ErrorCode::LimitExceeded, 429)
-    );
-    assert!(
-        answer.message.contains("owns 50 schemas"),
-        "{}",
-        answer.message
-    );
+    over_the_cap(full, "owns 50 schemas");
     assert_eq!(run(store.latest_schema("one-more")).unwrap(), None);
     publish(store, &version("one-more", 1, "bob", "user:bob")).unwrap();
 }
@@ -351,7 +355,7 @@ fn a_deleted_name_counts_no_more(store: &impl GatewayStore) {
         publish(store, &version(&format!("s{i}"), 1, "alice", "user:alice")).unwrap();
     }
     let full = publish(store, &version("one-more", 1, "alice", "user:alice")).unwrap_err();
-    assert!(matches!(full, StoreError::LimitReached(_)), "{full:?}");
+    over_the_cap(full, "owns 50 schemas");
     assert_eq!(run(store.delete_schema("s7", "alice")).unwrap(), 1);
     publish(store, &version("one-more", 1, "alice", "user:alice")).unwrap();
 }
@@ -384,17 +388,7 @@ fn a_transfer_holds_the_new_owner_to_the_cap(store: &impl GatewayStore) {
     // Bob owns 49: he may take one more name, and then no other.
     run(store.transfer_schema("a1", "alice", "bob")).unwrap();
     let full = run(store.transfer_schema("a2", "alice", "bob")).unwrap_err();
-    assert!(matches!(full, StoreError::LimitReached(_)), "{full:?}");
-    let answer = ApiError::from(full);
-    assert_eq!(
-        (answer.code, answer.code.http_status()),
-        (ErrorCode::LimitExceeded, 429)
-    );
-    assert!(
-        answer.message.contains("cannot be given to them"),
-        "{}",
-        answer.message
-    );
+    over_the_cap(full, "cannot be given to them");
     assert_eq!(owners(store, "a2"), ["alice"]);
     // Giving a name back frees its place; a name given away counts for its new owner only.
     run(store.transfer_schema("a1", "bob", "alice")).unwrap();
@@ -403,10 +397,7 @@ fn a_transfer_holds_the_new_owner_to_the_cap(store: &impl GatewayStore) {
         publish(store, &version(&format!("c{i}"), 1, "alice", "user:alice")).unwrap();
     }
     let alice_full = publish(store, &version("a-more", 1, "alice", "user:alice")).unwrap_err();
-    assert!(
-        matches!(alice_full, StoreError::LimitReached(_)),
-        "{alice_full:?}"
-    );
+    over_the_cap(alice_full, "owns 50 schemas");
 }
 
 /// A test that runs `scenario` on a fresh store of each kind.
