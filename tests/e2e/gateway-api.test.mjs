@@ -7,8 +7,8 @@
 // usable scope cannot join a session (403 before the upgrade); a key with a policy of its own is limited on
 // its own; custom routes reach one of our handlers (with field renames and
 // header rules) and an upstream HTTP server; analytics and usage count the calls made; the schema
-// registry stores versions, only its owner (or an admin) publishes a name's next version, and the caps on
-// names per owner hold; the OpenAPI document is served.
+// registry stores versions, only its owner (or an admin) publishes a name's next version, deletes the name
+// or gives it to another user, and the caps on names per owner hold; the OpenAPI document is served.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { RawSocket, envelope, mintToken, sleep, startWrangler, tryUpgrade, uniqueId, waitFor } from "./harness.mjs";
+import { RawSocket, envelope, fetchText, mintToken, sleep, startWrangler, tryUpgrade, uniqueId, waitFor } from "./harness.mjs";
 
 const secret = randomBytes(24).toString("hex");
 const BELL = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\ncx q[0], q[1];\n';
@@ -72,23 +72,22 @@ async function call(credential, method, path, body, extraHeaders = {}) {
   const headers = { ...extraHeaders };
   if (credential) headers.authorization = `Bearer ${credential}`;
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${server.base}${path}`, {
+  const { status, headers: answered, text } = await fetchText(`${server.base}${path}`, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const text = await res.text();
   let json = null;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {
     // left null: some upstream answers are not JSON
   }
-  if (res.status >= 400) {
+  if (status >= 400) {
     assert.equal(typeof json?.error?.code, "string", `error shape: ${text}`);
     assert.equal(typeof json?.error?.message, "string", `error shape: ${text}`);
   }
-  return { status: res.status, json, headers: res.headers, text };
+  return { status, json, headers: answered, text };
 }
 
 const gw = (credential, method, path, body) => call(credential, method, `/api/v1/gateway/${path}`, body);
@@ -261,11 +260,11 @@ test("a key with no usable scope cannot join a session: 403 before the upgrade",
   try {
     own = await startWrangler({ secret, persistDir: dir, label: "wrangler (admin)", vars: { SYNQ_GATEWAY_ADMINS: hal } });
     const post = (path, body) =>
-      fetch(`${own.base}${path}`, {
+      fetchText(`${own.base}${path}`, {
         method: "POST",
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         body: JSON.stringify(body),
-      }).then(async (res) => ({ status: res.status, json: await res.json() }));
+      }).then((res) => ({ status: res.status, json: JSON.parse(res.text) }));
     const key = await post("/api/v1/gateway/keys", { name: "ops", scopes: ["admin"] });
     assert.equal(key.status, 201, JSON.stringify(key.json));
     const session = await post("/api/v1/collaboration/sessions", { title: "owned" });
@@ -415,10 +414,10 @@ test("custom routes: an upstream answer streams through unread, unless its field
   expect(await gw(root, "POST", "routes", { path: "/big/plain", methods: ["GET"], target }), 201);
   expect(await gw(root, "POST", "routes", { path: "/big/renamed", methods: ["GET"], target, transform: { response_rename: { kept: "renamed" } } }), 201);
 
-  const plain = await fetch(`${server.base}/big/plain`, { headers: { authorization: `Bearer ${dan}` } });
+  const plain = await fetchText(`${server.base}/big/plain`, { headers: { authorization: `Bearer ${dan}` } });
   assert.equal(plain.status, 200);
   assert.equal(plain.headers.get("x-upstream"), "big");
-  const body = await plain.text();
+  const body = plain.text;
   assert.equal(body.length, 5 * (1 << 20) + '{"filler":"'.length + '","kept":1}'.length);
   assert.ok(body.endsWith('"kept":1}'));
 
@@ -509,6 +508,75 @@ test("a schema name belongs to its first publisher; names per owner are capped",
   expect(await gw(hal, "POST", "schemas", { name: `${name}-more`, sdl: sdl(1) }), 201);
 });
 
+test("a schema name is deleted or given away by its owner or an admin, and others get 403", async () => {
+  const [owner, other, third] = [uniqueId("ida"), uniqueId("jon"), uniqueId("kim")];
+  const [ida, jon, kim, root] = [jwt(owner), jwt(other), jwt(third), jwt("root")];
+  const sdl = (n) => `type Query { v${n}: Int }`;
+  const [kept, given, adminned] = [uniqueId("kept"), uniqueId("given"), uniqueId("adminned")];
+  for (const name of [kept, given, adminned]) {
+    expect(await gw(ida, "POST", "schemas", { name, sdl: sdl(1) }), 201);
+    expect(await gw(ida, "POST", "schemas", { name, sdl: sdl(2) }), 201);
+  }
+
+  // Another user may neither delete nor give away; nothing changes.
+  for (const refused of [
+    await gw(jon, "DELETE", `schemas/${kept}`),
+    await gw(jon, "PUT", `schemas/${kept}/owner`, { owner: other }),
+  ]) {
+    expect(refused, 403, "FORBIDDEN");
+    assert.ok(refused.json.error.message.includes(`owned by \`${owner}\``), refused.text);
+  }
+  assert.deepEqual(
+    [(await gw(jon, "GET", `schemas/${kept}`)).json.version, (await gw(jon, "GET", `schemas/${kept}`)).json.owner],
+    [2, owner],
+  );
+  expect(await gw(ida, "DELETE", `schemas/${uniqueId("none")}`), 404, "NOT_FOUND");
+
+  // The owner deletes a name whole; then another user publishes it anew as version 1, and owns it.
+  const deleted = await gw(ida, "DELETE", `schemas/${kept}`);
+  expect(deleted, 200);
+  assert.deepEqual(deleted.json, { name: kept, owner, versions: 2 });
+  expect(await gw(ida, "GET", `schemas/${kept}/versions/1`), 404, "NOT_FOUND");
+  const anew = await gw(jon, "POST", "schemas", { name: kept, sdl: sdl(7) });
+  expect(anew, 201);
+  assert.deepEqual([anew.json.version, anew.json.owner], [1, other]);
+
+  // A transfer: the new owner publishes, the old one gets 403, and every version shows the new owner.
+  const moved = await gw(ida, "PUT", `schemas/${given}/owner`, { owner: other });
+  expect(moved, 200);
+  assert.deepEqual(moved.json, { name: given, owner: other, previous_owner: owner });
+  const v3 = await gw(jon, "POST", "schemas", { name: given, sdl: sdl(3) });
+  expect(v3, 201);
+  assert.deepEqual([v3.json.version, v3.json.owner], [3, other]);
+  const old = await gw(ida, "POST", "schemas", { name: given, sdl: sdl(4) });
+  expect(old, 403, "FORBIDDEN");
+  assert.equal((await gw(ida, "GET", `schemas/${given}/versions/1`)).json.owner, other);
+  expect(await gw(ida, "PUT", `schemas/${given}/owner`, { owner }), 403, "FORBIDDEN");
+  const bad = await gw(jon, "PUT", `schemas/${given}/owner`, { owner: "" });
+  expect(bad, 400, "INVALID_MESSAGE");
+  assert.equal(bad.json.error.field, "owner");
+
+  // An admin may do both on anyone's name.
+  const byAdmin = await gw(root, "PUT", `schemas/${adminned}/owner`, { owner: third });
+  expect(byAdmin, 200);
+  assert.deepEqual(byAdmin.json, { name: adminned, owner: third, previous_owner: owner });
+  expect(await gw(kim, "POST", "schemas", { name: adminned, sdl: sdl(3) }), 201);
+  const adminDeleted = await gw(root, "DELETE", `schemas/${adminned}`);
+  expect(adminDeleted, 200);
+  assert.deepEqual(adminDeleted.json, { name: adminned, owner: third, versions: 3 });
+  expect(await gw(kim, "GET", `schemas/${adminned}`), 404, "NOT_FOUND");
+});
+
+test("a deleted schema name no longer counts against its owner's 50", async () => {
+  const lee = jwt(uniqueId("lee"));
+  const prefix = uniqueId("full");
+  const sdl = "type Query { a: Int }";
+  for (let i = 0; i < 50; i++) expect(await gw(lee, "POST", "schemas", { name: `${prefix}-${i}`, sdl }), 201);
+  expect(await gw(lee, "POST", "schemas", { name: `${prefix}-more`, sdl }), 429, "LIMIT_EXCEEDED");
+  expect(await gw(lee, "DELETE", `schemas/${prefix}-0`), 200);
+  expect(await gw(lee, "POST", "schemas", { name: `${prefix}-more`, sdl }), 201);
+});
+
 test("status is public; the OpenAPI document and its page are served", async () => {
   const status = await gw(undefined, "GET", "status");
   expect(status, 200);
@@ -519,8 +587,8 @@ test("status is public; the OpenAPI document and its page are served", async () 
   for (const path of ["/healthz", "/api/v1/circuits/analyze", "/api/v1/collaboration/sessions", "/api/v1/gateway/keys"]) {
     assert.ok(doc.json.paths[path], `${path} is described`);
   }
-  const page = await fetch(`${server.base}/api/v1/docs`);
+  const page = await fetchText(`${server.base}/api/v1/docs`);
   assert.equal(page.status, 200);
   assert.match(page.headers.get("content-type"), /text\/html/);
-  assert.match(await page.text(), /openapi\.json/);
+  assert.match(page.text, /openapi\.json/);
 });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 
-import { sleep, startWrangler, tokenFor, uniqueId } from "./harness.mjs";
+import { fetchText, sleep, startWrangler, tokenFor, uniqueId } from "./harness.mjs";
 
 const secret = randomBytes(24).toString("hex");
 /** 6 a minute (one token every 10 s) with a burst of 3. */
@@ -34,13 +34,12 @@ after(async () => {
 });
 
 async function analyze(user) {
-  const res = await fetch(`${server.base}/api/v1/circuits/analyze`, {
+  const res = await fetchText(`${server.base}/api/v1/circuits/analyze`, {
     method: "POST",
     headers: { authorization: `Bearer ${tokenFor(secret, user, "any", "viewer")}`, "content-type": "application/json" },
     body: JSON.stringify({ qasm: BELL }),
   });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, json: JSON.parse(text), text };
+  return { ...res, json: JSON.parse(res.text) };
 }
 
 test("a burst passes with RateLimit headers, the next request gets 429 with retry_after_ms, and the caller recovers", async () => {
@@ -84,15 +83,15 @@ test("concurrent requests are counted exactly: a burst of 3 lets exactly 3 of 12
 });
 
 test("a request without credentials is refused before it is counted", async () => {
-  const res = await fetch(`${server.base}/api/v1/circuits/analyze`, { method: "POST", body: "{}" });
+  const res = await fetchText(`${server.base}/api/v1/circuits/analyze`, { method: "POST", body: "{}" });
   assert.equal(res.status, 401);
   assert.equal(res.headers.get("ratelimit-limit"), null);
-  assert.equal((await res.json()).error.code, "UNAUTHORIZED");
+  assert.equal(JSON.parse(res.text).error.code, "UNAUTHORIZED");
 });
 
 test("CORS: preflights from the allowed origin get 204, others 403; answers carry the origin's headers", async () => {
   const preflight = (origin, method = "POST", headers = "authorization, content-type") =>
-    fetch(`${server.base}/api/v1/circuits/analyze`, {
+    fetchText(`${server.base}/api/v1/circuits/analyze`, {
       method: "OPTIONS",
       headers: { origin, "access-control-request-method": method, "access-control-request-headers": headers },
     });
@@ -105,10 +104,10 @@ test("CORS: preflights from the allowed origin get 204, others 403; answers carr
   for (const refused of [await preflight("https://evil.example"), await preflight(ALLOWED_ORIGIN, "POST", "x-secret")]) {
     assert.equal(refused.status, 403);
     assert.equal(refused.headers.get("access-control-allow-origin"), null);
-    assert.equal((await refused.json()).error.code, "FORBIDDEN");
+    assert.equal(JSON.parse(refused.text).error.code, "FORBIDDEN");
   }
 
-  const health = (origin) => fetch(`${server.base}/healthz`, { headers: { origin } });
+  const health = (origin) => fetchText(`${server.base}/healthz`, { headers: { origin } });
   const allowed = await health(ALLOWED_ORIGIN);
   assert.equal(allowed.headers.get("access-control-allow-origin"), ALLOWED_ORIGIN);
   assert.match(allowed.headers.get("access-control-expose-headers"), /ratelimit-remaining/);

@@ -41,6 +41,25 @@ export const WAIT_TIMEOUT_MS = 15_000;
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The longest one HTTP exchange (the answer and its whole body) may take; far above any answer's time. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * `fetch(url, init)` with its body read as text: `{ status, headers, text }`. A request not fully answered
+ * within REQUEST_TIMEOUT_MS fails the test with its method and URL, instead of stalling it (fetch waits for
+ * a held request for minutes).
+ */
+export async function fetchText(url, init = {}) {
+  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  try {
+    const res = await fetch(url, { ...init, signal });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  } catch (e) {
+    if (e?.name !== "TimeoutError") throw e;
+    throw new Error(`${init.method ?? "GET"} ${url}: no complete answer within ${REQUEST_TIMEOUT_MS} ms`);
+  }
+}
+
 /** A random suffix, so that every test gets its own session (sessions isolate tests on one wrangler). */
 export const uniqueId = (prefix) => `${prefix}-${randomBytes(6).toString("hex")}`;
 

@@ -24,11 +24,14 @@ pub const MAX_SDL_BYTES: usize = 256 * 1024;
 pub const MAX_SCHEMA_VERSIONS: u32 = 100;
 /// The most schema names one user owns.
 pub const MAX_SCHEMAS_PER_OWNER: u32 = 50;
+/// The longest user id a name can be given to, in characters.
+pub const MAX_OWNER_CHARS: usize = 128;
 const BUILT_IN_SCALARS: [&str; 5] = ["Int", "Float", "String", "Boolean", "ID"];
 
 /// `POST …/gateway/schemas`. The user who publishes a name's version 1 owns the name (also through an API
-/// key); only the owner or an admin publishes further versions (else `403 FORBIDDEN`). A name keeps at most
-/// 100 versions and a user owns at most 50 names (`429 LIMIT_EXCEEDED` past either).
+/// key) until it is given to another user; only the owner or an admin publishes further versions (else
+/// `403 FORBIDDEN`). A name keeps at most 100 versions and a user owns at most 50 names
+/// (`429 LIMIT_EXCEEDED` past either).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -55,8 +58,9 @@ pub struct SchemaVersion {
     pub types: u32,
     /// Who stored it: `user:<id>` or `key:<id>`.
     pub created_by: String,
-    /// The user who owns the name (who published version 1; empty for an old name whose publisher is
-    /// unknown): only they or an admin publish further versions.
+    /// The user who owns the name (who published version 1, or was given the name since; empty for an old
+    /// name whose publisher is unknown): only they or an admin publish further versions, delete the name or
+    /// give it away.
     pub owner: String,
     /// When.
     pub created_at: EpochMillis,
@@ -110,21 +114,54 @@ pub fn publishing_owner(
     let Some(latest) = latest else {
         return Ok(principal.user.clone());
     };
+    may_manage(
+        principal,
+        latest,
+        "publish new versions; publish under another name",
+    )?;
+    Ok(latest.owner.clone())
+}
+
+/// Refuses with `403 FORBIDDEN` unless `principal` owns the name of `latest` (its newest version) or is an
+/// admin; `what` says what only they may do.
+pub fn may_manage(
+    principal: &Principal,
+    latest: &SchemaVersion,
+    what: &str,
+) -> Result<(), ApiError> {
     if latest.owner == principal.user || principal.is_admin() {
-        return Ok(latest.owner.clone());
+        return Ok(());
     }
     let owner = if latest.owner.is_empty() {
-        "no owner on record".to_owned()
+        "has no owner on record".to_owned()
     } else {
         format!("is owned by `{}`", latest.owner)
     };
     Err(ApiError::new(
         ErrorCode::Forbidden,
         format!(
-            "schema `{}` {owner}: only the user who published its first version, or an admin, may publish new versions; publish under another name",
+            "schema `{}` {owner}: only its owner, or an admin, may {what}",
             latest.name
         ),
     ))
+}
+
+/// Checks the user id a name is given to: 1 to [`MAX_OWNER_CHARS`] characters, not blank, no control
+/// characters (a JWT's `sub`, as the gateway sees users).
+pub fn validate_owner(owner: &str) -> Result<(), ApiError> {
+    if owner.trim().is_empty()
+        || owner.chars().count() > MAX_OWNER_CHARS
+        || owner.chars().any(char::is_control)
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidMessage,
+            format!(
+                "`owner` is a user id: 1 to {MAX_OWNER_CHARS} characters, not blank, without control characters"
+            ),
+        )
+        .with_field("owner"));
+    }
+    Ok(())
 }
 
 /// The version after `latest`, unless its name has [`MAX_SCHEMA_VERSIONS`] already (`429 LIMIT_EXCEEDED`).
@@ -146,6 +183,13 @@ pub fn next_version(latest: Option<&SchemaVersion>) -> Result<u32, ApiError> {
 pub(crate) fn too_many_names(owner: &str) -> String {
     format!(
         "user `{owner}` owns {MAX_SCHEMAS_PER_OWNER} schemas, the most allowed; publish new versions of those instead"
+    )
+}
+
+/// Why a store refuses to give `name` to `owner`: they own [`MAX_SCHEMAS_PER_OWNER`] other names already.
+pub(crate) fn cannot_receive(name: &str, owner: &str) -> String {
+    format!(
+        "user `{owner}` owns {MAX_SCHEMAS_PER_OWNER} schemas, the most allowed, so schema `{name}` cannot be given to them"
     )
 }
 

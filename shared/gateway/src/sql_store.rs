@@ -13,9 +13,10 @@ use crate::analytics::{MAX_ROWS, RollupRow};
 use crate::keys::ApiKey;
 use crate::limit::QuotaPolicy;
 use crate::routes::RouteConfig;
-use crate::schema::{MAX_SCHEMAS_PER_OWNER, SchemaVersion, too_many_names};
+use crate::schema::{MAX_SCHEMAS_PER_OWNER, SchemaVersion, cannot_receive, too_many_names};
 use crate::store::{
-    GatewayStore, KEY_SOCKET_RETENTION_MS, StoreError, publish_lost, rotation_lost, version_taken,
+    GatewayStore, KEY_SOCKET_RETENTION_MS, StoreError, publish_lost, rotation_lost, transfer_lost,
+    version_taken,
 };
 
 /// Analytics rows written per batch (one transaction each).
@@ -208,6 +209,11 @@ struct SessionRow {
     session_id: String,
 }
 
+#[derive(Deserialize)]
+struct CountRow {
+    count: u64,
+}
+
 /// Inserts `key` unless its id is taken (then nothing changes).
 fn insert_key(key: &ApiKey) -> Result<Statement, StoreError> {
     Ok(Statement::new(
@@ -230,6 +236,16 @@ fn insert_key(key: &ApiKey) -> Result<Statement, StoreError> {
 }
 
 impl<D: SqlDatabase> SqlStore<D> {
+    /// How many schema names `owner` owns (their version-1 rows).
+    async fn names_owned(&self, owner: &str) -> Result<u64, StoreError> {
+        let statement = Statement::new(
+            "SELECT COUNT(*) AS count FROM gateway_schemas WHERE owner = ?1 AND version = 1",
+            vec![owner.into()],
+        );
+        let row: Option<CountRow> = self.first(statement).await?;
+        Ok(row.map_or(0, |r| r.count))
+    }
+
     async fn first<T: DeserializeOwned>(
         &self,
         statement: Statement,
@@ -495,13 +511,57 @@ impl<D: SqlDatabase> GatewayStore for SqlStore<D> {
         if self.0.execute(&statement).await? > 0 {
             return Ok(());
         }
-        // Nothing went in; versions are never deleted, so reading now tells which condition failed.
-        if self.schema(&schema.name, schema.version).await?.is_some() {
+        // Nothing went in; reading now tells which condition failed. A name deleted in between makes a
+        // first version read as taken (it was), never as past the cap it was not.
+        let taken = self.schema(&schema.name, schema.version).await?.is_some();
+        if schema.version > 1 {
+            Err(if taken {
+                version_taken(schema)
+            } else {
+                publish_lost(schema)
+            })
+        } else if taken || self.names_owned(&schema.owner).await? < u64::from(MAX_SCHEMAS_PER_OWNER)
+        {
             Err(version_taken(schema))
-        } else if schema.version <= 1 {
-            Err(StoreError::LimitReached(too_many_names(&schema.owner)))
         } else {
-            Err(publish_lost(schema))
+            Err(StoreError::LimitReached(too_many_names(&schema.owner)))
+        }
+    }
+
+    async fn delete_schema(&self, name: &str, owner: &str) -> Result<u32, StoreError> {
+        // Every version carries the owner, so one statement deletes the whole name, and only if it is
+        // still the owner's the caller checked.
+        let statement = Statement::new(
+            "DELETE FROM gateway_schemas WHERE name = ?1 AND owner = ?2",
+            vec![name.into(), owner.into()],
+        );
+        let deleted = self.0.execute(&statement).await?;
+        Ok(u32::try_from(deleted).unwrap_or(u32::MAX))
+    }
+
+    async fn transfer_schema(&self, name: &str, from: &str, to: &str) -> Result<(), StoreError> {
+        // One statement: the condition (still `from`'s; `to` below the cap, not counting this name, so the
+        // rows it rewrites cannot change the count) and the rewrite of every version's owner.
+        let statement = Statement::new(
+            "UPDATE gateway_schemas SET owner = ?3 WHERE name = ?1 AND owner = ?2 \
+             AND (SELECT COUNT(*) FROM gateway_schemas \
+                  WHERE owner = ?3 AND version = 1 AND name <> ?1) < ?4",
+            vec![
+                name.into(),
+                from.into(),
+                to.into(),
+                u64::from(MAX_SCHEMAS_PER_OWNER).into(),
+            ],
+        );
+        if self.0.execute(&statement).await? > 0 {
+            return Ok(());
+        }
+        // Nothing changed: tell why from what is stored now.
+        match self.latest_schema(name).await? {
+            Some(latest) if latest.owner == from => {
+                Err(StoreError::LimitReached(cannot_receive(name, to)))
+            }
+            _ => Err(transfer_lost(name, from)),
         }
     }
 

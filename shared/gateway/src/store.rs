@@ -14,7 +14,7 @@ use crate::analytics::{MAX_ROWS, RollupRow, merge_row};
 use crate::keys::ApiKey;
 use crate::limit::QuotaPolicy;
 use crate::routes::RouteConfig;
-use crate::schema::{MAX_SCHEMAS_PER_OWNER, SchemaVersion, too_many_names};
+use crate::schema::{MAX_SCHEMAS_PER_OWNER, SchemaVersion, cannot_receive, too_many_names};
 
 /// A storage failure.
 #[derive(Debug, Error)]
@@ -60,11 +60,18 @@ pub(crate) fn version_taken(schema: &SchemaVersion) -> StoreError {
 }
 
 /// What [`GatewayStore::publish_schema`] refuses when a version after the first does not follow a version of
-/// the same owner (the name's owner never changes, so only a stale read leads here).
+/// the same owner (only a stale read leads here: the name was deleted or given away meanwhile).
 pub(crate) fn publish_lost(schema: &SchemaVersion) -> StoreError {
     StoreError::Changed(format!(
         "version {} of `{}` no longer follows a version owned by `{}`; read it again",
         schema.version, schema.name, schema.owner
+    ))
+}
+
+/// What [`GatewayStore::transfer_schema`] refuses when the name is no longer `from`'s.
+pub(crate) fn transfer_lost(name: &str, from: &str) -> StoreError {
+    StoreError::Changed(format!(
+        "schema `{name}` is no longer owned by `{from}` (deleted or given away meanwhile); read it again"
     ))
 }
 
@@ -126,6 +133,16 @@ pub trait GatewayStore {
     /// later one only right after a version whose owner is `schema.owner` (else `Changed`). So a concurrent
     /// publish can neither add a version to another user's name nor pass the cap.
     async fn publish_schema(&self, schema: &SchemaVersion) -> Result<(), StoreError>;
+    /// Deletes every version of `name` in one conditional step, only while its owner is `owner` (as the caller
+    /// read it), so that a name given away or deleted and published anew meanwhile is kept. How many versions
+    /// went: 0 if the name is gone or no longer `owner`'s. The name is free again, and no longer counts
+    /// against `owner`'s [`MAX_SCHEMAS_PER_OWNER`].
+    async fn delete_schema(&self, name: &str, owner: &str) -> Result<u32, StoreError>;
+    /// Gives every version of `name` to user `to` in one conditional step: only while its owner is `from`
+    /// (else `Changed`: deleted or given away meanwhile) and `to` owns fewer than [`MAX_SCHEMAS_PER_OWNER`]
+    /// other names (else `LimitReached`). A version published meanwhile by `from` goes along; one from a
+    /// stale read afterwards is refused by [`Self::publish_schema`].
+    async fn transfer_schema(&self, name: &str, from: &str, to: &str) -> Result<(), StoreError>;
     /// The newest version of a schema.
     async fn latest_schema(&self, name: &str) -> Result<Option<SchemaVersion>, StoreError>;
     /// One version of a schema.
@@ -330,6 +347,39 @@ impl GatewayStore for MemoryStore {
             }
         }
         state.schemas.insert(key, schema.clone());
+        Ok(())
+    }
+
+    async fn delete_schema(&self, name: &str, owner: &str) -> Result<u32, StoreError> {
+        let mut state = self.state.borrow_mut();
+        let before = state.schemas.len();
+        state
+            .schemas
+            .retain(|(n, _), s| n != name || s.owner != owner);
+        Ok(u32::try_from(before - state.schemas.len()).unwrap_or(u32::MAX))
+    }
+
+    async fn transfer_schema(&self, name: &str, from: &str, to: &str) -> Result<(), StoreError> {
+        let mut state = self.state.borrow_mut();
+        let versions = || (name.to_owned(), 0)..=(name.to_owned(), u32::MAX);
+        if !state
+            .schemas
+            .range(versions())
+            .any(|(_, s)| s.owner == from)
+        {
+            return Err(transfer_lost(name, from));
+        }
+        let others = state
+            .schemas
+            .values()
+            .filter(|s| s.version == 1 && s.owner == to && s.name != name)
+            .count();
+        if others >= MAX_SCHEMAS_PER_OWNER as usize {
+            return Err(StoreError::LimitReached(cannot_receive(name, to)));
+        }
+        for (_, schema) in state.schemas.range_mut(versions()) {
+            to.clone_into(&mut schema.owner);
+        }
         Ok(())
     }
 

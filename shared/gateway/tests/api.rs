@@ -698,7 +698,7 @@ fn only_a_schemas_owner_or_an_admin_publishes_its_versions() {
         refused(
             e,
             ErrorCode::Forbidden,
-            "owned by `alice`: only the user who published its first version, or an admin",
+            "owned by `alice`: only its owner, or an admin, may publish new versions",
         );
     }
     assert_eq!(ErrorCode::Forbidden.http_status(), 403);
@@ -743,6 +743,139 @@ fn only_a_schemas_owner_or_an_admin_publishes_its_versions() {
         .map(|s| (s["name"].as_str().unwrap(), s["owner"].as_str().unwrap()))
         .collect();
     assert_eq!(owners, [("by-key", "alice"), ("ide", "alice")]);
+}
+
+#[test]
+fn only_a_schemas_owner_or_an_admin_deletes_it_or_gives_it_away() {
+    let mut gw = Gateway::new();
+    let (alice, bob, root) = (gw.jwt("alice"), gw.jwt("bob"), gw.jwt("root"));
+    publish(&mut gw, &alice, "ide", 1).unwrap();
+    publish(&mut gw, &alice, "ide", 2).unwrap();
+    let give = |to: &str| json!({ "owner": to });
+    // Another user, and a read-only key of the owner's: 403; an unknown name: 404.
+    for (method, path, body) in [
+        ("DELETE", "schemas/ide", Value::Null),
+        ("PUT", "schemas/ide/owner", give("bob")),
+    ] {
+        refused(
+            gw.call(&bob, method, path, body.clone()),
+            ErrorCode::Forbidden,
+            "owned by `alice`: only its owner, or an admin, may",
+        );
+        let read = gw.ok(&alice, "POST", "keys", json!({"name": "r"}))["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        refused(
+            gw.call(&read, method, path, body.clone()),
+            ErrorCode::Forbidden,
+            "`write` scope",
+        );
+        let missing = path.replace("ide", "nope");
+        refused(
+            gw.call(&alice, method, &missing, body),
+            ErrorCode::NotFound,
+            "no schema `nope`",
+        );
+    }
+    for bad in [
+        json!({"owner": ""}),
+        json!({"owner": " "}),
+        json!({"owner": "a\nb"}),
+    ] {
+        let e = gw.err(&alice, "PUT", "schemas/ide/owner", bad);
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidMessage, Some("owner"))
+        );
+    }
+    let extra = gw.err(
+        &alice,
+        "PUT",
+        "schemas/ide/owner",
+        json!({"owner": "bob", "x": 1}),
+    );
+    assert_eq!(extra.code, ErrorCode::InvalidMessage);
+
+    // The owner gives it to bob: bob publishes, alice no more.
+    let moved = gw.ok(&alice, "PUT", "schemas/ide/owner", give("bob"));
+    assert_eq!(
+        moved,
+        json!({"name": "ide", "owner": "bob", "previous_owner": "alice"})
+    );
+    refused(
+        publish(&mut gw, &alice, "ide", 3),
+        ErrorCode::Forbidden,
+        "owned by `bob`",
+    );
+    let v3 = publish(&mut gw, &bob, "ide", 3).unwrap().body;
+    assert_eq!(
+        (v3["version"].as_u64(), v3["owner"].as_str()),
+        (Some(3), Some("bob"))
+    );
+    assert_eq!(
+        gw.ok(&alice, "GET", "schemas/ide/versions/1", Value::Null)["owner"],
+        "bob"
+    );
+    // Giving it to its owner changes nothing; an admin gives it back, and deletes it.
+    let same = gw.ok(&bob, "PUT", "schemas/ide/owner", give("bob"));
+    assert_eq!(same["previous_owner"], "bob");
+    gw.ok(&root, "PUT", "schemas/ide/owner", give("alice"));
+    let deleted = gw.ok(&root, "DELETE", "schemas/ide", Value::Null);
+    assert_eq!(
+        deleted,
+        json!({"name": "ide", "owner": "alice", "versions": 3})
+    );
+    refused(
+        gw.call(&alice, "GET", "schemas/ide", Value::Null),
+        ErrorCode::NotFound,
+        "no schema `ide`",
+    );
+    // The name is free: bob publishes a new version 1, and deletes it himself.
+    let anew = publish(&mut gw, &bob, "ide", 9).unwrap();
+    assert_eq!(
+        (
+            anew.status,
+            anew.body["version"].as_u64(),
+            anew.body["owner"].as_str()
+        ),
+        (201, Some(1), Some("bob"))
+    );
+    let own = gw.ok(&bob, "DELETE", "schemas/ide", Value::Null);
+    assert_eq!(own["versions"], 1);
+}
+
+#[test]
+fn a_schema_is_given_only_to_a_user_with_room_for_it() {
+    use synq_gateway::schema::MAX_SCHEMAS_PER_OWNER;
+    let mut gw = Gateway::new();
+    let (alice, carol) = (gw.jwt("alice"), gw.jwt("carol"));
+    for n in 0..MAX_SCHEMAS_PER_OWNER {
+        publish(&mut gw, &carol, &format!("c{n}"), 1).unwrap();
+    }
+    publish(&mut gw, &alice, "gift", 1).unwrap();
+    refused(
+        gw.call(
+            &alice,
+            "PUT",
+            "schemas/gift/owner",
+            json!({"owner": "carol"}),
+        ),
+        ErrorCode::LimitExceeded,
+        "owns 50 schemas, the most allowed, so schema `gift` cannot be given to them",
+    );
+    assert_eq!(
+        gw.ok(&alice, "GET", "schemas/gift", Value::Null)["owner"],
+        "alice"
+    );
+    // Once carol deletes one of hers, she has room.
+    gw.ok(&carol, "DELETE", "schemas/c0", Value::Null);
+    gw.ok(
+        &alice,
+        "PUT",
+        "schemas/gift/owner",
+        json!({"owner": "carol"}),
+    );
 }
 
 #[test]

@@ -1,8 +1,9 @@
 #![allow(clippy::unwrap_used)]
 //! The store's conditional writes on both adapters — `MemoryStore`, and `SqlStore` over a real SQLite with
 //! the Worker's D1 migrations — as two requests racing through the Worker would interleave them: each
-//! reads a key (or a schema's newest version), then writes what it decided from that read. And the
-//! migration that gave schema names their owners, over rows written before it.
+//! reads a key (or a schema's newest version), then writes what it decided from that read (a publish, a
+//! delete or a transfer of a schema name). And the migration that gave schema names their owners, over rows
+//! written before it.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -295,6 +296,20 @@ fn two_first_versions_read_together_leave_one_owner(store: &impl GatewayStore) {
     assert_eq!(stored.owner, "alice");
 }
 
+/// A refusal past a fixed cap: `LimitReached`, answered `429 LIMIT_EXCEEDED` with a message saying `needle`.
+fn over_the_cap(refused: StoreError, needle: &str) {
+    assert!(
+        matches!(refused, StoreError::LimitReached(_)),
+        "{refused:?}"
+    );
+    let answer = ApiError::from(refused);
+    assert_eq!(
+        (answer.code, answer.code.http_status()),
+        (ErrorCode::LimitExceeded, 429)
+    );
+    assert!(answer.message.contains(needle), "{}", answer.message);
+}
+
 fn an_owner_has_at_most_the_capped_number_of_names(store: &impl GatewayStore) {
     for i in 0..MAX_SCHEMAS_PER_OWNER {
         publish(store, &version(&format!("s{i}"), 1, "alice", "user:alice")).unwrap();
@@ -302,19 +317,87 @@ fn an_owner_has_at_most_the_capped_number_of_names(store: &impl GatewayStore) {
     // Later versions of owned names do not count as names.
     publish(store, &version("s0", 2, "alice", "user:alice")).unwrap();
     let full = publish(store, &version("one-more", 1, "alice", "user:alice")).unwrap_err();
-    assert!(matches!(full, StoreError::LimitReached(_)), "{full:?}");
-    let answer = ApiError::from(full);
-    assert_eq!(
-        (answer.code, answer.code.http_status()),
-        (ErrorCode::LimitExceeded, 429)
-    );
-    assert!(
-        answer.message.contains("owns 50 schemas"),
-        "{}",
-        answer.message
-    );
+    over_the_cap(full, "owns 50 schemas");
     assert_eq!(run(store.latest_schema("one-more")).unwrap(), None);
     publish(store, &version("one-more", 1, "bob", "user:bob")).unwrap();
+}
+
+fn owners(store: &impl GatewayStore, name: &str) -> Vec<String> {
+    (1..=3)
+        .filter_map(|v| run(store.schema(name, v)).unwrap())
+        .map(|s| s.owner)
+        .collect()
+}
+
+fn a_delete_takes_every_version_and_frees_the_name(store: &impl GatewayStore) {
+    publish(store, &version("ide", 1, "alice", "user:alice")).unwrap();
+    publish(store, &version("ide", 2, "alice", "user:root")).unwrap();
+    publish(store, &version("other", 1, "alice", "user:alice")).unwrap();
+    // Conditional on the owner the caller read: another owner deletes nothing.
+    assert_eq!(run(store.delete_schema("ide", "bob")).unwrap(), 0);
+    assert_eq!(owners(store, "ide"), ["alice", "alice"]);
+    assert_eq!(run(store.delete_schema("ide", "alice")).unwrap(), 2);
+    assert_eq!(run(store.latest_schema("ide")).unwrap(), None);
+    assert_eq!(run(store.delete_schema("ide", "alice")).unwrap(), 0);
+    assert!(
+        run(store.latest_schema("other")).unwrap().is_some(),
+        "other names stay"
+    );
+    // A version from a read before the delete is refused; the name is anyone's again.
+    let stale = publish(store, &version("ide", 3, "alice", "user:alice")).unwrap_err();
+    assert!(matches!(stale, StoreError::Changed(_)), "{stale:?}");
+    publish(store, &version("ide", 1, "bob", "user:bob")).unwrap();
+    assert_eq!(owners(store, "ide"), ["bob"]);
+}
+
+fn a_deleted_name_counts_no_more(store: &impl GatewayStore) {
+    for i in 0..MAX_SCHEMAS_PER_OWNER {
+        publish(store, &version(&format!("s{i}"), 1, "alice", "user:alice")).unwrap();
+    }
+    let full = publish(store, &version("one-more", 1, "alice", "user:alice")).unwrap_err();
+    over_the_cap(full, "owns 50 schemas");
+    assert_eq!(run(store.delete_schema("s7", "alice")).unwrap(), 1);
+    publish(store, &version("one-more", 1, "alice", "user:alice")).unwrap();
+}
+
+fn a_transfer_moves_every_version(store: &impl GatewayStore) {
+    publish(store, &version("ide", 1, "alice", "user:alice")).unwrap();
+    publish(store, &version("ide", 2, "alice", "user:alice")).unwrap();
+    run(store.transfer_schema("ide", "alice", "bob")).unwrap();
+    assert_eq!(owners(store, "ide"), ["bob", "bob"]);
+    // The old owner's next version (from a read before the transfer) is refused, the new owner's goes in.
+    let stale = publish(store, &version("ide", 3, "alice", "user:alice")).unwrap_err();
+    assert!(matches!(stale, StoreError::Changed(_)), "{stale:?}");
+    publish(store, &version("ide", 3, "bob", "user:bob")).unwrap();
+    // A transfer or a delete read before this one changes nothing: 409.
+    let lost = run(store.transfer_schema("ide", "alice", "carol")).unwrap_err();
+    assert!(matches!(lost, StoreError::Changed(_)), "{lost:?}");
+    assert_eq!(ApiError::from(lost).code.http_status(), 409);
+    assert_eq!(run(store.delete_schema("ide", "alice")).unwrap(), 0);
+    assert_eq!(owners(store, "ide"), ["bob", "bob", "bob"]);
+    let gone = run(store.transfer_schema("nothing", "alice", "bob")).unwrap_err();
+    assert!(matches!(gone, StoreError::Changed(_)), "{gone:?}");
+}
+
+fn a_transfer_holds_the_new_owner_to_the_cap(store: &impl GatewayStore) {
+    for i in 1..MAX_SCHEMAS_PER_OWNER {
+        publish(store, &version(&format!("b{i}"), 1, "bob", "user:bob")).unwrap();
+    }
+    publish(store, &version("a1", 1, "alice", "user:alice")).unwrap();
+    publish(store, &version("a2", 1, "alice", "user:alice")).unwrap();
+    // Bob owns 49: he may take one more name, and then no other.
+    run(store.transfer_schema("a1", "alice", "bob")).unwrap();
+    let full = run(store.transfer_schema("a2", "alice", "bob")).unwrap_err();
+    over_the_cap(full, "cannot be given to them");
+    assert_eq!(owners(store, "a2"), ["alice"]);
+    // Giving a name back frees its place; a name given away counts for its new owner only.
+    run(store.transfer_schema("a1", "bob", "alice")).unwrap();
+    run(store.transfer_schema("a2", "alice", "bob")).unwrap();
+    for i in 1..MAX_SCHEMAS_PER_OWNER {
+        publish(store, &version(&format!("c{i}"), 1, "alice", "user:alice")).unwrap();
+    }
+    let alice_full = publish(store, &version("a-more", 1, "alice", "user:alice")).unwrap_err();
+    over_the_cap(alice_full, "owns 50 schemas");
 }
 
 /// A test that runs `scenario` on a fresh store of each kind.
@@ -337,6 +420,10 @@ on_both_stores! {
     schema_versions_follow_their_owner: only_the_owner_adds_versions_and_only_in_order;
     a_name_raced_for_has_one_owner: two_first_versions_read_together_leave_one_owner;
     schema_names_per_owner_are_capped: an_owner_has_at_most_the_capped_number_of_names;
+    a_schema_name_is_deleted_whole_only_from_its_read_owner: a_delete_takes_every_version_and_frees_the_name;
+    a_deleted_schema_name_frees_its_owners_place: a_deleted_name_counts_no_more;
+    a_transferred_schema_name_follows_its_new_owner: a_transfer_moves_every_version;
+    a_transfer_respects_the_new_owners_cap: a_transfer_holds_the_new_owner_to_the_cap;
 }
 
 #[test]

@@ -225,6 +225,16 @@ fn operations() -> Vec<Operation> {
             "/api/v1/gateway/schemas/{name}/versions/{version}",
             Gateway::GetSchemaVersion(id(), id()),
         ),
+        gateway(
+            "delete",
+            "/api/v1/gateway/schemas/{name}",
+            Gateway::DeleteSchema(id()),
+        ),
+        gateway(
+            "put",
+            "/api/v1/gateway/schemas/{name}/owner",
+            Gateway::TransferSchema(id()),
+        ),
         training("post", "/api/v1/training/jobs", Training::Enqueue),
         training("get", "/api/v1/training/jobs", Training::ListJobs),
         training(
@@ -492,8 +502,8 @@ mod tests {
             assert_eq!(routed, Some(op.name), "{method} {path}");
             assert!(names.insert(op.name), "{} documented twice", op.name);
         }
-        // 3 circuit, 15 collaboration, 18 gateway and 11 training endpoints.
-        assert_eq!(names.len(), 3 + 15 + 18 + 11);
+        // 3 circuit, 15 collaboration, 20 gateway and 11 training endpoints.
+        assert_eq!(names.len(), 3 + 15 + 20 + 11);
     }
 
     #[test]

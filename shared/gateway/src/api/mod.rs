@@ -15,6 +15,8 @@
 //! | GET | `usage` | anyone authenticated (admins for others) |
 //! | POST, GET | `schemas` | `write` to store, `read` to list |
 //! | GET | `schemas/{name}`, `schemas/{name}/versions/{version}` | `read` |
+//! | DELETE | `schemas/{name}` | the name's owner, or an admin (`write`) |
+//! | PUT | `schemas/{name}/owner` | the name's owner, or an admin (`write`) |
 
 mod keys;
 #[cfg(feature = "openapi")]
@@ -37,7 +39,7 @@ use crate::store::{GatewayStore, StoreError};
 pub use keys::{CreateKeyRequest, KeyList, RotateKeyRequest, RotatedKey};
 pub use quotas::{CheckRequest, CheckResult, QuotaView, UsageReport};
 pub use routes::{MAX_ROUTES, RouteList};
-pub use schemas::{SchemaList, SchemaSummary};
+pub use schemas::{DeletedSchema, SchemaList, SchemaOwnerChange, SchemaOwnership, SchemaSummary};
 pub use status::GatewayStatus;
 
 /// The path every gateway endpoint lives under.
@@ -82,6 +84,10 @@ pub enum Endpoint {
     GetSchema(String),
     /// `GET schemas/{name}/versions/{version}`.
     GetSchemaVersion(String, String),
+    /// `DELETE schemas/{name}`.
+    DeleteSchema(String),
+    /// `PUT schemas/{name}/owner`.
+    TransferSchema(String),
 }
 
 /// Where a path under `/api/v1/gateway/` goes.
@@ -130,8 +136,11 @@ pub fn route(method: &str, path: &str) -> GatewayRoute {
         ("POST", ["schemas"]) => ("GET, POST", Some(Endpoint::CreateSchema)),
         ("GET", ["schemas"]) => ("GET, POST", Some(Endpoint::ListSchemas)),
         (_, ["schemas"]) => ("GET, POST", None),
-        ("GET", ["schemas", name]) => ("GET", Some(Endpoint::GetSchema(owned(name)))),
-        (_, ["schemas", _]) => ("GET", None),
+        ("GET", ["schemas", name]) => ("DELETE, GET", Some(Endpoint::GetSchema(owned(name)))),
+        ("DELETE", ["schemas", name]) => ("DELETE, GET", Some(Endpoint::DeleteSchema(owned(name)))),
+        (_, ["schemas", _]) => ("DELETE, GET", None),
+        ("PUT", ["schemas", name, "owner"]) => ("PUT", Some(Endpoint::TransferSchema(owned(name)))),
+        (_, ["schemas", _, "owner"]) => ("PUT", None),
         ("GET", ["schemas", name, "versions", v]) => (
             "GET",
             Some(Endpoint::GetSchemaVersion(owned(name), owned(v))),
@@ -167,6 +176,8 @@ impl Endpoint {
             Endpoint::ListSchemas => "gateway.schemas.list",
             Endpoint::GetSchema(_) => "gateway.schemas.get",
             Endpoint::GetSchemaVersion(..) => "gateway.schemas.version",
+            Endpoint::DeleteSchema(_) => "gateway.schemas.delete",
+            Endpoint::TransferSchema(_) => "gateway.schemas.transfer",
         }
     }
 
@@ -291,6 +302,8 @@ pub async fn handle<S: GatewayStore, C: RateCounters>(
         Endpoint::ListSchemas => schemas::list(cx).await,
         Endpoint::GetSchema(name) => schemas::get(cx, name, None).await,
         Endpoint::GetSchemaVersion(name, v) => schemas::get(cx, name, Some(v)).await,
+        Endpoint::DeleteSchema(name) => schemas::delete(cx, name).await,
+        Endpoint::TransferSchema(name) => schemas::transfer(cx, name, body).await,
     }
 }
 
@@ -319,6 +332,24 @@ mod tests {
         assert_eq!(
             route("GET", "schemas/s/versions/2"),
             GatewayRoute::Endpoint(Endpoint::GetSchemaVersion("s".into(), "2".into()))
+        );
+        assert_eq!(
+            route("DELETE", "schemas/s"),
+            GatewayRoute::Endpoint(Endpoint::DeleteSchema("s".into()))
+        );
+        assert_eq!(
+            route("PUT", "schemas/s/owner"),
+            GatewayRoute::Endpoint(Endpoint::TransferSchema("s".into()))
+        );
+        assert_eq!(
+            route("POST", "schemas/s"),
+            GatewayRoute::MethodNotAllowed {
+                allow: "DELETE, GET"
+            }
+        );
+        assert_eq!(
+            route("GET", "schemas/s/owner"),
+            GatewayRoute::MethodNotAllowed { allow: "PUT" }
         );
         assert_eq!(
             route("DELETE", "routes/x"),

@@ -6,8 +6,9 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 
 use super::{
-    CheckRequest, CheckResult, CreateKeyRequest, Endpoint, GatewayStatus, KeyList, QuotaView,
-    RotateKeyRequest, RotatedKey, RouteList, SchemaList, UsageReport,
+    CheckRequest, CheckResult, CreateKeyRequest, DeletedSchema, Endpoint, GatewayStatus, KeyList,
+    QuotaView, RotateKeyRequest, RotatedKey, RouteList, SchemaList, SchemaOwnerChange,
+    SchemaOwnership, UsageReport,
 };
 use crate::analytics::AnalyticsReport;
 use crate::keys::{IssuedKey, KeyView};
@@ -67,6 +68,11 @@ pub fn describe(endpoint: &Endpoint) -> EndpointDoc {
         Endpoint::GetSchema(_) | Endpoint::GetSchemaVersion(..) => {
             doc(None, vec![(200, Some(by_ref::<SchemaVersion>()))])
         }
+        Endpoint::DeleteSchema(_) => doc(None, vec![(200, Some(by_ref::<DeletedSchema>()))]),
+        Endpoint::TransferSchema(_) => doc(
+            Some(by_ref::<SchemaOwnerChange>()),
+            vec![(200, Some(by_ref::<SchemaOwnership>()))],
+        ),
     }
 }
 
@@ -92,5 +98,8 @@ pub fn schemas() -> Vec<(String, RefOr<Schema>)> {
     with_dependencies::<SchemaUpload>(&mut schemas);
     with_dependencies::<SchemaVersion>(&mut schemas);
     with_dependencies::<SchemaList>(&mut schemas);
+    with_dependencies::<DeletedSchema>(&mut schemas);
+    with_dependencies::<SchemaOwnerChange>(&mut schemas);
+    with_dependencies::<SchemaOwnership>(&mut schemas);
     schemas
 }

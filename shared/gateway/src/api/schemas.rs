@@ -1,14 +1,51 @@
 //! The GraphQL schema registry: store a new version of a named SDL document (validated; only by the name's
-//! owner or an admin, within the caps of `crate::schema`), list, get.
+//! owner or an admin, within the caps of `crate::schema`), list, get; delete a name with all its versions,
+//! give a name to another user (the owner or an admin).
 
 use serde::{Deserialize, Serialize};
 use synq_core::{ApiError, ErrorCode};
 
 use super::{Context, RateCounters, Reply, not_found};
 use crate::decode::decode_json;
-use crate::schema::{SchemaUpload, SchemaVersion, next_version, publishing_owner};
+use crate::schema::{
+    SchemaUpload, SchemaVersion, may_manage, next_version, publishing_owner, validate_owner,
+};
 use crate::scope::Scope;
 use crate::store::{GatewayStore, StoreError};
+
+/// `PUT schemas/{name}/owner`: give the name, with every version, to another user. The owner or an admin;
+/// the new owner is held to the cap on names per owner (`429 LIMIT_EXCEEDED`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SchemaOwnerChange {
+    /// The user id of the new owner (a JWT's `sub`): 1–128 characters.
+    pub owner: String,
+}
+
+/// `PUT schemas/{name}/owner`'s answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SchemaOwnership {
+    /// The schema's name.
+    pub name: String,
+    /// Who owns it now: only they or an admin publish new versions, delete it or give it away.
+    pub owner: String,
+    /// Who owned it before (the same when it was theirs already; empty if it had no owner on record).
+    pub previous_owner: String,
+}
+
+/// `DELETE schemas/{name}`'s answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeletedSchema {
+    /// The name, free again: anyone may publish a new version 1 under it.
+    pub name: String,
+    /// Who owned it (it no longer counts against their names).
+    pub owner: String,
+    /// How many versions were deleted.
+    pub versions: u32,
+}
 
 /// `GET schemas`'s answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,4 +158,73 @@ pub(super) async fn get<S: GatewayStore, C: RateCounters>(
         None => name.to_owned(),
     };
     Reply::ok(schema.ok_or_else(|| not_found("schema", &what))?)
+}
+
+/// The newest version of `name`, for a change that only its owner or an admin may make (`what`): `404` if
+/// there is no such name, `403` for anyone else.
+async fn managed<S: GatewayStore, C: RateCounters>(
+    cx: &Context<'_, S, C>,
+    name: &str,
+    what: &str,
+) -> Result<SchemaVersion, ApiError> {
+    let principal = cx.principal()?;
+    principal.require(Scope::Write)?;
+    let latest = cx
+        .store
+        .latest_schema(name)
+        .await?
+        .ok_or_else(|| not_found("schema", name))?;
+    may_manage(principal, &latest, what)?;
+    Ok(latest)
+}
+
+/// What a delete or transfer answers when the name changed hands (or went) between the read and the write.
+fn changed_meanwhile(name: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::Conflict,
+        format!("schema `{name}` was deleted or given away meanwhile; read it again"),
+    )
+}
+
+/// Deletes every version of the name, if it is still the owner's that was checked.
+pub(super) async fn delete<S: GatewayStore, C: RateCounters>(
+    cx: &Context<'_, S, C>,
+    name: &str,
+) -> Result<Reply, ApiError> {
+    let latest = managed(cx, name, "delete it").await?;
+    match cx.store.delete_schema(name, &latest.owner).await? {
+        0 => Err(changed_meanwhile(name)),
+        versions => Reply::ok(DeletedSchema {
+            name: latest.name,
+            owner: latest.owner,
+            versions,
+        }),
+    }
+}
+
+/// Gives the name to another user, if it is still the owner's that was checked and they have room for it.
+pub(super) async fn transfer<S: GatewayStore, C: RateCounters>(
+    cx: &Context<'_, S, C>,
+    name: &str,
+    body: &[u8],
+) -> Result<Reply, ApiError> {
+    let latest = managed(cx, name, "give it to another user").await?;
+    let change: SchemaOwnerChange = decode_json(body)?;
+    validate_owner(&change.owner)?;
+    if latest.owner != change.owner {
+        match cx
+            .store
+            .transfer_schema(name, &latest.owner, &change.owner)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Changed(_)) => return Err(changed_meanwhile(name)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Reply::ok(SchemaOwnership {
+        name: latest.name,
+        owner: change.owner,
+        previous_owner: latest.owner,
+    })
 }
