@@ -10,6 +10,7 @@ mod http;
 mod limiter;
 mod session;
 mod sql_history;
+mod sql_key_changes;
 mod sql_store;
 
 pub use connection::{

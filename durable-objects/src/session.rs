@@ -157,12 +157,15 @@ impl DurableObject for Session {
             ));
         }
         let kind = Kind::from_path(&req.path());
-        let Some(connection) = Connection::from_headers(req.headers(), kind) else {
+        let Some(mut connection) = Connection::from_headers(req.headers(), kind) else {
             return error_response(&ApiError::new(
                 ErrorCode::Unauthorized,
                 "the session is reached through the API Worker, which authenticates the caller",
             ));
         };
+        if let Err(error) = self.admit_key_join(&mut connection) {
+            return error_response(&error);
+        }
         // The socket and its attachment first, then the join: a connection the engine counts always
         // has a socket that will report its close. The engine loads before anything is accepted, so a
         // storage failure never leaves a half-open socket.

@@ -45,7 +45,7 @@ struct RevisionRow {
 }
 
 impl SqlSessionStore {
-    fn rows<T: DeserializeOwned>(
+    pub(crate) fn rows<T: DeserializeOwned>(
         &self,
         query: &str,
         params: Vec<SqlStorageValue>,

@@ -10,13 +10,14 @@ use synq_core::{EpochMillis, Revision};
 use worker::{SqlStorage, SqlStorageValue};
 
 /// Schema migrations in order; each runs once, recorded in `schema_migrations`.
-const MIGRATIONS: [(i64, &str); 6] = [
+const MIGRATIONS: [(i64, &str); 7] = [
     (1, include_str!("../migrations/0001_session.sql")),
     (2, include_str!("../migrations/0002_undo.sql")),
     (3, include_str!("../migrations/0003_comments.sql")),
     (4, include_str!("../migrations/0004_lifecycle.sql")),
     (5, include_str!("../migrations/0005_history.sql")),
     (6, include_str!("../migrations/0006_yjs.sql")),
+    (7, include_str!("../migrations/0007_told_key_changes.sql")),
 ];
 
 /// The columns of an `ops` row, in [`OpRow`]'s order.

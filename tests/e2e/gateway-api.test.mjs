@@ -3,7 +3,8 @@
 // gateway, a WebSocket), rotated by its owner only (an admin gets 403; both keys work in the grace
 // period), and revoked (then 401, and its sockets on every session close with 4001 while other
 // credentials' stay; a rotated key's sockets end with the grace period, silent ones too, and so do an
-// expiring key's at its expiry); a key with no
+// expiring key's at its expiry; a session remembers the key changes it was told, in its storage, and
+// refuses a join that the Worker's checks let through after them); a key with no
 // usable scope cannot join a session (403 before the upgrade); a key with a policy of its own is limited on
 // its own; custom routes reach one of our handlers (with field renames and
 // header rules) and an upstream HTTP server; analytics and usage count the calls made; the schema
@@ -17,7 +18,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { RawSocket, envelope, fetchText, mintToken, sleep, startWrangler, tryUpgrade, uniqueId, waitFor } from "./harness.mjs";
+import {
+  RawSocket,
+  envelope,
+  executeD1,
+  fetchText,
+  mintToken,
+  sleep,
+  startWrangler,
+  tryUpgrade,
+  uniqueId,
+  waitFor,
+} from "./harness.mjs";
 
 const secret = randomBytes(24).toString("hex");
 const BELL = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\ncx q[0], q[1];\n';
@@ -67,12 +79,15 @@ after(async () => {
 
 const jwt = (user) => mintToken(secret, { sub: user, name: user });
 
-/** One HTTP call with `credential` as `Authorization: Bearer`: `{ status, json, headers, text }`. */
-async function call(credential, method, path, body, extraHeaders = {}) {
+/**
+ * One HTTP call with `credential` as `Authorization: Bearer`: `{ status, json, headers, text }`; to the
+ * file's server unless `base` names another.
+ */
+async function call(credential, method, path, body, extraHeaders = {}, base = server.base) {
   const headers = { ...extraHeaders };
   if (credential) headers.authorization = `Bearer ${credential}`;
   if (body !== undefined) headers["content-type"] = "application/json";
-  const { status, headers: answered, text } = await fetchText(`${server.base}${path}`, {
+  const { status, headers: answered, text } = await fetchText(`${base}${path}`, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -90,7 +105,8 @@ async function call(credential, method, path, body, extraHeaders = {}) {
   return { status, json, headers: answered, text };
 }
 
-const gw = (credential, method, path, body) => call(credential, method, `/api/v1/gateway/${path}`, body);
+const gw = (credential, method, path, body, base) =>
+  call(credential, method, `/api/v1/gateway/${path}`, body, {}, base);
 const analyze = (credential, extra) => call(credential, "POST", "/api/v1/circuits/analyze", { qasm: BELL }, extra);
 
 function expect(r, status, code) {
@@ -247,6 +263,83 @@ test("a key's silent sockets close when the key expires (the session's alarm), t
     await byToken.nextOf("sync", "full_sync");
   } finally {
     await Promise.all([byKey.close(), byToken.close()]);
+  }
+});
+
+test("a session refuses a join with a key it was told was revoked or rotated, even one the Worker lets through, after a restart", async () => {
+  // The race this guards against cannot be timed from outside: the Worker notes a key's socket (the key
+  // still usable), the key is revoked or rotated and the session told, and only then does the upgrade
+  // reach the session. So the test builds the state that late upgrade meets. Each key opens a socket on
+  // session S (so S is told of its change), then is revoked, or rotated with a grace period of 0 (over at
+  // once). With the server stopped, the keys are made usable again in D1: the Worker's own checks (its
+  // key lookup, its socket note) then let a join through, as they did in the race, and only what S
+  // remembers can refuse it. The restart also empties every isolate's memory: S's knowledge of the
+  // changes comes from its storage, as after hibernation. Session T, never told, takes the same keys.
+  const dir = mkdtempSync(join(tmpdir(), "synq-e2e-told-"));
+  const jo = jwt(uniqueId("jo"));
+  let own = null;
+  const sockets = [];
+  try {
+    own = await startWrangler({ secret, persistDir: dir, label: "wrangler (told key changes)" });
+    const base = own.base;
+    const newKey = async (name) => {
+      const created = await gw(jo, "POST", "keys", { name, scopes: ["read", "write"] }, base);
+      expect(created, 201);
+      return created.json;
+    };
+    const newSession = async () => {
+      const created = await call(jo, "POST", "/api/v1/collaboration/sessions", { title: "told" }, {}, base);
+      expect(created, 201);
+      return created.json.session_id;
+    };
+    const [revoked, rotated, told, untold] = await Promise.all([
+      newKey("revoked"),
+      newKey("rotated"),
+      newSession(),
+      newSession(),
+    ]);
+    for (const key of [revoked, rotated]) {
+      const socket = await RawSocket.connect(own.wsBase, told, key.secret, { via: "query" });
+      sockets.push(socket);
+      await socket.nextOf("sync", "full_sync");
+    }
+    // Both answer after the sessions the key opened sockets on were told.
+    expect(await gw(jo, "DELETE", `keys/${revoked.id}`, undefined, base), 200);
+    expect(await gw(jo, "POST", `keys/${rotated.id}/rotate`, { grace_period_ms: 0 }, base), 201);
+
+    await own.restart({
+      whileStopped: (persistDir) =>
+        executeD1(
+          persistDir,
+          `UPDATE gateway_keys SET revoked_at = NULL WHERE key_id = '${revoked.id}'; ` +
+            `UPDATE gateway_keys SET expires_at = NULL, replaced_by = NULL WHERE key_id = '${rotated.id}';`,
+        ),
+    });
+    for (const key of [revoked, rotated]) {
+      const admitted = await tryUpgrade(own.wsBase, untold, key.secret, { via: "query" });
+      assert.equal(admitted.status, 101, `the Worker lets ${key.name} through: ${admitted.body}`);
+      admitted.ws.close();
+    }
+    const refusedRevoked = await tryUpgrade(own.wsBase, told, revoked.secret, { via: "query" });
+    assert.equal(refusedRevoked.status, 401, refusedRevoked.body);
+    assert.equal(refusedRevoked.json.error.code, "UNAUTHORIZED");
+    // The session's own words (the Worker's refusal says "was revoked or has expired").
+    assert.equal(refusedRevoked.json.error.message, `API key \`${revoked.id}\` was revoked`);
+    const refusedRotated = await tryUpgrade(own.wsBase, told, rotated.secret, { via: "query" });
+    assert.equal(refusedRotated.status, 401, refusedRotated.body);
+    assert.equal(refusedRotated.json.error.code, "UNAUTHORIZED");
+    assert.equal(
+      refusedRotated.json.error.message,
+      `API key \`${rotated.id}\` has expired (its rotation's grace period is over)`,
+    );
+    // The session's other credentials still join.
+    const owner = await tryUpgrade(own.wsBase, told, jo);
+    assert.equal(owner.status, 101, owner.body);
+    owner.ws.close();
+  } finally {
+    await Promise.all(sockets.map((s) => s.close()));
+    if (own) await own.dispose();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -138,18 +138,21 @@ const wranglerEnv = {
   FORCE_COLOR: "0",
 };
 
-/** The local D1 sessions index in `dir` gets the schema migrations it lacks (idempotent). */
-async function applyD1Migrations(dir) {
+/** Runs `wrangler d1 <command…> DB --local --persist-to dir <options…>`. */
+async function wranglerD1(dir, command, options = []) {
+  const args = ["d1", ...command, "DB", "--local", "--persist-to", dir, ...options];
   try {
-    await promisify(execFile)(wranglerBin, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], {
-      cwd: root,
-      env: wranglerEnv,
-      timeout: READY_TIMEOUT_MS,
-    });
+    await promisify(execFile)(wranglerBin, args, { cwd: root, env: wranglerEnv, timeout: READY_TIMEOUT_MS });
   } catch (e) {
-    throw new Error(`wrangler d1 migrations apply failed: ${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+    throw new Error(`wrangler ${args.join(" ")} failed: ${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`);
   }
 }
+
+/** The local D1 sessions index in `dir` gets the schema migrations it lacks (idempotent). */
+const applyD1Migrations = (dir) => wranglerD1(dir, ["migrations", "apply"]);
+
+/** Runs SQL on the local D1 database in `dir`, while no wrangler runs on it (a test's way to set up state). */
+export const executeD1 = (dir, sql) => wranglerD1(dir, ["execute"], ["--command", sql]);
 
 /**
  * Starts `wrangler dev --local` on a fresh port with `--persist-to persistDir` (a new temporary
@@ -161,7 +164,8 @@ async function applyD1Migrations(dir) {
  * - `log`: everything wrangler printed (all runs), for failure messages;
  * - `stop()`: SIGINT to the process group, SIGKILL after STOP_TIMEOUT_MS;
  * - `kill()`: SIGKILL to the whole group at once (a crash: nothing gets to flush);
- * - `restart({ crash })`: `kill()` or `stop()`, then start again on the same persist directory;
+ * - `restart({ crash, whileStopped })`: `kill()` or `stop()`, then `await whileStopped(persistDir)` if
+ *   given, then start again on the same persist directory;
  * - `dispose()`: stop, then delete the persist directory if the harness created it.
  */
 /** Rate limits far above what the suites send: only limits.test.mjs runs with real ones. */
@@ -270,8 +274,9 @@ export async function startWrangler({ secret, persistDir, label = "wrangler", va
     persistDir: dir,
     stop: () => terminate("SIGINT"),
     kill: () => terminate("SIGKILL"),
-    async restart({ crash = false } = {}) {
+    async restart({ crash = false, whileStopped } = {}) {
       await terminate(crash ? "SIGKILL" : "SIGINT");
+      if (whileStopped) await whileStopped(dir);
       await start();
     },
     async dispose() {

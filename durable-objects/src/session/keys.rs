@@ -4,6 +4,13 @@
 //! are told) or get the key's new expiry, and the alarm is set for it; every other connection is
 //! untouched. Answers `{"closed": n, "updated": n}`.
 //!
+//! The session also remembers the change, in its storage (`synq_gateway::recent_key_changes`): the
+//! Worker may have noted a socket of the key, and forwarded its upgrade, just before the change; that
+//! upgrade can reach the session after it. A join with a remembered key is refused (revoked) or gets the
+//! grace end as its expiry (rotated) ([`Session::admit_key_join`]). If the change cannot be remembered,
+//! the live sockets still get it but the answer is `INTERNAL`, so the Worker logs the failure and keeps
+//! the key's notes for a retry.
+//!
 //! A key that simply expires is told to no session: when a socket opens with a key that has an expiry, the
 //! alarm is set for it ([`watch_key_expiry`]), and the key's sockets are closed then.
 //!
@@ -13,9 +20,10 @@
 
 use synq_core::{ApiError, EpochMillis, ErrorCode};
 use synq_gateway::key_sockets::{KEY_EXPIRED_CLOSE, KeySocketChange, SocketAction, closes_at};
+use synq_gateway::recent_key_changes::{admit_join, remember};
 use worker::{Request, Response, Result, Storage, console_warn};
 
-use super::{Session, WakeBy, now};
+use super::{Session, WakeBy, now, storage_error};
 use crate::connection::Connection;
 use crate::error_response;
 
@@ -32,6 +40,8 @@ impl Session {
                 return error_response(&error);
             }
         };
+        // Before anything awaits: a join handled from here on finds the change.
+        let remembered = self.remember_key_change(&change);
         let (mut closed, mut updated) = (0u32, 0u32);
         let mut wake = None;
         for ws in self.state.get_websockets() {
@@ -64,7 +74,39 @@ impl Session {
         {
             console_warn!("session: setting the alarm for a key's grace end failed: {e}");
         }
+        if let Err(error) = remembered {
+            return error_response(&error);
+        }
         Response::from_json(&serde_json::json!({ "closed": closed, "updated": updated }))
+    }
+
+    fn remember_key_change(&self, change: &KeySocketChange) -> std::result::Result<(), ApiError> {
+        let store = self.store()?;
+        let remembered = store.told_key_changes().map_err(storage_error)?;
+        let remembering = remember(&remembered, change.clone(), now());
+        store
+            .remember_key_change(&remembering)
+            .map_err(storage_error)
+    }
+
+    /// At a socket's opening with a key: a change of the key the session was told lately applies to the
+    /// join too (the Worker's check may have passed just before it). Refused (401) if the key was revoked
+    /// (or its rotation's grace period is over); for a rotated key, the connection expires at the grace
+    /// end. A storage failure refuses the join: the change might be there.
+    pub(super) fn admit_key_join(
+        &self,
+        connection: &mut Connection,
+    ) -> std::result::Result<(), ApiError> {
+        let Some(key_id) = connection.key.as_deref() else {
+            return Ok(());
+        };
+        let told = self
+            .store()?
+            .told_key_change(key_id)
+            .map_err(storage_error)?;
+        let participant = &mut connection.participant;
+        participant.expires_at = admit_join(told.as_ref(), key_id, participant.expires_at, now())?;
+        Ok(())
     }
 
     /// Sets the alarm for `at` unless it is already set sooner. An alarm not after now is the one running

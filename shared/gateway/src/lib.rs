@@ -14,6 +14,7 @@ pub mod key_sockets;
 pub mod keys;
 pub mod limit;
 pub mod principal;
+pub mod recent_key_changes;
 pub mod routes;
 pub mod schema;
 pub mod scope;
