@@ -4,7 +4,8 @@
 use serde::Deserialize;
 use synq_core::EpochMillis;
 use synq_core::session::StoreError;
-use synq_gateway::recent_key_changes::{Remembering, ToldChange};
+use synq_gateway::recent_key_changes::{REMEMBER_MS, Remembering, ToldChange};
+use worker::console_warn;
 
 use crate::sql_store::{SqlSessionStore, backend, int};
 
@@ -25,12 +26,20 @@ impl ToldRow {
 }
 
 impl SqlSessionStore {
-    /// Every change remembered (at most `MAX_REMEMBERED`, and any stale ones not yet forgotten).
+    /// Every change remembered (at most `MAX_REMEMBERED`, and any stale ones not yet forgotten). A row
+    /// that does not decode is left out, not fatal: one bad row must not stop every later change from
+    /// being remembered; it goes once stale ([`Self::remember_key_change`]).
     pub(crate) fn told_key_changes(&self) -> Result<Vec<ToldChange>, StoreError> {
-        self.rows::<ToldRow>("SELECT change, told_at FROM told_key_changes", Vec::new())?
+        let rows =
+            self.rows::<ToldRow>("SELECT change, told_at FROM told_key_changes", Vec::new())?;
+        Ok(rows
             .into_iter()
-            .map(ToldRow::decode)
-            .collect()
+            .filter_map(|row| {
+                row.decode()
+                    .inspect_err(|e| console_warn!("session: skipping a told key change: {e}"))
+                    .ok()
+            })
+            .collect())
     }
 
     /// The change remembered for `key_id`, if any (stale or not).
@@ -45,9 +54,16 @@ impl SqlSessionStore {
         .transpose()
     }
 
-    /// Stores what `synq_gateway::recent_key_changes::remember` decided.
+    /// Stores what `synq_gateway::recent_key_changes::remember` decided, and drops every stale row (those
+    /// `remember` could not read included).
     pub(crate) fn remember_key_change(&self, remembering: &Remembering) -> Result<(), StoreError> {
         let keep = &remembering.keep;
+        self.sql
+            .exec(
+                "DELETE FROM told_key_changes WHERE told_at <= ?",
+                vec![int(keep.told_at.0.saturating_sub(REMEMBER_MS))?],
+            )
+            .map_err(backend)?;
         let change = serde_json::to_string(&keep.change)
             .map_err(|e| StoreError::Backend(format!("told key change: {e}")))?;
         self.sql

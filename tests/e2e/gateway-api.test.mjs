@@ -601,7 +601,7 @@ test("a schema name belongs to its first publisher; names per owner are capped",
   expect(await gw(hal, "POST", "schemas", { name: `${name}-more`, sdl: sdl(1) }), 201);
 });
 
-test("a schema name is deleted or given away by its owner or an admin, and others get 403", async () => {
+test("a schema name is deleted by its owner or an admin and given away by an admin; others get 403", async () => {
   const [owner, other, third] = [uniqueId("ida"), uniqueId("jon"), uniqueId("kim")];
   const [ida, jon, kim, root] = [jwt(owner), jwt(other), jwt(third), jwt("root")];
   const sdl = (n) => `type Query { v${n}: Int }`;
@@ -634,8 +634,12 @@ test("a schema name is deleted or given away by its owner or an admin, and other
   expect(anew, 201);
   assert.deepEqual([anew.json.version, anew.json.owner], [1, other]);
 
-  // A transfer: the new owner publishes, the old one gets 403, and every version shows the new owner.
-  const moved = await gw(ida, "PUT", `schemas/${given}/owner`, { owner: other });
+  // The owner may not give a name away (the recipient is not asked); an admin may: the new owner
+  // publishes, the old one gets 403, and every version shows the new owner.
+  const unasked = await gw(ida, "PUT", `schemas/${given}/owner`, { owner: other });
+  expect(unasked, 403, "FORBIDDEN");
+  assert.ok(unasked.json.error.message.includes("only an admin may give"), unasked.text);
+  const moved = await gw(root, "PUT", `schemas/${given}/owner`, { owner: other });
   expect(moved, 200);
   assert.deepEqual(moved.json, { name: given, owner: other, previous_owner: owner });
   const v3 = await gw(jon, "POST", "schemas", { name: given, sdl: sdl(3) });

@@ -146,17 +146,18 @@ pub fn may_manage(
     ))
 }
 
-/// Checks the user id a name is given to: 1 to [`MAX_OWNER_CHARS`] characters, not blank, no control
-/// characters (a JWT's `sub`, as the gateway sees users).
+/// Checks the user id a name is given to: 1 to [`MAX_OWNER_CHARS`] characters, not blank, no spaces around
+/// it, no control characters (a JWT's `sub`, as the gateway sees users).
 pub fn validate_owner(owner: &str) -> Result<(), ApiError> {
     if owner.trim().is_empty()
+        || owner.trim() != owner
         || owner.chars().count() > MAX_OWNER_CHARS
         || owner.chars().any(char::is_control)
     {
         return Err(ApiError::new(
             ErrorCode::InvalidMessage,
             format!(
-                "`owner` is a user id: 1 to {MAX_OWNER_CHARS} characters, not blank, without control characters"
+                "`owner` is a user id: 1 to {MAX_OWNER_CHARS} characters, not blank, no spaces around it, without control characters"
             ),
         )
         .with_field("owner"));

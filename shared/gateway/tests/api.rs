@@ -782,6 +782,7 @@ fn only_a_schemas_owner_or_an_admin_deletes_it_or_gives_it_away() {
         json!({"owner": ""}),
         json!({"owner": " "}),
         json!({"owner": "a\nb"}),
+        json!({"owner": " bob"}),
     ] {
         let e = gw.err(&alice, "PUT", "schemas/ide/owner", bad);
         assert_eq!(
@@ -797,8 +798,14 @@ fn only_a_schemas_owner_or_an_admin_deletes_it_or_gives_it_away() {
     );
     assert_eq!(extra.code, ErrorCode::InvalidMessage);
 
-    // The owner gives it to bob: bob publishes, alice no more.
-    let moved = gw.ok(&alice, "PUT", "schemas/ide/owner", give("bob"));
+    // The owner may not give it away (bob is not asked); an admin gives it to bob: bob publishes,
+    // alice no more.
+    refused(
+        gw.call(&alice, "PUT", "schemas/ide/owner", give("bob")),
+        ErrorCode::Forbidden,
+        "only an admin may give schema `ide` to another user",
+    );
+    let moved = gw.ok(&root, "PUT", "schemas/ide/owner", give("bob"));
     assert_eq!(
         moved,
         json!({"name": "ide", "owner": "bob", "previous_owner": "alice"})
@@ -849,14 +856,14 @@ fn only_a_schemas_owner_or_an_admin_deletes_it_or_gives_it_away() {
 fn a_schema_is_given_only_to_a_user_with_room_for_it() {
     use synq_gateway::schema::MAX_SCHEMAS_PER_OWNER;
     let mut gw = Gateway::new();
-    let (alice, carol) = (gw.jwt("alice"), gw.jwt("carol"));
+    let (alice, carol, root) = (gw.jwt("alice"), gw.jwt("carol"), gw.jwt("root"));
     for n in 0..MAX_SCHEMAS_PER_OWNER {
         publish(&mut gw, &carol, &format!("c{n}"), 1).unwrap();
     }
     publish(&mut gw, &alice, "gift", 1).unwrap();
     refused(
         gw.call(
-            &alice,
+            &root,
             "PUT",
             "schemas/gift/owner",
             json!({"owner": "carol"}),
@@ -871,7 +878,7 @@ fn a_schema_is_given_only_to_a_user_with_room_for_it() {
     // Once carol deletes one of hers, she has room.
     gw.ok(&carol, "DELETE", "schemas/c0", Value::Null);
     gw.ok(
-        &alice,
+        &root,
         "PUT",
         "schemas/gift/owner",
         json!({"owner": "carol"}),

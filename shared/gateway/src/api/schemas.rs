@@ -1,6 +1,6 @@
 //! The GraphQL schema registry: store a new version of a named SDL document (validated; only by the name's
-//! owner or an admin, within the caps of `crate::schema`), list, get; delete a name with all its versions,
-//! give a name to another user (the owner or an admin).
+//! owner or an admin, within the caps of `crate::schema`), list, get; delete a name with all its versions
+//! (the owner or an admin), give a name to another user (an admin only: the recipient is not asked).
 
 use serde::{Deserialize, Serialize};
 use synq_core::{ApiError, ErrorCode};
@@ -13,8 +13,10 @@ use crate::schema::{
 use crate::scope::Scope;
 use crate::store::{GatewayStore, StoreError};
 
-/// `PUT schemas/{name}/owner`: give the name, with every version, to another user. The owner or an admin;
-/// the new owner is held to the cap on names per owner (`429 LIMIT_EXCEEDED`).
+/// `PUT schemas/{name}/owner`: give the name, with every version, to another user. Only an admin: the
+/// recipient is not asked, and a name given unasked would count against their cap and show them as the
+/// owner of an SDL they never published. The new owner is held to the cap on names per owner
+/// (`429 LIMIT_EXCEEDED`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -202,16 +204,26 @@ pub(super) async fn delete<S: GatewayStore, C: RateCounters>(
     }
 }
 
-/// Gives the name to another user, if it is still the owner's that was checked and they have room for it.
+/// Gives the name to another user (an admin's call), if it is still the owner's that was checked and they
+/// have room for it.
 pub(super) async fn transfer<S: GatewayStore, C: RateCounters>(
     cx: &Context<'_, S, C>,
     name: &str,
     body: &[u8],
 ) -> Result<Reply, ApiError> {
-    let latest = managed(cx, name, "give it to another user").await?;
+    let latest = managed(cx, name, "change its owner").await?;
     let change: SchemaOwnerChange = decode_json(body)?;
     validate_owner(&change.owner)?;
     if latest.owner != change.owner {
+        if !cx.principal()?.is_admin() {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "only an admin may give schema `{name}` to another user (the recipient is not \
+                     asked); its owner may delete it"
+                ),
+            ));
+        }
         match cx
             .store
             .transfer_schema(name, &latest.owner, &change.owner)
