@@ -162,6 +162,7 @@ export const executeD1 = (dir, sql) => wranglerD1(dir, ["execute"], ["--command"
  * The returned handle:
  * - `base` / `wsBase`: `http://127.0.0.1:<port>` / `ws://…` of the current process;
  * - `log`: everything wrangler printed (all runs), for failure messages;
+ * - `pgid`: the process group of the current run (wrangler and its workerd), null while stopped;
  * - `stop()`: SIGINT to the process group, SIGKILL after STOP_TIMEOUT_MS;
  * - `kill()`: SIGKILL to the whole group at once (a crash: nothing gets to flush);
  * - `restart({ crash, whileStopped })`: `kill()` or `stop()`, then `await whileStopped(persistDir)` if
@@ -270,6 +271,9 @@ export async function startWrangler({ secret, persistDir, label = "wrangler", va
     },
     get log() {
       return log;
+    },
+    get pgid() {
+      return proc?.pid ?? null;
     },
     persistDir: dir,
     stop: () => terminate("SIGINT"),
