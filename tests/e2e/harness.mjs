@@ -50,7 +50,9 @@ export const REQUEST_TIMEOUT_MS = 30_000;
  * a held request for minutes).
  */
 export async function fetchText(url, init = {}) {
-  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  // A caller's own signal still counts beside the timeout.
+  const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
   try {
     const res = await fetch(url, { ...init, signal });
     return { status: res.status, headers: res.headers, text: await res.text() };
