@@ -109,6 +109,11 @@ pub(crate) struct YjsConfig {
     pub(crate) seconds: f64,
     pub(crate) warmup_s: f64,
     pub(crate) drain_s: f64,
+    /// An unmeasured run per target right after it starts (at the highest rate, the fewest readers),
+    /// so that measured runs find its code compiled: V8 tiers a Worker's wasm up function by function
+    /// as it runs hot, and SynQ's first measured run after a start had a p99 up to twice the later
+    /// ones'. 0 skips it.
+    pub(crate) settle_s: f64,
     pub(crate) repeat: usize,
     pub(crate) targets: Vec<YjsTarget>,
 }
@@ -184,6 +189,31 @@ async fn start(target: YjsTarget, root: &Path) -> anyhow::Result<Running> {
             "running at",
         ),
     }
+}
+
+/// The unmeasured run of `settle_s` seconds that warms a target up (`YjsConfig::settle_s`).
+async fn settle(server: &Running, config: &YjsConfig) -> anyhow::Result<()> {
+    let (Some(&rate), Some(&readers)) = (config.rates.iter().max(), config.readers.iter().min())
+    else {
+        return Ok(());
+    };
+    if config.settle_s <= 0.0 {
+        return Ok(());
+    }
+    eprintln!(
+        "bench: settling {} for {}s ({rate}/s, N={readers}, not measured)",
+        server.target.name(),
+        config.settle_s
+    );
+    let settling = YjsConfig {
+        seconds: config.settle_s,
+        warmup_s: 0.0,
+        ..config.clone()
+    };
+    run_once(server, rate, readers, &settling)
+        .await
+        .map(|_| ())
+        .context("settling")
 }
 
 /// One (target, rate, N) run.
@@ -303,7 +333,9 @@ pub(crate) async fn run(config: &YjsConfig, root: &Path) -> anyhow::Result<YjsRe
         &steps,
         async |target| {
             eprintln!("bench: starting {}", target.name());
-            start(target, root).await
+            let server = start(target, root).await?;
+            settle(&server, config).await?;
+            Ok(server)
         },
         async |server: &Running, step| {
             let report = run_once(server, step.rate, step.readers, config).await?;

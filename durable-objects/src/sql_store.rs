@@ -10,7 +10,7 @@ use synq_core::{EpochMillis, Revision};
 use worker::{SqlStorage, SqlStorageValue};
 
 /// Schema migrations in order; each runs once, recorded in `schema_migrations`.
-const MIGRATIONS: [(i64, &str); 7] = [
+const MIGRATIONS: [(i64, &str); 8] = [
     (1, include_str!("../migrations/0001_session.sql")),
     (2, include_str!("../migrations/0002_undo.sql")),
     (3, include_str!("../migrations/0003_comments.sql")),
@@ -18,6 +18,7 @@ const MIGRATIONS: [(i64, &str); 7] = [
     (5, include_str!("../migrations/0005_history.sql")),
     (6, include_str!("../migrations/0006_yjs.sql")),
     (7, include_str!("../migrations/0007_told_key_changes.sql")),
+    (8, include_str!("../migrations/0008_yjs_on_ops.sql")),
 ];
 
 /// The columns of an `ops` row, in [`OpRow`]'s order.
@@ -208,8 +209,13 @@ impl SessionStore for SqlSessionStore {
             StorageWrite::PutYjsSnapshot(snapshot) => {
                 self.sql
                     .exec(
-                        "INSERT OR REPLACE INTO yjs_snapshot (id, through_seq, state_v1) VALUES (1, ?, ?)",
-                        vec![int(snapshot.through_seq)?, snapshot.state.clone().into()],
+                        "INSERT OR REPLACE INTO yjs_snapshot (id, through_seq, state_v1, through_revision) \
+                         VALUES (1, ?, ?, ?)",
+                        vec![
+                            int(snapshot.through_seq)?,
+                            snapshot.state.clone().into(),
+                            int(snapshot.revision.0)?,
+                        ],
                     )
                     .map_err(backend)?;
                 (
@@ -217,9 +223,9 @@ impl SessionStore for SqlSessionStore {
                     vec![int(snapshot.through_seq)?],
                 )
             }
-            StorageWrite::AppendOp(op) => (
-                "INSERT INTO ops (revision, user_id, operation_id, op, inverse, kind, timestamp) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            StorageWrite::AppendOp { op, yjs } => (
+                "INSERT INTO ops (revision, user_id, operation_id, op, inverse, kind, timestamp, \
+                 yjs_seq, yjs_update) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 vec![
                     int(op.revision.0)?,
                     op.user_id.as_str().into(),
@@ -228,6 +234,14 @@ impl SessionStore for SqlSessionStore {
                     json(&op.inverse)?,
                     json(&op.kind)?,
                     int(op.timestamp.0)?,
+                    match yjs {
+                        Some(u) => int(u.seq)?,
+                        None => SqlStorageValue::Null,
+                    },
+                    match yjs {
+                        Some(u) => u.update.clone().into(),
+                        None => SqlStorageValue::Null,
+                    },
                 ],
             ),
             StorageWrite::PutSnapshot(s) => (
@@ -277,30 +291,53 @@ impl SessionStore for SqlSessionStore {
 }
 
 impl SqlSessionStore {
-    /// The Yjs snapshot and the updates logged after it (blobs come back as raw rows).
+    /// The Yjs snapshot and the updates logged after it: those that are no revision, and those stored
+    /// on the op rows of revisions after the snapshot's (blobs come back as raw rows).
     fn load_yjs(&self) -> Result<StoredYjs, StoreError> {
-        let rows = |query: &str| -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let rows = |query: &str| -> Result<Vec<Vec<SqlStorageValue>>, StoreError> {
             let cursor = self.sql.exec(query, None).map_err(backend)?;
-            cursor
-                .raw()
-                .map(|row| match row.map_err(backend)?.as_slice() {
-                    [SqlStorageValue::Integer(seq), SqlStorageValue::Blob(bytes)] => {
-                        let seq = u64::try_from(*seq)
-                            .map_err(|_| StoreError::Corrupt(format!("Yjs seq {seq}")))?;
-                        Ok((seq, bytes.clone()))
-                    }
-                    other => Err(StoreError::Corrupt(format!("Yjs row {other:?}"))),
-                })
-                .collect()
+            cursor.raw().map(|row| row.map_err(backend)).collect()
         };
-        let snapshot = rows("SELECT through_seq, state_v1 FROM yjs_snapshot WHERE id = 1")?
-            .into_iter()
-            .next()
-            .map(|(through_seq, state)| YjsSnapshot { through_seq, state });
-        let updates = rows("SELECT seq, update_v1 FROM yjs_updates ORDER BY seq")?
-            .into_iter()
-            .map(|(seq, update)| YjsUpdate { seq, update })
-            .collect();
+        let number = |value: &SqlStorageValue| match value {
+            SqlStorageValue::Integer(n) => u64::try_from(*n).ok(),
+            _ => None,
+        };
+        let snapshot = match rows(
+            "SELECT through_seq, state_v1, COALESCE(through_revision, 0) FROM yjs_snapshot WHERE id = 1",
+        )?
+        .as_slice()
+        {
+            [] => None,
+            [row] => match row.as_slice() {
+                [through_seq, SqlStorageValue::Blob(state), revision] => Some(YjsSnapshot {
+                    through_seq: number(through_seq).ok_or_else(|| corrupt_yjs(row))?,
+                    revision: Revision(number(revision).ok_or_else(|| corrupt_yjs(row))?),
+                    state: state.clone(),
+                }),
+                _ => return Err(corrupt_yjs(row)),
+            },
+            more => return Err(StoreError::Corrupt(format!("{} Yjs snapshots", more.len()))),
+        };
+        let updates = rows(
+            "SELECT seq, update_v1 FROM yjs_updates \
+             UNION ALL \
+             SELECT yjs_seq, yjs_update FROM ops WHERE yjs_seq IS NOT NULL AND revision > \
+               COALESCE((SELECT through_revision FROM yjs_snapshot WHERE id = 1), 0) \
+             ORDER BY 1",
+        )?
+        .iter()
+        .map(|row| match row.as_slice() {
+            [seq, SqlStorageValue::Blob(update)] => Ok(YjsUpdate {
+                seq: number(seq).ok_or_else(|| corrupt_yjs(row))?,
+                update: update.clone(),
+            }),
+            _ => Err(corrupt_yjs(row)),
+        })
+        .collect::<Result<_, _>>()?;
         Ok(StoredYjs { snapshot, updates })
     }
+}
+
+fn corrupt_yjs(row: &[SqlStorageValue]) -> StoreError {
+    StoreError::Corrupt(format!("Yjs row {row:?}"))
 }

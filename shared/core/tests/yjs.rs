@@ -1111,6 +1111,61 @@ fn synq_messages_are_made_only_for_synq_clients_and_yjs_compaction_waits_for_qui
     assert_eq!(reloaded.unwrap().text(), t.client.text());
 }
 
+#[test]
+fn pruned_history_never_takes_yjs_updates_the_yjs_snapshot_lacks() {
+    // A short history: edits are pruned within 40 revisions, long before the Yjs log's own compaction
+    // (1,000 updates) would snapshot the document. Each revision's update is stored with it.
+    let config = SessionConfig {
+        snapshot_every: 5,
+        history_limit: 5,
+        history_retention: 10,
+        ..SessionConfig::default()
+    };
+    let mut t = Typist::connected();
+    t.engine = SessionEngine::new("s", config.clone());
+    t.connect(0);
+    for key in 0..40u64 {
+        let end = t.client.text().encode_utf16().count() as u32;
+        t.client.edit(|text, txn| text.insert(txn, end, "k"));
+        t.exchange(key);
+    }
+    let stored = t.store.load().unwrap();
+    let first_kept = stored.ops.first().unwrap().revision;
+    assert!(first_kept.0 > 20, "edits were pruned: {first_kept:?}");
+    let snapshot = stored.yjs.snapshot.clone();
+    // Reloaded, the document is the client's own: nothing to repair, the client's clock intact.
+    let mut reloaded = SessionEngine::restore("s", config, stored).unwrap();
+    assert!(
+        reloaded.take_startup_writes().is_empty(),
+        "the stored document matched the text"
+    );
+    assert_eq!(reloaded.text(), t.client.text());
+    let mut again = YClient::new(participant("yan", Role::Editor), 7);
+    let effects = reloaded.join_yjs(&again.who, EpochMillis(100)).unwrap();
+    let out = pump(&t.store, effects);
+    again.from_server.extend(out.yjs_replies);
+    again.online = true;
+    again.hello();
+    while let Some(frame) = again.to_server.pop_front() {
+        let effects = reloaded.handle_yjs(&again.who, &frame, EpochMillis(100));
+        again
+            .from_server
+            .extend(pump(&t.store, effects).yjs_replies);
+        while !again.from_server.is_empty() {
+            again.receive();
+        }
+    }
+    assert_eq!(again.text(), t.client.text());
+    let clocks = again.doc.transact().state_vector();
+    assert_eq!(
+        clocks.get(&ClientID::new(7)),
+        40,
+        "every keystroke kept with its id"
+    );
+    let snapshot = snapshot.expect("pruning took a Yjs snapshot first");
+    assert!(snapshot.revision.0 + 1 >= first_kept.0);
+}
+
 /// The permission-denied reasons among a Yjs sender's replies.
 fn refusals_in(out: &Outcome) -> Vec<String> {
     out.yjs_replies

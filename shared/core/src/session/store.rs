@@ -1,4 +1,5 @@
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -69,8 +70,15 @@ pub struct Snapshot {
 /// What a session needs written, in order, before it may acknowledge anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StorageWrite {
-    /// Append an applied edit to the op log.
-    AppendOp(LoggedOp),
+    /// Append an applied edit to the op log, with the Yjs document's update for it when the session has
+    /// one. The two are stored together (one row per edit): pruning the edit drops its update, so the
+    /// engine never prunes edits its Yjs snapshot does not cover yet.
+    AppendOp {
+        /// The edit.
+        op: LoggedOp,
+        /// The Yjs document's update for this revision.
+        yjs: Option<YjsUpdate>,
+    },
     /// Replace the snapshot.
     PutSnapshot(Snapshot),
     /// Drop logged edits with a revision below this one.
@@ -87,7 +95,7 @@ pub enum StorageWrite {
     PruneSnapshotsBefore(Revision),
     /// Save a named checkpoint (its document is kept whatever compaction drops).
     PutCheckpoint(Checkpoint),
-    /// Append a change of the session's Yjs document to its update log.
+    /// Append a change of the session's Yjs document that is no revision of the text to its update log.
     AppendYjsUpdate(YjsUpdate),
     /// Replace the Yjs document's snapshot and drop the logged updates it includes.
     PutYjsSnapshot(YjsSnapshot),
@@ -107,6 +115,9 @@ pub struct YjsUpdate {
 pub struct YjsSnapshot {
     /// The last logged update it includes.
     pub through_seq: u64,
+    /// The text's revision when it was taken: updates stored with later revisions follow it (0 when
+    /// unknown, for a snapshot stored before revisions were recorded with it).
+    pub revision: Revision,
     /// The encoded document (v1), with every client's ids and clocks.
     pub state: Vec<u8>,
 }
@@ -160,6 +171,9 @@ pub trait SessionStore {
 pub struct MemoryStore {
     state: RefCell<StoredSession>,
     history: RefCell<RetainedHistory>,
+    /// The revision each Yjs update was stored with (as the SQL store keeps it on the edit's row), so
+    /// that pruning edits drops their updates here too.
+    yjs_revisions: RefCell<HashMap<u64, Revision>>,
 }
 
 impl MemoryStore {
@@ -182,9 +196,24 @@ impl SessionStore for MemoryStore {
     fn write(&self, write: &StorageWrite) -> Result<(), StoreError> {
         let mut state = self.state.borrow_mut();
         match write {
-            StorageWrite::AppendOp(op) => state.ops.push(op.clone()),
+            StorageWrite::AppendOp { op, yjs } => {
+                state.ops.push(op.clone());
+                if let Some(update) = yjs {
+                    self.yjs_revisions
+                        .borrow_mut()
+                        .insert(update.seq, op.revision);
+                    state.yjs.updates.push(update.clone());
+                }
+            }
             StorageWrite::PutSnapshot(s) => state.snapshot = Some(s.clone()),
-            StorageWrite::PruneOpsBefore(rev) => state.ops.retain(|op| op.revision >= *rev),
+            StorageWrite::PruneOpsBefore(rev) => {
+                state.ops.retain(|op| op.revision >= *rev);
+                let revisions = self.yjs_revisions.borrow();
+                state
+                    .yjs
+                    .updates
+                    .retain(|u| revisions.get(&u.seq).is_none_or(|at| at >= rev));
+            }
             StorageWrite::PutComment(thread) => {
                 state.comments.retain(|t| t.comment_id != thread.comment_id);
                 state.comments.push(thread.clone());
@@ -197,6 +226,9 @@ impl SessionStore for MemoryStore {
             StorageWrite::AppendYjsUpdate(update) => state.yjs.updates.push(update.clone()),
             StorageWrite::PutYjsSnapshot(snapshot) => {
                 state.yjs.updates.retain(|u| u.seq > snapshot.through_seq);
+                self.yjs_revisions
+                    .borrow_mut()
+                    .retain(|seq, _| *seq > snapshot.through_seq);
                 state.yjs.snapshot = Some(snapshot.clone());
             }
         }

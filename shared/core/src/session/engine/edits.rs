@@ -169,10 +169,12 @@ impl SessionEngine {
             kind,
             timestamp: now,
         };
-        let mut effects = vec![Effect::Persist(StorageWrite::AppendOp(logged.clone()))];
-        // Written with the revision (no await between), so the two views are stored together.
-        let (yjs_write, yjs_frame) = self.yjs_follow(&logged.op).unzip();
-        effects.extend(yjs_write.map(Effect::Persist));
+        // The two views of the revision are stored together: one row.
+        let (yjs, yjs_frame) = self.yjs_follow(&logged.op).unzip();
+        let mut effects = vec![Effect::Persist(StorageWrite::AppendOp {
+            op: logged.clone(),
+            yjs,
+        })];
         if self
             .revision
             .0
@@ -293,12 +295,17 @@ impl SessionEngine {
         };
         // The version history keeps some snapshots and compacts the op log behind them.
         let kept = history_writes(&snapshot, &self.config);
+        let prune_before = kept.iter().find_map(|write| match write {
+            StorageWrite::PruneOpsBefore(before) => Some(*before),
+            _ => None,
+        });
         let mut writes = vec![Effect::Persist(StorageWrite::PutSnapshot(snapshot))];
+        // Before the pruning: the edits it drops carry Yjs updates only this snapshot may cover.
+        writes.extend(self.yjs_snapshot(quiet, prune_before).map(Effect::Persist));
         writes.extend(kept.into_iter().map(Effect::Persist));
         // Threads are saved with their anchors as of the snapshot, so a reload only replays what follows.
         let threads = self.comments.all().cloned().map(StorageWrite::PutComment);
         writes.extend(threads.map(Effect::Persist));
-        writes.extend(self.yjs_snapshot(quiet).map(Effect::Persist));
         writes
     }
 

@@ -6,9 +6,9 @@
 //!   are recorded as a revision by that user (so synq clients get an ordinary `edit`); the update itself
 //!   goes to the other Yjs connections.
 //!
-//! Every change of the Yjs document is logged (`AppendYjsUpdate`, written with the revision it belongs
-//! to) and compacted into a snapshot with the text's, so a reload rebuilds it with every client's ids and
-//! clocks: a client that reconnects after a restart syncs from where it was and its offline edits merge.
+//! Every change of the Yjs document is logged (stored with the revision it belongs to, in `AppendOp`; a
+//! change that is no revision in `AppendYjsUpdate`) and compacted into a snapshot with the text's, so a
+//! reload rebuilds it with every client's ids and clocks: a client that reconnects after a restart syncs from where it was and its offline edits merge.
 //! The document is created when the first Yjs client joins (from the text, as the server's edit);
 //! sessions without Yjs clients pay nothing.
 
@@ -30,7 +30,7 @@ use crate::session::presence::Presence;
 use crate::session::store::{
     EditKind, StorageWrite, StoreError, StoredYjs, YjsSnapshot, YjsUpdate,
 };
-use crate::units::EpochMillis;
+use crate::units::{EpochMillis, Revision};
 use crate::yjs::budget::{OverBudget, UpdateBudget, awareness_bucket, take_awareness};
 use crate::yjs::{
     AwarenessSlot, AwarenessView, Identity, MAX_KEPT_STATE_BYTES, SharedText, Strings, Trimmed,
@@ -64,6 +64,9 @@ pub(super) struct YjsMirror {
     next_seq: u64,
     /// The last `seq` the stored Yjs snapshot covers.
     snapshot_seq: u64,
+    /// The text's revision when that snapshot was taken (0 if unknown): edits after it must be kept,
+    /// since their rows hold the updates the snapshot lacks.
+    snapshot_revision: Revision,
     /// A client's update already applied to the document, being recorded as a revision: `record` logs
     /// and relays it instead of applying the revision to the document again.
     incoming: Option<Vec<u8>>,
@@ -83,6 +86,7 @@ impl YjsMirror {
             text: None,
             next_seq: 1,
             snapshot_seq: 0,
+            snapshot_revision: Revision(0),
             incoming: None,
             startup: Vec::new(),
             update_budgets: HashMap::new(),
@@ -109,6 +113,7 @@ impl YjsMirror {
                 .map_err(|e| StoreError::Corrupt(format!("Yjs snapshot: {e}")))?;
             last = snapshot.through_seq;
             mirror.snapshot_seq = last;
+            mirror.snapshot_revision = snapshot.revision;
         }
         let mut updates = stored.updates;
         updates.sort_by_key(|u| u.seq);
@@ -133,11 +138,16 @@ impl YjsMirror {
         self.awareness_buckets.remove(connection_id);
     }
 
-    /// The next log entry for an update.
+    /// The next log entry for an update that is no revision of the text.
     fn log(&mut self, update: Vec<u8>) -> StorageWrite {
+        StorageWrite::AppendYjsUpdate(self.numbered(update))
+    }
+
+    /// An update with the next place in the log.
+    fn numbered(&mut self, update: Vec<u8>) -> YjsUpdate {
         let seq = self.next_seq;
         self.next_seq += 1;
-        StorageWrite::AppendYjsUpdate(YjsUpdate { seq, update })
+        YjsUpdate { seq, update }
     }
 }
 
@@ -518,9 +528,9 @@ impl SessionEngine {
     }
 
     /// The hook in `record`: a revision just applied to the text goes to the Yjs document too (or, when it
-    /// came from a Yjs client, the client's update is what is logged). Returns the write to make with the
-    /// revision and the frame for the Yjs connections; `None` while there is no Yjs document.
-    pub(super) fn yjs_follow(&mut self, op: &EditOp) -> Option<(StorageWrite, Vec<u8>)> {
+    /// came from a Yjs client, the client's update is what is logged). Returns the update to store with
+    /// the revision and the frame for the Yjs connections; `None` while there is no Yjs document.
+    pub(super) fn yjs_follow(&mut self, op: &EditOp) -> Option<(YjsUpdate, Vec<u8>)> {
         let update = match self.yjs.incoming.take() {
             Some(update) => update,
             None => {
@@ -532,22 +542,32 @@ impl SessionEngine {
                 }
             }
         };
-        let write = self.yjs.log(update.clone());
-        Some((write, wire::update(update)))
+        let frame = wire::update(update.clone());
+        Some((self.yjs.numbered(update), frame))
     }
 
     /// The hook in `snapshot_writes`: the whole Yjs document, replacing its log so far — when `quiet`,
-    /// or when the log has grown to [`YJS_LOG_COMPACTION`] updates (encoding the whole document is the
-    /// costliest thing a snapshot does, and on the hot path it delays the update that triggered it).
-    pub(super) fn yjs_snapshot(&mut self, quiet: bool) -> Option<StorageWrite> {
+    /// when the log has grown to [`YJS_LOG_COMPACTION`] updates (encoding the whole document is the
+    /// costliest thing a snapshot does, and on the hot path it delays the update that triggered it), or
+    /// when edits from `prune_before` down are about to be dropped and the snapshot lacks some of their
+    /// updates (which are stored with them).
+    pub(super) fn yjs_snapshot(
+        &mut self,
+        quiet: bool,
+        prune_before: Option<Revision>,
+    ) -> Option<StorageWrite> {
         let shared = self.yjs.text.as_ref()?;
         let through_seq = self.yjs.next_seq - 1;
-        if !quiet && through_seq - self.yjs.snapshot_seq < YJS_LOG_COMPACTION {
+        let uncovered_pruned =
+            prune_before.is_some_and(|before| before.0 > self.yjs.snapshot_revision.0 + 1);
+        if !quiet && !uncovered_pruned && through_seq - self.yjs.snapshot_seq < YJS_LOG_COMPACTION {
             return None;
         }
         self.yjs.snapshot_seq = through_seq;
+        self.yjs.snapshot_revision = self.revision;
         Some(StorageWrite::PutYjsSnapshot(YjsSnapshot {
             through_seq,
+            revision: self.revision,
             state: shared.encode_state(),
         }))
     }
