@@ -247,6 +247,7 @@ pub(crate) async fn start_named(target: Target, name: &str, root: &Path) -> anyh
             ("SYNQ_MAX_CONNECTIONS".to_owned(), "1000".to_owned()),
         ],
         log: root.join(format!("target/bench/wrangler-{name}.log")),
+        d1_migrations: target == Target::Synq,
     };
     eprintln!(
         "bench: starting wrangler dev for {} (log: {})",

@@ -29,6 +29,9 @@ pub(crate) struct Spec {
     pub(crate) vars: Vec<(String, String)>,
     /// Where wrangler's output goes.
     pub(crate) log: PathBuf,
+    /// Whether the config's D1 database `DB` gets its migrations before wrangler starts (the Worker
+    /// reads grants and writes analytics there when a socket joins).
+    pub(crate) d1_migrations: bool,
 }
 
 /// A running `wrangler dev`; dropping it stops wrangler and its workerd children.
@@ -66,6 +69,9 @@ impl WranglerDev {
         let log =
             File::create(&spec.log).with_context(|| format!("creating {}", spec.log.display()))?;
         let config_dir = spec.config.parent().unwrap_or(Path::new("."));
+        if spec.d1_migrations {
+            apply_d1_migrations(&wrangler, spec, &state_dir, &log)?;
+        }
 
         let mut command = Command::new(&wrangler);
         command
@@ -184,6 +190,35 @@ impl Drop for WranglerDev {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// `wrangler d1 migrations apply DB --local` into the state directory wrangler dev will use.
+fn apply_d1_migrations(
+    wrangler: &Path,
+    spec: &Spec,
+    state_dir: &Path,
+    log: &File,
+) -> anyhow::Result<()> {
+    let status = Command::new(wrangler)
+        .current_dir(spec.config.parent().unwrap_or(Path::new(".")))
+        .args(["d1", "migrations", "apply", "DB", "--local", "--config"])
+        .arg(&spec.config)
+        .arg("--persist-to")
+        .arg(state_dir)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log.try_clone()?)
+        .status()
+        .with_context(|| format!("running {} d1 migrations apply", wrangler.display()))?;
+    if !status.success() {
+        bail!(
+            "wrangler d1 migrations apply failed ({status}); see {}",
+            spec.log.display()
+        );
+    }
+    Ok(())
 }
 
 /// A port that was free a moment ago on 127.0.0.1.
