@@ -24,6 +24,29 @@ const MIGRATIONS: [(i64, &str); 8] = [
 /// The columns of an `ops` row, in [`OpRow`]'s order.
 pub(crate) const OP_COLUMNS: &str = "revision, user_id, operation_id, op, inverse, kind, timestamp";
 
+/// An edit, with the Yjs update of its revision when the session has a Yjs document (else NULLs).
+const APPEND_OP: &str = "INSERT INTO ops (revision, user_id, operation_id, op, inverse, kind, timestamp, \
+     yjs_seq, yjs_update) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/// Compaction: edits before a revision go, with the Yjs updates on their rows (the engine snapshots the
+/// Yjs document first when some of those are not in its snapshot yet).
+const PRUNE_OPS_BEFORE: &str = "DELETE FROM ops WHERE revision < ?";
+/// A change of the Yjs document that is no revision.
+const APPEND_YJS_UPDATE: &str = "INSERT OR REPLACE INTO yjs_updates (seq, update_v1) VALUES (?, ?)";
+/// The Yjs snapshot, through a seq, taken at a revision.
+const PUT_YJS_SNAPSHOT: &str = "INSERT OR REPLACE INTO yjs_snapshot (id, through_seq, state_v1, through_revision) \
+     VALUES (1, ?, ?, ?)";
+/// What a new Yjs snapshot includes leaves the log (updates on op rows go with their edits).
+const DROP_SNAPSHOTTED_YJS_UPDATES: &str = "DELETE FROM yjs_updates WHERE seq <= ?";
+const YJS_SNAPSHOT: &str =
+    "SELECT through_seq, state_v1, COALESCE(through_revision, 0) FROM yjs_snapshot WHERE id = 1";
+/// The logged updates a reload applies after the snapshot, in order: those that are no revision, and those
+/// on the op rows of revisions after the snapshot's (every row, once, after a snapshot from before 0008).
+const YJS_UPDATES_AFTER_SNAPSHOT: &str = "SELECT seq, update_v1 FROM yjs_updates \
+     UNION ALL \
+     SELECT yjs_seq, yjs_update FROM ops WHERE yjs_seq IS NOT NULL AND revision > \
+       COALESCE((SELECT through_revision FROM yjs_snapshot WHERE id = 1), 0) \
+     ORDER BY 1";
+
 /// One session's op log and snapshot in its DO's SQLite.
 pub(crate) struct SqlSessionStore {
     pub(crate) sql: SqlStorage,
@@ -203,14 +226,13 @@ impl SessionStore for SqlSessionStore {
     fn write(&self, write: &StorageWrite) -> Result<(), StoreError> {
         let (query, params) = match write {
             StorageWrite::AppendYjsUpdate(u) => (
-                "INSERT OR REPLACE INTO yjs_updates (seq, update_v1) VALUES (?, ?)",
+                APPEND_YJS_UPDATE,
                 vec![int(u.seq)?, u.update.clone().into()],
             ),
             StorageWrite::PutYjsSnapshot(snapshot) => {
                 self.sql
                     .exec(
-                        "INSERT OR REPLACE INTO yjs_snapshot (id, through_seq, state_v1, through_revision) \
-                         VALUES (1, ?, ?, ?)",
+                        PUT_YJS_SNAPSHOT,
                         vec![
                             int(snapshot.through_seq)?,
                             snapshot.state.clone().into(),
@@ -219,13 +241,12 @@ impl SessionStore for SqlSessionStore {
                     )
                     .map_err(backend)?;
                 (
-                    "DELETE FROM yjs_updates WHERE seq <= ?",
+                    DROP_SNAPSHOTTED_YJS_UPDATES,
                     vec![int(snapshot.through_seq)?],
                 )
             }
             StorageWrite::AppendOp { op, yjs } => (
-                "INSERT INTO ops (revision, user_id, operation_id, op, inverse, kind, timestamp, \
-                 yjs_seq, yjs_update) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                APPEND_OP,
                 vec![
                     int(op.revision.0)?,
                     op.user_id.as_str().into(),
@@ -263,9 +284,7 @@ impl SessionStore for SqlSessionStore {
                     int(lifecycle.last_activity.0)?,
                 ],
             ),
-            StorageWrite::PruneOpsBefore(rev) => {
-                ("DELETE FROM ops WHERE revision < ?", vec![int(rev.0)?])
-            }
+            StorageWrite::PruneOpsBefore(rev) => (PRUNE_OPS_BEFORE, vec![int(rev.0)?]),
             StorageWrite::KeepSnapshot(s) => (
                 "INSERT OR REPLACE INTO history_snapshots (revision, content) VALUES (?, ?)",
                 vec![int(s.revision.0)?, s.content.as_str().into()],
@@ -302,11 +321,7 @@ impl SqlSessionStore {
             SqlStorageValue::Integer(n) => u64::try_from(*n).ok(),
             _ => None,
         };
-        let snapshot = match rows(
-            "SELECT through_seq, state_v1, COALESCE(through_revision, 0) FROM yjs_snapshot WHERE id = 1",
-        )?
-        .as_slice()
-        {
+        let snapshot = match rows(YJS_SNAPSHOT)?.as_slice() {
             [] => None,
             [row] => match row.as_slice() {
                 [through_seq, SqlStorageValue::Blob(state), revision] => Some(YjsSnapshot {
@@ -318,26 +333,152 @@ impl SqlSessionStore {
             },
             more => return Err(StoreError::Corrupt(format!("{} Yjs snapshots", more.len()))),
         };
-        let updates = rows(
-            "SELECT seq, update_v1 FROM yjs_updates \
-             UNION ALL \
-             SELECT yjs_seq, yjs_update FROM ops WHERE yjs_seq IS NOT NULL AND revision > \
-               COALESCE((SELECT through_revision FROM yjs_snapshot WHERE id = 1), 0) \
-             ORDER BY 1",
-        )?
-        .iter()
-        .map(|row| match row.as_slice() {
-            [seq, SqlStorageValue::Blob(update)] => Ok(YjsUpdate {
-                seq: number(seq).ok_or_else(|| corrupt_yjs(row))?,
-                update: update.clone(),
-            }),
-            _ => Err(corrupt_yjs(row)),
-        })
-        .collect::<Result<_, _>>()?;
+        let updates = rows(YJS_UPDATES_AFTER_SNAPSHOT)?
+            .iter()
+            .map(|row| match row.as_slice() {
+                [seq, SqlStorageValue::Blob(update)] => Ok(YjsUpdate {
+                    seq: number(seq).ok_or_else(|| corrupt_yjs(row))?,
+                    update: update.clone(),
+                }),
+                _ => Err(corrupt_yjs(row)),
+            })
+            .collect::<Result<_, _>>()?;
         Ok(StoredYjs { snapshot, updates })
     }
 }
 
 fn corrupt_yjs(row: &[SqlStorageValue]) -> StoreError {
     StoreError::Corrupt(format!("Yjs row {row:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The Yjs statements on SQLite (the runtime's engine) with the real migrations: the SQL the Durable
+    //! Object runs, from a session stored before migration 0008 through edits, a snapshot and compaction.
+
+    use rusqlite::{Connection, params};
+
+    use super::*;
+
+    fn migrated(up_to: usize) -> Connection {
+        let db = Connection::open_in_memory().unwrap();
+        for (_, script) in &MIGRATIONS[..up_to] {
+            db.execute_batch(script).unwrap();
+        }
+        db
+    }
+
+    fn edit(db: &Connection, revision: i64, yjs: Option<(i64, &[u8])>) {
+        let (seq, update) = yjs.unzip();
+        db.execute(
+            APPEND_OP,
+            params![
+                revision,
+                "u",
+                format!("o{revision}"),
+                "[]",
+                "[]",
+                "{}",
+                0,
+                seq,
+                update
+            ],
+        )
+        .unwrap();
+    }
+
+    fn reloaded_updates(db: &Connection) -> Vec<(i64, Vec<u8>)> {
+        let mut query = db.prepare(YJS_UPDATES_AFTER_SNAPSHOT).unwrap();
+        let rows = query.query_map([], |row| Ok((row.get(0)?, row.get(1)?)));
+        rows.unwrap().map(Result::unwrap).collect()
+    }
+
+    fn snapshot(db: &Connection, through_seq: i64, revision: i64) {
+        db.execute(
+            PUT_YJS_SNAPSHOT,
+            params![through_seq, b"state".as_slice(), revision],
+        )
+        .unwrap();
+        db.execute(DROP_SNAPSHOTTED_YJS_UPDATES, params![through_seq])
+            .unwrap();
+    }
+
+    #[test]
+    fn a_session_stored_before_0008_keeps_its_yjs_log_and_new_edits_join_it() {
+        // Before 0008: three edits, their updates in yjs_updates, a snapshot through seq 1.
+        let db = migrated(7);
+        for revision in 1..=3 {
+            db.execute(
+                "INSERT INTO ops (revision, user_id, operation_id, op, inverse, kind, timestamp) \
+                 VALUES (?, 'u', ?, '[]', '[]', '{}', 0)",
+                params![revision, format!("o{revision}")],
+            )
+            .unwrap();
+            db.execute(
+                APPEND_YJS_UPDATE,
+                params![revision, format!("old{revision}").as_bytes()],
+            )
+            .unwrap();
+        }
+        db.execute(
+            "INSERT INTO yjs_snapshot (id, through_seq, state_v1) VALUES (1, 1, x'00')",
+            [],
+        )
+        .unwrap();
+        db.execute(DROP_SNAPSHOTTED_YJS_UPDATES, params![1])
+            .unwrap();
+        db.execute_batch(MIGRATIONS[7].1).unwrap();
+        let snapshot: (i64, i64) = db
+            .query_row(YJS_SNAPSHOT, [], |row| Ok((row.get(0)?, row.get(2)?)))
+            .unwrap();
+        assert_eq!(
+            snapshot,
+            (1, 0),
+            "an old snapshot's revision reads as unknown"
+        );
+        assert_eq!(
+            reloaded_updates(&db),
+            [(2, b"old2".to_vec()), (3, b"old3".to_vec())]
+        );
+
+        // After it: two edits with their updates on their rows, and an update that is no revision.
+        edit(&db, 4, Some((4, b"new4")));
+        edit(&db, 5, Some((5, b"new5")));
+        db.execute(APPEND_YJS_UPDATE, params![6, b"other6".as_slice()])
+            .unwrap();
+        edit(&db, 6, None);
+        let seqs: Vec<i64> = reloaded_updates(&db)
+            .into_iter()
+            .map(|(seq, _)| seq)
+            .collect();
+        assert_eq!(seqs, [2, 3, 4, 5, 6], "both sources, in log order");
+    }
+
+    #[test]
+    fn a_snapshot_covers_the_updates_on_rows_up_to_its_revision_and_pruning_takes_only_those() {
+        let db = migrated(MIGRATIONS.len());
+        for revision in 1..=4 {
+            edit(
+                &db,
+                revision,
+                Some((revision, format!("u{revision}").as_bytes())),
+            );
+        }
+        snapshot(&db, 4, 4);
+        edit(&db, 5, Some((5, b"u5")));
+        db.execute(APPEND_YJS_UPDATE, params![6, b"other6".as_slice()])
+            .unwrap();
+        edit(&db, 6, Some((7, b"u7")));
+        assert_eq!(
+            reloaded_updates(&db),
+            [
+                (5, b"u5".to_vec()),
+                (6, b"other6".to_vec()),
+                (7, b"u7".to_vec())
+            ]
+        );
+        // Compaction up to the snapshot's revision loses nothing a reload needs.
+        db.execute(PRUNE_OPS_BEFORE, params![5]).unwrap();
+        assert_eq!(reloaded_updates(&db).len(), 3);
+    }
 }
