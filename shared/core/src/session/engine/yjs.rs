@@ -8,7 +8,8 @@
 //!
 //! Every change of the Yjs document is logged (stored with the revision it belongs to, in `AppendOp`; a
 //! change that is no revision in `AppendYjsUpdate`) and compacted into a snapshot with the text's, so a
-//! reload rebuilds it with every client's ids and clocks: a client that reconnects after a restart syncs from where it was and its offline edits merge.
+//! reload rebuilds it with every client's ids and clocks: a client that reconnects after a restart
+//! syncs from where it was and its offline edits merge.
 //! The document is created when the first Yjs client joins (from the text, as the server's edit);
 //! sessions without Yjs clients pay nothing.
 
@@ -558,8 +559,8 @@ impl SessionEngine {
     ) -> Option<StorageWrite> {
         let shared = self.yjs.text.as_ref()?;
         let through_seq = self.yjs.next_seq - 1;
-        let uncovered_pruned =
-            prune_before.is_some_and(|before| before.0 > self.yjs.snapshot_revision.0 + 1);
+        let uncovered_pruned = prune_before
+            .is_some_and(|before| before.0 > self.yjs.snapshot_revision.0.saturating_add(1));
         if !quiet && !uncovered_pruned && through_seq - self.yjs.snapshot_seq < YJS_LOG_COMPACTION {
             return None;
         }
