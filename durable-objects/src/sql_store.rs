@@ -245,26 +245,26 @@ impl SessionStore for SqlSessionStore {
                     vec![int(snapshot.through_seq)?],
                 )
             }
-            StorageWrite::AppendOp { op, yjs } => (
-                APPEND_OP,
-                vec![
-                    int(op.revision.0)?,
-                    op.user_id.as_str().into(),
-                    op.operation_id.as_str().into(),
-                    json(&op.op)?,
-                    json(&op.inverse)?,
-                    json(&op.kind)?,
-                    int(op.timestamp.0)?,
-                    match yjs {
-                        Some(u) => int(u.seq)?,
-                        None => SqlStorageValue::Null,
-                    },
-                    match yjs {
-                        Some(u) => u.update.clone().into(),
-                        None => SqlStorageValue::Null,
-                    },
-                ],
-            ),
+            StorageWrite::AppendOp { op, yjs } => {
+                let (yjs_seq, yjs_update) = match yjs {
+                    Some(u) => (int(u.seq)?, u.update.clone().into()),
+                    None => (SqlStorageValue::Null, SqlStorageValue::Null),
+                };
+                (
+                    APPEND_OP,
+                    vec![
+                        int(op.revision.0)?,
+                        op.user_id.as_str().into(),
+                        op.operation_id.as_str().into(),
+                        json(&op.op)?,
+                        json(&op.inverse)?,
+                        json(&op.kind)?,
+                        int(op.timestamp.0)?,
+                        yjs_seq,
+                        yjs_update,
+                    ],
+                )
+            }
             StorageWrite::PutSnapshot(s) => (
                 "INSERT OR REPLACE INTO snapshot (id, revision, content) VALUES (1, ?, ?)",
                 vec![int(s.revision.0)?, s.content.as_str().into()],
@@ -321,18 +321,18 @@ impl SqlSessionStore {
             SqlStorageValue::Integer(n) => u64::try_from(*n).ok(),
             _ => None,
         };
-        let snapshot = match rows(YJS_SNAPSHOT)?.as_slice() {
-            [] => None,
-            [row] => match row.as_slice() {
-                [through_seq, SqlStorageValue::Blob(state), revision] => Some(YjsSnapshot {
+        // At most one row: `id` is the key and always 1.
+        let snapshot = rows(YJS_SNAPSHOT)?
+            .first()
+            .map(|row| match row.as_slice() {
+                [through_seq, SqlStorageValue::Blob(state), revision] => Ok(YjsSnapshot {
                     through_seq: number(through_seq).ok_or_else(|| corrupt_yjs(row))?,
                     revision: Revision(number(revision).ok_or_else(|| corrupt_yjs(row))?),
                     state: state.clone(),
                 }),
-                _ => return Err(corrupt_yjs(row)),
-            },
-            more => return Err(StoreError::Corrupt(format!("{} Yjs snapshots", more.len()))),
-        };
+                _ => Err(corrupt_yjs(row)),
+            })
+            .transpose()?;
         let updates = rows(YJS_UPDATES_AFTER_SNAPSHOT)?
             .iter()
             .map(|row| match row.as_slice() {
