@@ -52,6 +52,7 @@ export function reconnectSuite(ctx) {
         assert.equal(acks.length, 1);
         assert.equal(acks[0].data.operation.duplicate ?? false, false);
         assert.equal(editsWithId(b, opId).length, 1, "bob saw the edit once");
+        assert.equal(editsWithId(a, opId).length, 0, "the fan-out skips the sender: amy got an ack, not her edit");
         assert.deepEqual(a.errors, []);
         assert.deepEqual(b.errors, []);
       } finally {
