@@ -8,12 +8,12 @@ use synq_core::protocol::{Envelope, HEARTBEAT_PING, HEARTBEAT_PONG};
 use synq_core::session::{Effect, Notice, SessionConfig, SessionEngine, SessionStore};
 use synq_core::yjs::wire;
 use synq_core::{ApiError, EpochMillis, ErrorCode};
-use worker::js_sys::Date;
-use worker::wasm_bindgen::prelude::wasm_bindgen;
-use worker::wasm_bindgen::{self, JsValue};
-use worker::worker_sys::{DurableObjectState, WebSocketRequestResponsePair};
+use worker::js_sys::{Date, Function, Reflect, Uint8Array};
+use worker::wasm_bindgen::JsValue;
+use worker::worker_sys::WebSocketRequestResponsePair;
 use worker::{
-    Env, Request, Response, Result, State, WebSocket, WebSocketPair, console_error, console_warn,
+    DurableObject, Env, Request, Response, Result, State, WebSocket, WebSocketPair, console_error,
+    console_warn, durable_object, wasm_bindgen,
 };
 
 use crate::connection::{Connection, Kind};
@@ -21,18 +21,16 @@ use crate::error_response;
 use crate::sql_store::SqlSessionStore;
 use sockets::Sockets;
 
-mod bindings;
 mod keys;
 mod rest;
 mod sockets;
+mod websocket;
 
-/// One collaboration session, bound to JavaScript by hand (`bindings`).
-#[wasm_bindgen(wasm_bindgen = ::worker::wasm_bindgen)]
+/// One collaboration session. `#[durable_object(alarm)]` binds the constructor, `fetch` and `alarm`; the
+/// WebSocket handlers are bound below by hand, synchronously.
+#[durable_object(alarm)]
 pub struct Session {
     state: State,
-    /// The same state as a JavaScript value, for the fan-out (`fan_out.js`), which reads the sockets
-    /// without bringing them into wasm. (`State` does not give its value back.)
-    js_state: JsValue,
     /// `None` if the schema could not be created; every connection then gets `INTERNAL`.
     store: Option<SqlSessionStore>,
     /// Loaded from storage on first use (again after a wake from hibernation, or after a failed write).
@@ -123,10 +121,8 @@ fn send_error(ws: &WebSocket, connection: Option<&Connection>, error: ApiError) 
     );
 }
 
-impl Session {
-    fn new(js_state: DurableObjectState, env: Env) -> Self {
-        let raw_state = JsValue::from(&*js_state);
-        let state = State::from(js_state);
+impl DurableObject for Session {
+    fn new(state: State, env: Env) -> Self {
         let config = session_config(&env);
         let reload_window = u64::try_from(config.history_limit).unwrap_or(u64::MAX);
         let store = SqlSessionStore::open(state.storage().sql(), reload_window)
@@ -139,7 +135,6 @@ impl Session {
         }
         Session {
             state,
-            js_state: raw_state,
             store,
             engine: RefCell::new(None),
             config,
@@ -147,7 +142,7 @@ impl Session {
         }
     }
 
-    async fn serve(&self, req: Request) -> Result<Response> {
+    async fn fetch(&self, req: Request) -> Result<Response> {
         if req.path() == rest::PATH {
             return self.serve_rest(req).await;
         }
@@ -197,7 +192,7 @@ impl Session {
         Response::from_websocket(pair.client)
     }
 
-    async fn on_alarm(&self) -> Result<Response> {
+    async fn alarm(&self) -> Result<Response> {
         self.end_expired_key_sockets().await;
         // The session's id is not in storage: a socket's attachment knows it. With no socket left, the
         // engine is loaded nameless for this alarm only and dropped after it, so the next connection
@@ -222,7 +217,9 @@ impl Session {
         }
         Response::empty()
     }
+}
 
+impl Session {
     /// Tells the engine a socket is gone.
     fn forget(&self, ws: &WebSocket) -> WakeBy {
         let connection = self.sockets.get(ws);
@@ -311,13 +308,17 @@ impl Session {
                         send(ws, &message);
                     }
                 }
-                Effect::Broadcast(message) => self.broadcast(ws, Kind::Synq, message.as_bytes()),
+                Effect::Broadcast(message) => {
+                    self.broadcast(ws, Kind::Synq, || JsValue::from_str(&message));
+                }
                 Effect::ReplyYjs(frame) => {
                     if let Some(ws) = ws {
                         send_bytes(ws, &frame);
                     }
                 }
-                Effect::BroadcastYjs(frame) => self.broadcast(ws, Kind::Yjs, &frame),
+                Effect::BroadcastYjs(frame) => {
+                    self.broadcast(ws, Kind::Yjs, || Uint8Array::new_from_slice(&frame).into());
+                }
                 Effect::Disconnect {
                     connection_id,
                     code,
@@ -382,18 +383,37 @@ impl Session {
         }
     }
 
-    /// Sends `message` (UTF-8 text for the synq protocol, a binary frame for Yjs) to every socket of
-    /// `kind` but `sender`.
-    fn broadcast(&self, sender: Option<&WebSocket>, kind: Kind, message: &[u8]) {
-        let none = JsValue::UNDEFINED;
-        let sender: &JsValue = sender.map_or(&none, |ws| ws.as_ref());
-        bindings::fan_out(
-            &self.js_state,
-            kind.tag(),
-            sender,
-            message,
-            kind == Kind::Synq,
-        );
+    /// Sends `message` to every socket of `kind` but `sender`. The message crosses into JavaScript once
+    /// (and only if someone is there to get it) and the same JS value goes to every peer: `send_with_str`
+    /// would copy it out of wasm memory per peer.
+    fn broadcast(&self, sender: Option<&WebSocket>, kind: Kind, message: impl FnOnce() -> JsValue) {
+        let sender: Option<&JsValue> = sender.map(|ws| {
+            let js: &JsValue = ws.as_ref();
+            js
+        });
+        let sockets = self.state.get_websockets_with_tag(kind.tag());
+        let mut peers = sockets
+            .iter()
+            .map(|peer| -> &JsValue { peer.as_ref() })
+            .filter(|peer| Some(*peer) != sender)
+            .peekable();
+        let Some(first) = peers.peek() else {
+            return;
+        };
+        let send_fn = match Reflect::get(first, &JsValue::from_str("send")).map(Function::from) {
+            Ok(f) => f,
+            Err(e) => {
+                console_warn!("session: WebSocket has no send(): {e:?}");
+                return;
+            }
+        };
+        let message = message();
+        for peer in peers {
+            if let Err(e) = send_fn.call1(peer, &message) {
+                // The peer is going away; the rest of the session carries on.
+                console_warn!("session: send failed: {e:?}");
+            }
+        }
     }
 }
 

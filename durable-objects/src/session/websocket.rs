@@ -1,56 +1,19 @@
-//! The Session class as JavaScript sees it, every method bound by hand instead of through
-//! `#[durable_object]`:
-//! - the WebSocket handlers are synchronous. Everything a message does is synchronous (the engine, SQL
-//!   writes, sends); the macro's binding would still wrap each event in a Promise, a spawned task and a
-//!   microtask, which was a quarter of a Yjs message's handler time in profiles. The one step that awaits,
-//!   setting the alarm, is rare on this path: only then does a handler return a Promise.
-//! - the constructor keeps the state's JavaScript value, for the fan-out in `fan_out.js`.
+//! The session's WebSocket event handlers, bound to JavaScript by hand instead of through
+//! `#[durable_object]`, because they are synchronous. Everything a message does is synchronous (the
+//! engine, SQL writes, sends); the macro's binding would still wrap each event in a Promise, a spawned
+//! task and a microtask, which was a quarter of a Yjs message's handler time in profiles. The one step
+//! that awaits, setting the alarm, is rare on this path: only then does a handler return a Promise.
 
 use synq_core::{ApiError, ErrorCode};
 use worker::js_sys::Uint8Array;
+use worker::wasm_bindgen::JsValue;
 use worker::wasm_bindgen::prelude::wasm_bindgen;
-use worker::wasm_bindgen::{self, JsValue};
 use worker::wasm_bindgen_futures::future_to_promise;
-use worker::worker_sys::{DurableObjectState, web_sys};
-use worker::{Env, WebSocket, console_error, console_warn};
+use worker::worker_sys::web_sys;
+use worker::{WebSocket, console_error, console_warn};
 
 use super::{Session, WakeBy, now, send_error};
 use crate::connection::Kind;
-
-#[wasm_bindgen(module = "/src/session/fan_out.js")]
-extern "C" {
-    /// Sends `bytes` to every socket tagged `tag` but `sender` (`undefined` for none): as text when
-    /// `text`, else as a binary frame.
-    #[wasm_bindgen(js_name = fanOut)]
-    pub(super) fn fan_out(state: &JsValue, tag: &str, sender: &JsValue, bytes: &[u8], text: bool);
-}
-
-#[wasm_bindgen(
-    wasm_bindgen = ::worker::wasm_bindgen,
-    wasm_bindgen_futures = ::worker::wasm_bindgen_futures,
-    js_sys = ::worker::js_sys
-)]
-impl Session {
-    #[wasm_bindgen(constructor)]
-    pub fn construct(state: DurableObjectState, env: Env) -> Session {
-        Session::new(state, env)
-    }
-
-    /// A WebSocket upgrade, or a request from the API Worker (REST, key changes).
-    pub async fn fetch(&self, request: web_sys::Request) -> Result<JsValue, JsValue> {
-        self.serve(request.into())
-            .await
-            .map(|response| web_sys::Response::from(response).into())
-            .map_err(JsValue::from)
-    }
-
-    pub async fn alarm(&self) -> Result<JsValue, JsValue> {
-        self.on_alarm()
-            .await
-            .map(|response| web_sys::Response::from(response).into())
-            .map_err(JsValue::from)
-    }
-}
 
 #[wasm_bindgen(wasm_bindgen = ::worker::wasm_bindgen)]
 impl Session {
