@@ -11,6 +11,7 @@ mod fanout;
 mod median;
 mod messages;
 mod node_server;
+mod paired;
 mod phases;
 mod procstat;
 mod replay;

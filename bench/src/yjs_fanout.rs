@@ -33,6 +33,7 @@ use crate::driver::{self, Measurement, Started};
 use crate::fanout::{self, Target, loadavg, now_ms};
 use crate::median::median;
 use crate::node_server::NodeServer;
+use crate::paired::{PairedRatio, paired_ratio};
 use crate::phases::{Schedule, Signals, Timing};
 use crate::procstat::{RunCost, per_edit_us};
 use crate::stats::{Latencies, Summary, ratio, round3};
@@ -297,6 +298,11 @@ pub(crate) struct YjsRatio {
     delivery_p99: Option<f64>,
     deliveries_per_s: Option<f64>,
     cpu_per_edit: Option<f64>,
+    /// The same, from run i of SynQ over run i of the other target (interleaved, so each pair ran in the
+    /// same minutes), with the interval of the median pair ratio: less moved by the machine's drift.
+    paired_p50: Option<PairedRatio>,
+    paired_p99: Option<PairedRatio>,
+    paired_cpu_per_edit: Option<PairedRatio>,
 }
 
 /// The whole report.
@@ -361,7 +367,7 @@ pub(crate) async fn run(config: &YjsConfig, root: &Path) -> anyhow::Result<YjsRe
     let aggregates = aggregate(&runs)?;
     Ok(YjsReport {
         config: config.clone(),
-        ratios: ratios(&aggregates),
+        ratios: ratios(&aggregates, &runs),
         aggregates,
         failed,
         runs,
@@ -396,12 +402,27 @@ fn aggregate(runs: &[YjsRun]) -> anyhow::Result<Vec<YjsAggregate>> {
     Ok(out)
 }
 
-fn ratios(aggregates: &[YjsAggregate]) -> Vec<YjsRatio> {
+fn ratios(aggregates: &[YjsAggregate], runs: &[YjsRun]) -> Vec<YjsRatio> {
     let mut out = Vec::new();
     for synq in aggregates.iter().filter(|a| a.target == YjsTarget::Synq) {
         for other in aggregates.iter().filter(|a| {
             a.target != YjsTarget::Synq && a.rate == synq.rate && a.readers == synq.readers
         }) {
+            let paired = |value: fn(&YjsRun) -> Option<f64>| {
+                let by_repeat = |target| {
+                    let cell: Vec<&YjsRun> = runs
+                        .iter()
+                        .filter(|r| {
+                            r.target == target && r.rate == synq.rate && r.readers == synq.readers
+                        })
+                        .collect();
+                    let repeats = cell.iter().map(|r| r.repeat + 1).max().unwrap_or(0);
+                    (0..repeats)
+                        .map(|i| cell.iter().find(|r| r.repeat == i).and_then(|r| value(r)))
+                        .collect::<Vec<_>>()
+                };
+                paired_ratio(&by_repeat(YjsTarget::Synq), &by_repeat(other.target))
+            };
             out.push(YjsRatio {
                 rate: synq.rate,
                 readers: synq.readers,
@@ -410,6 +431,9 @@ fn ratios(aggregates: &[YjsAggregate]) -> Vec<YjsRatio> {
                 delivery_p99: ratio(synq.delivery_p99_ms, other.delivery_p99_ms),
                 deliveries_per_s: ratio(synq.deliveries_per_s, other.deliveries_per_s),
                 cpu_per_edit: ratio(synq.cpu_us_per_edit, other.cpu_us_per_edit),
+                paired_p50: paired(|r| r.delivery.p50_ms),
+                paired_p99: paired(|r| r.delivery.p99_ms),
+                paired_cpu_per_edit: paired(|r| r.cpu_us_per_edit),
             });
         }
     }
@@ -780,14 +804,59 @@ mod tests {
             delivery_p50_by_run: vec![],
             delivery_p99_by_run: vec![],
         };
-        let ratios = ratios(&[
-            agg(YjsTarget::Synq, 3.0),
-            agg(YjsTarget::Floor, 2.0),
-            agg(YjsTarget::Hocuspocus, 1.5),
-        ]);
+        let ratios = ratios(
+            &[
+                agg(YjsTarget::Synq, 3.0),
+                agg(YjsTarget::Floor, 2.0),
+                agg(YjsTarget::Hocuspocus, 1.5),
+            ],
+            &[],
+        );
         assert_eq!(ratios.len(), 2);
         assert_eq!(ratios[0].synq_over, YjsTarget::Floor);
         assert_eq!(ratios[0].delivery_p50, Some(1.5));
         assert_eq!(ratios[1].delivery_p99, Some(2.0));
+        assert_eq!(ratios[0].paired_p99, None, "no runs, no pairs");
+    }
+
+    #[test]
+    fn paired_ratios_pair_the_runs_of_one_repeat() {
+        let run = |target, repeat, p99| YjsRun {
+            target,
+            rate: 100,
+            readers: 10,
+            repeat,
+            sent: 1,
+            delivered: 10,
+            missing: 0,
+            duplicates: 0,
+            deliveries_per_s: Some(1000.0),
+            delivery: Summary {
+                p99_ms: Some(p99),
+                ..Summary::default()
+            },
+            errors: vec![],
+            closed_early: 0,
+            loadavg_before: None,
+            runtime: None,
+            cpu_us_per_edit: Some(p99 * 100.0),
+            wall_s: 1.0,
+            hist: Latencies::new().unwrap(),
+        };
+        // Listed out of repeat order: pairing by position would give 2.2/3.0 and 3.0/2.0.
+        let runs = [
+            run(YjsTarget::Synq, 0, 2.2),
+            run(YjsTarget::Synq, 1, 3.0),
+            run(YjsTarget::Floor, 1, 3.0),
+            run(YjsTarget::Floor, 0, 2.0),
+        ];
+        let aggregates = aggregate(&runs).unwrap();
+        let ratios = ratios(&aggregates, &runs);
+        assert_eq!(ratios.len(), 1);
+        let p99 = ratios[0].paired_p99.unwrap();
+        assert_eq!((p99.pairs, p99.median), (2, 1.05));
+        assert_eq!((p99.low, p99.high), (1.0, 1.1));
+        assert_eq!(ratios[0].paired_cpu_per_edit.map(|r| r.median), Some(1.05));
+        assert_eq!(ratios[0].paired_p50, None, "no p50 in these runs");
     }
 }
