@@ -40,7 +40,7 @@ commands:
           updates) at a fixed rate; reports edit->ack and send->delivery latency per run and merged
           per (target, N), and each run's workerd CPU seconds and resident memory.
   yjs-fanout [--readers 10,50,100] [--rates 10,100] [--seconds 10] [--warmup 1] [--drain 5]
-          [--settle 20] [--repeat 1] [--targets synq,floor,hocuspocus,y-websocket] (also floor-coalesced)
+          [--settle 90] [--repeat 1] [--targets synq,floor,hocuspocus,y-websocket] (also floor-coalesced)
           The same with y-websocket-protocol clients (a yrs writer, one character per edit): SynQ's
           /sessions/{id}/yjs, the floor given the same binary frames, and the Node peers of
           bench/yjs-peers (installed by scripts/bench.sh); edit->delivery latency and deliveries/s.
@@ -196,7 +196,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .map(|t| yjs_fanout::YjsTarget::parse(t))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let (seconds, warmup_s, drain_s, repeat) = run_length(&mut args)?;
-            let settle_s = args.take_parsed("settle", 20.0f64)?.max(0.0);
+            let settle_s = args.take_parsed("settle", 90.0f64)?.max(0.0);
             let config = yjs_fanout::YjsConfig {
                 readers,
                 rates,
