@@ -1,5 +1,7 @@
 //! The session store on the Durable Object's SQLite (`state.storage().sql()`, synchronous).
 
+use std::cell::OnceCell;
+
 use serde::Deserialize;
 use synq_core::protocol::SessionStatus;
 use synq_core::session::{
@@ -7,6 +9,8 @@ use synq_core::session::{
     StoredYjs, YjsSnapshot, YjsUpdate,
 };
 use synq_core::{EpochMillis, Revision};
+use worker::wasm_bindgen::prelude::wasm_bindgen;
+use worker::wasm_bindgen::{self, JsValue};
 use worker::{SqlStorage, SqlStorageValue};
 
 /// Schema migrations in order; each runs once, recorded in `schema_migrations`.
@@ -53,6 +57,8 @@ pub(crate) struct SqlSessionStore {
     /// How many of the latest logged edits a reload needs besides those after the snapshot (the
     /// engine's transform window); the rest of the log is history, read on demand.
     reload_window: u64,
+    /// [`APPEND_OP`] as a JavaScript string, made once: it is run at every edit.
+    append_op_query: OnceCell<JsValue>,
 }
 
 #[derive(Deserialize)]
@@ -116,9 +122,42 @@ fn status_name(status: SessionStatus) -> Result<SqlStorageValue, StoreError> {
 }
 
 fn json(value: &impl serde::Serialize) -> Result<SqlStorageValue, StoreError> {
-    serde_json::to_string(value)
-        .map(SqlStorageValue::from)
-        .map_err(|e| StoreError::Backend(e.to_string()))
+    json_text(value).map(SqlStorageValue::from)
+}
+
+fn json_text(value: &impl serde::Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+/// `n` as a JavaScript number, which holds integers exactly up to 2^53.
+fn exact(n: u64) -> Result<f64, StoreError> {
+    const MAX_EXACT: u64 = 1 << 53;
+    match n <= MAX_EXACT {
+        true => Ok(n as f64),
+        false => Err(StoreError::Backend(format!(
+            "{n} is past the integers a JavaScript number holds exactly"
+        ))),
+    }
+}
+
+#[wasm_bindgen(module = "/src/append_op.js")]
+extern "C" {
+    /// Runs `query` with an edit's nine column values (`yjs_seq` undefined: no Yjs update).
+    #[wasm_bindgen(js_name = appendOp, catch)]
+    #[allow(clippy::too_many_arguments)]
+    fn append_op(
+        sql: &JsValue,
+        query: &JsValue,
+        revision: f64,
+        user_id: &str,
+        operation_id: &str,
+        op: &str,
+        inverse: &str,
+        kind: &str,
+        timestamp: f64,
+        yjs_seq: Option<f64>,
+        yjs_update: &[u8],
+    ) -> Result<(), JsValue>;
 }
 
 impl SqlSessionStore {
@@ -149,7 +188,11 @@ impl SqlSessionStore {
             )
             .map_err(backend)?;
         }
-        Ok(SqlSessionStore { sql, reload_window })
+        Ok(SqlSessionStore {
+            sql,
+            reload_window,
+            append_op_query: OnceCell::new(),
+        })
     }
 }
 
@@ -245,26 +288,7 @@ impl SessionStore for SqlSessionStore {
                     vec![int(snapshot.through_seq)?],
                 )
             }
-            StorageWrite::AppendOp { op, yjs } => {
-                let (yjs_seq, yjs_update) = match yjs {
-                    Some(u) => (int(u.seq)?, u.update.clone().into()),
-                    None => (SqlStorageValue::Null, SqlStorageValue::Null),
-                };
-                (
-                    APPEND_OP,
-                    vec![
-                        int(op.revision.0)?,
-                        op.user_id.as_str().into(),
-                        op.operation_id.as_str().into(),
-                        json(&op.op)?,
-                        json(&op.inverse)?,
-                        json(&op.kind)?,
-                        int(op.timestamp.0)?,
-                        yjs_seq,
-                        yjs_update,
-                    ],
-                )
-            }
+            StorageWrite::AppendOp { op, yjs } => return self.append_op(op, yjs.as_ref()),
             StorageWrite::PutSnapshot(s) => (
                 "INSERT OR REPLACE INTO snapshot (id, revision, content) VALUES (1, ?, ?)",
                 vec![int(s.revision.0)?, s.content.as_str().into()],
@@ -306,6 +330,29 @@ impl SessionStore for SqlSessionStore {
             ),
         };
         self.sql.exec(query, params).map(|_| ()).map_err(backend)
+    }
+}
+
+impl SqlSessionStore {
+    /// An edit and its revision's Yjs update, as one row, through `append_op.js` (one call from wasm).
+    fn append_op(&self, op: &LoggedOp, yjs: Option<&YjsUpdate>) -> Result<(), StoreError> {
+        let query = self
+            .append_op_query
+            .get_or_init(|| JsValue::from_str(APPEND_OP));
+        append_op(
+            self.sql.as_ref(),
+            query,
+            exact(op.revision.0)?,
+            &op.user_id,
+            &op.operation_id,
+            &json_text(&op.op)?,
+            &json_text(&op.inverse)?,
+            &json_text(&op.kind)?,
+            exact(op.timestamp.0)?,
+            yjs.map(|u| exact(u.seq)).transpose()?,
+            yjs.map_or(&[], |u| u.update.as_slice()),
+        )
+        .map_err(|e| StoreError::Backend(format!("{e:?}")))
     }
 }
 
