@@ -1,7 +1,5 @@
 //! The session store on the Durable Object's SQLite (`state.storage().sql()`, synchronous).
 
-use std::cell::OnceCell;
-
 use serde::Deserialize;
 use synq_core::protocol::SessionStatus;
 use synq_core::session::{
@@ -58,7 +56,7 @@ pub(crate) struct SqlSessionStore {
     /// engine's transform window); the rest of the log is history, read on demand.
     reload_window: u64,
     /// [`APPEND_OP`] as a JavaScript string, made once: it is run at every edit.
-    append_op_query: OnceCell<JsValue>,
+    append_op_query: JsValue,
 }
 
 #[derive(Deserialize)]
@@ -191,7 +189,7 @@ impl SqlSessionStore {
         Ok(SqlSessionStore {
             sql,
             reload_window,
-            append_op_query: OnceCell::new(),
+            append_op_query: JsValue::from_str(APPEND_OP),
         })
     }
 }
@@ -336,12 +334,9 @@ impl SessionStore for SqlSessionStore {
 impl SqlSessionStore {
     /// An edit and its revision's Yjs update, as one row, through `append_op.js` (one call from wasm).
     fn append_op(&self, op: &LoggedOp, yjs: Option<&YjsUpdate>) -> Result<(), StoreError> {
-        let query = self
-            .append_op_query
-            .get_or_init(|| JsValue::from_str(APPEND_OP));
         append_op(
             self.sql.as_ref(),
-            query,
+            &self.append_op_query,
             exact(op.revision.0)?,
             &op.user_id,
             &op.operation_id,
@@ -352,7 +347,7 @@ impl SqlSessionStore {
             yjs.map(|u| exact(u.seq)).transpose()?,
             yjs.map_or(&[], |u| u.update.as_slice()),
         )
-        .map_err(|e| StoreError::Backend(format!("{e:?}")))
+        .map_err(|e| backend(e.into()))
     }
 }
 
